@@ -1,0 +1,1 @@
+"""The shipped default model (installed as the package ``blocksift.models``)."""
