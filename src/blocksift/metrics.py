@@ -74,21 +74,13 @@ class ShingleScore:
     pages: int
 
 
-def _page_precision(c: PageCounts) -> float | None:
-    # Both fp and fn zero (both texts empty) counts as a perfect page, as the benchmark specifies.
-    return 1.0 if c.fp == 0 and c.fn == 0 else c.precision
-
-
-def _page_recall(c: PageCounts) -> float | None:
-    return 1.0 if c.fp == 0 and c.fn == 0 else c.recall
-
-
 def shingle_score(pages: Iterable[PageCounts]) -> ShingleScore:
     """Aggregate per-page counts: mean precision over pages that extracted something, mean recall over pages
     with gold, F1 of the two means."""
+    # As in the benchmark's evaluate.py, a page where both texts are empty counts in neither average.
     counts = list(pages)
-    precisions = [p for c in counts if (p := _page_precision(c)) is not None]
-    recalls = [r for c in counts if (r := _page_recall(c)) is not None]
+    precisions = [p for c in counts if (p := c.precision) is not None]
+    recalls = [r for c in counts if (r := c.recall) is not None]
     p = sum(precisions) / len(precisions) if precisions else 0.0
     r = sum(recalls) / len(recalls) if recalls else 0.0
     f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0

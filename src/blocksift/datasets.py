@@ -1,0 +1,141 @@
+"""Dataset folders -> labelled pages.
+
+The layout (see ``datasets/README.md``) is the one of ``../shared/datasets``::
+
+    <dataset>/meta.jsonl        optional: one JSON object per page with "id" and "split"
+    <dataset>/html/<id>.html    or .htm / .html.gz: the raw page bytes
+    <dataset>/gold/<id>.txt     the gold main content, UTF-8
+    <dataset>/labels/<id>.json  optional: block labels made by hand (``blocksift annotate``), used instead of alignment
+
+A plain folder of ``<id>.html`` + ``<id>.txt`` pairs is read too (every page then has the split ``train``
+unless a meta.jsonl says otherwise).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from blocksift.errors import DatasetError
+
+HTML_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
+SPLITS = ("train", "test", "exclude")
+DEFAULT_SPLIT = "train"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One labelled page of a dataset: where its HTML and gold text live, and its meta record."""
+
+    dataset: str
+    id: str
+    split: str
+    html_path: Path
+    gold_path: Path | None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    labels_path: Path | None = None
+
+    @property
+    def key(self) -> str:
+        """A name unique across datasets: ``dataset/id``."""
+        return f"{self.dataset}/{self.id}"
+
+    def read_html(self) -> bytes:
+        """The page's raw bytes (gunzipped where the file is ``.gz``)."""
+        return read_html_file(self.html_path)
+
+    def read_gold(self) -> str:
+        """The gold main text ('' where the page has none)."""
+        if self.gold_path is None or not self.gold_path.exists():
+            return ""
+        return self.gold_path.read_text(encoding="utf-8", errors="replace")
+
+
+def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
+    """Read a page's bytes, inflating ``.gz`` files; refuse more than ``max_bytes`` without inflating it all."""
+    if path.name.endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    else:
+        with path.open("rb") as fh:
+            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DatasetError(f"{path}: more than {max_bytes} bytes (after inflating); raise the size limit to read it")
+    return data
+
+
+def page_id(path: Path) -> str:
+    """The id of an HTML file: its name without the HTML suffix."""
+    name = path.name
+    for suffix in HTML_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def is_html_file(path: Path) -> bool:
+    """True for the file names blocksift reads as pages (.html, .htm, and their .gz)."""
+    return path.is_file() and path.name.lower().endswith(HTML_SUFFIXES)
+
+
+def _read_meta(root: Path) -> dict[str, dict[str, Any]]:
+    meta_path = root / "meta.jsonl"
+    if not meta_path.exists():
+        return {}
+    records: dict[str, dict[str, Any]] = {}
+    for lineno, line in enumerate(meta_path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{meta_path}:{lineno}: not a JSON object ({exc.msg})") from exc
+        if not isinstance(record, dict) or "id" not in record:
+            raise DatasetError(f'{meta_path}:{lineno}: each line must be a JSON object with an "id"')
+        records[str(record["id"])] = record
+    return records
+
+
+def load_dataset(root: Path | str) -> list[Page]:
+    """Every page of one dataset folder (either layout), sorted by id."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: not a directory; give a dataset folder with html/ and gold/ inside")
+    nested = (root / "html").is_dir()
+    html_dir = root / "html" if nested else root
+    gold_dir = root / "gold" if nested else root
+    labels_dir = root / "labels"
+    meta = _read_meta(root)
+    pages = []
+    for path in sorted(p for p in html_dir.iterdir() if is_html_file(p)):
+        pid = page_id(path)
+        record = meta.get(pid, {})
+        split = str(record.get("split", DEFAULT_SPLIT))
+        gold = gold_dir / f"{pid}.txt"
+        labels = labels_dir / f"{pid}.json"
+        pages.append(
+            Page(
+                dataset=root.name,
+                id=pid,
+                split=split,
+                html_path=path,
+                gold_path=gold if gold.exists() else None,
+                meta=record,
+                labels_path=labels if labels.exists() else None,
+            )
+        )
+    if not pages:
+        raise DatasetError(f"{root}: no .html/.htm/.html.gz pages found (looked in {html_dir})")
+    return pages
+
+
+def load_datasets(roots: Iterable[Path | str], splits: Sequence[str] | None = None) -> list[Page]:
+    """Pages of several datasets, keeping only the given splits (all splits where None)."""
+    pages: list[Page] = []
+    for root in roots:
+        pages.extend(p for p in load_dataset(root) if splits is None or p.split in splits)
+    return pages
