@@ -1,0 +1,599 @@
+"""Run blocksift and the established extractors on the same pages and compare them.
+
+Prints, for the chosen split of each dataset, shingle F1 and word F1 per system (rows: datasets and their
+mean; the best peer of each row is starred and the last columns say whether blocksift beats it), the same per
+page type on wcxb, the failures, and pages per second per system. ``--json`` writes every figure (precision
+and recall too, and per-page scores). Peers' outputs are cached per page (keyed by system, version and the
+page's bytes), so a re-run recomputes only blocksift, whose outputs are never cached. See
+``benchmarks/README.md``.
+
+Run it with the benchmark virtualenv (``benchmarks/setup_env.sh``)::
+
+    .venv-bench/bin/python benchmarks/compare.py --jobs 2 --json benchmarks/out/compare.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import peers
+from blocksift.datasets import Page, load_dataset
+from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
+from pool import Outcome, SetupError, Task, WorkerPool
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATASETS_ROOT = REPO_ROOT.parent / "shared" / "datasets"
+DEFAULT_CACHE = REPO_ROOT / "benchmarks" / "out" / "cache"
+DATASETS = (
+    "dragnet",
+    "cleaneval",
+    "cleanportaleval",
+    "l3s-gn1",
+    "msv-big9-chaos",
+    "fundus",
+    "readability",
+    "newspaper-tests",
+    "wcxb",
+)
+PAGE_TYPE_DATASET = "wcxb"
+DEFAULT_TIMEOUT_S = 20.0
+PROGRESS_EVERY_S = 30.0
+
+
+def log(message: str) -> None:
+    """Progress and notices go to stderr, so that stdout holds only the report."""
+    print(f"[compare] {message}", file=sys.stderr, flush=True)
+
+
+# --- inputs -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageInput:
+    """A page to extract: the dataset's record, the sha256 of its bytes (the cache key), and its gold."""
+
+    page: Page
+    sha256: str
+    gold: str
+
+    @property
+    def page_type(self) -> str | None:
+        """wcxb's page type (article, forum, product, ...), where the meta has one."""
+        value = self.page.meta.get("page_type")
+        return str(value) if value else None
+
+
+def load_pages(root: Path, datasets: Sequence[str], split: str, limit: int | None) -> list[PageInput]:
+    """The pages of ``split`` (every split for ``all``) of each dataset, at most ``limit`` per dataset."""
+    inputs: list[PageInput] = []
+    for name in datasets:
+        pages = [p for p in load_dataset(root / name) if split == "all" or p.split == split]
+        for page in pages[:limit] if limit is not None else pages:
+            digest = hashlib.sha256(page.read_html()).hexdigest()
+            inputs.append(PageInput(page, digest, page.read_gold()))
+    return inputs
+
+
+@dataclass(frozen=True)
+class System:
+    """A system to run: its name, version, how it is called, and whether its outputs may be cached."""
+
+    name: str
+    version: str
+    setting: str
+    input: str
+    cacheable: bool
+
+
+def available_systems(requested: Sequence[str] | None, model_path: str | None) -> list[System]:
+    """The requested systems (all by default) that can run here; the others are skipped with a message."""
+    decoder_name = peers.decoder()[0]
+    systems: list[System] = []
+    for name in requested or peers.SYSTEM_NAMES:
+        if name == peers.BLOCKSIFT:
+            version, reason = peers.blocksift_status()
+            if version is None:
+                log(f"skipping blocksift: {reason}")
+                continue
+            setting = (
+                f"blocksift.extract(html, model=load_model({model_path!r}))"
+                if model_path
+                else ("blocksift.extract(html) with the shipped model")
+            )
+            systems.append(System(name, version, setting, "raw bytes", cacheable=False))
+            continue
+        peer = peers.PEERS[name]
+        version = peers.peer_version(peer)
+        if version is None:
+            log(f"skipping {name}: the module {peer.module!r} is not installed (run benchmarks/setup_env.sh)")
+            continue
+        given = "raw bytes" if peer.takes_bytes else f"text decoded by {decoder_name}"
+        systems.append(System(name, version, peer.setting, given, cacheable=True))
+    return systems
+
+
+# --- the cache of peers' outputs --------------------------------------------------------------------------
+
+
+class TextCache:
+    """Peers' extracted texts, one JSON-lines file per system, version and dataset, under ``root``.
+
+    A record is keyed by the page id and the sha256 of its bytes, and keeps the text, the seconds the call
+    took when it was made, and its failure if any. Records are appended as results arrive, so an interrupted
+    run keeps what it had done.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self._records: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = {}
+
+    def _path(self, system: System, dataset: str) -> Path:
+        assert self.root is not None
+        return self.root / system.name / system.version / f"{dataset}.jsonl"
+
+    def _load(self, system: System, dataset: str) -> dict[tuple[str, str], dict[str, Any]]:
+        key = (system.name, system.version, dataset)
+        if key not in self._records:
+            records: dict[tuple[str, str], dict[str, Any]] = {}
+            path = self._path(system, dataset)
+            if path.exists():
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    try:
+                        record = json.loads(line)
+                        records[(record["id"], record["sha256"])] = record
+                    except (json.JSONDecodeError, KeyError, TypeError):
+                        continue  # a line cut short by an interrupted run
+            self._records[key] = records
+        return self._records[key]
+
+    def get(self, system: System, item: PageInput) -> Outcome | None:
+        """The cached outcome of ``system`` on this page, or None."""
+        if self.root is None or not system.cacheable:
+            return None
+        record = self._load(system, item.page.dataset).get((item.page.id, item.sha256))
+        if record is None:
+            return None
+        return Outcome(str(record["text"]), float(record["seconds"]), record.get("error"), cached=True)
+
+    def put(self, system: System, item: PageInput, outcome: Outcome) -> None:
+        """Record a fresh outcome of a cacheable system."""
+        if self.root is None or not system.cacheable:
+            return
+        record = {
+            "id": item.page.id,
+            "sha256": item.sha256,
+            "text": outcome.text,
+            "seconds": outcome.seconds,
+            "error": outcome.error,
+        }
+        self._load(system, item.page.dataset)[(item.page.id, item.sha256)] = record
+        path = self._path(system, item.page.dataset)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+Results = dict[str, dict[str, Outcome]]  # system name -> page key -> outcome
+
+
+class Progress:
+    """Counts finished calls and logs a line now and then."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.failures = 0
+        self.start = self.last = time.monotonic()
+
+    def tick(self, outcome: Outcome) -> None:
+        """Count one finished call; log every ``PROGRESS_EVERY_S`` seconds and at the end."""
+        self.done += 1
+        self.failures += outcome.error is not None
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY_S or self.done == self.total:
+            self.last = now
+            rate = self.done / max(now - self.start, 1e-9)
+            log(f"{self.done}/{self.total} calls done, {self.failures} failed, {rate:.1f} calls/s")
+
+
+def run_systems(
+    systems: Sequence[System],
+    items: Sequence[PageInput],
+    cache: TextCache,
+    *,
+    jobs: int,
+    timeout: float,
+    model_path: str | None,
+    retry_failed: bool,
+    quiet: bool,
+) -> Results:
+    """Every system's outcome on every page: from the cache where it has one, else computed in the pool."""
+    results: Results = {s.name: {} for s in systems}
+    by_name = {s.name: s for s in systems}
+    tasks: list[Task] = []
+    task_items: list[PageInput] = []
+    for item in items:
+        for system in systems:
+            cached = cache.get(system, item)
+            if cached is not None and not (retry_failed and cached.error is not None):
+                results[system.name][item.page.key] = cached
+            else:
+                url = item.page.meta.get("url")
+                tasks.append(
+                    Task(len(tasks), system.name, str(item.page.html_path), str(url) if url else None)
+                )
+                task_items.append(item)
+    n_cached = sum(len(r) for r in results.values())
+    log(
+        f"{len(items)} pages x {len(systems)} systems: "
+        f"{n_cached} outcomes from the cache, {len(tasks)} to compute"
+    )
+    if not tasks:
+        return results
+    progress = Progress(len(tasks))
+
+    def on_result(task: Task, outcome: Outcome) -> None:
+        item = task_items[task.index]
+        results[task.system][item.page.key] = outcome
+        cache.put(by_name[task.system], item, outcome)
+        progress.tick(outcome)
+
+    needed = sorted({t.system for t in tasks}, key=[s.name for s in systems].index)
+    with WorkerPool(jobs, needed, model_path, timeout, quiet) as pool:
+        pool.run(tasks, on_result)
+    return results
+
+
+# --- scoring ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One system's figures on a set of pages."""
+
+    pages: int
+    shingle_precision: float
+    shingle_recall: float
+    shingle_f1: float
+    word_f1: float
+    errors: int
+    timeouts: int
+    seconds: float
+    cached: int
+
+    @property
+    def pages_per_second(self) -> float:
+        """Pages per second of extraction-call time (single process)."""
+        return self.pages / self.seconds if self.seconds > 0 else float("nan")
+
+
+def score(items: Sequence[PageInput], outcomes: dict[str, Outcome]) -> Scores:
+    """Both metrics, the failure counts and the time of one system on ``items``."""
+    results = [outcomes[item.page.key] for item in items]
+    counts: list[PageCounts] = [shingle_counts(o.text, i.gold) for o, i in zip(results, items, strict=True)]
+    shingle = shingle_score(counts)
+    words = [word_f1_page(o.text, i.gold) for o, i in zip(results, items, strict=True)]
+    return Scores(
+        pages=len(items),
+        shingle_precision=shingle.precision,
+        shingle_recall=shingle.recall,
+        shingle_f1=shingle.f1,
+        word_f1=sum(words) / len(words) if words else 0.0,
+        errors=sum(o.error is not None and not o.timed_out for o in results),
+        timeouts=sum(o.timed_out for o in results),
+        seconds=sum(o.seconds for o in results),
+        cached=sum(o.cached for o in results),
+    )
+
+
+def mean_scores(rows: Iterable[Scores]) -> Scores:
+    """The mean of each metric over datasets (each dataset weighs the same); counts and seconds are summed."""
+    rows = list(rows)
+    n = len(rows) or 1
+    return Scores(
+        pages=sum(r.pages for r in rows),
+        shingle_precision=sum(r.shingle_precision for r in rows) / n,
+        shingle_recall=sum(r.shingle_recall for r in rows) / n,
+        shingle_f1=sum(r.shingle_f1 for r in rows) / n,
+        word_f1=sum(r.word_f1 for r in rows) / n,
+        errors=sum(r.errors for r in rows),
+        timeouts=sum(r.timeouts for r in rows),
+        seconds=sum(r.seconds for r in rows),
+        cached=sum(r.cached for r in rows),
+    )
+
+
+Table = dict[str, dict[str, Scores]]  # row (dataset or page type) -> system -> scores
+
+
+def group_scores(groups: dict[str, list[PageInput]], results: Results) -> Table:
+    """Scores of every system on every group of pages."""
+    return {
+        group: {name: score(items, outcomes) for name, outcomes in results.items()}
+        for group, items in groups.items()
+    }
+
+
+def by_dataset(items: Sequence[PageInput]) -> dict[str, list[PageInput]]:
+    """Pages grouped by dataset, in the order the datasets were given."""
+    groups: dict[str, list[PageInput]] = defaultdict(list)
+    for item in items:
+        groups[item.page.dataset].append(item)
+    return dict(groups)
+
+
+def by_page_type(items: Sequence[PageInput]) -> dict[str, list[PageInput]]:
+    """wcxb's pages grouped by their page type (sorted by type name)."""
+    groups: dict[str, list[PageInput]] = defaultdict(list)
+    for item in items:
+        if item.page.dataset == PAGE_TYPE_DATASET:
+            groups[item.page_type or "unknown"].append(item)
+    return dict(sorted(groups.items()))
+
+
+# --- reporting --------------------------------------------------------------------------------------------
+
+
+def metric_table(title: str, table: Table, metric: str, systems: Sequence[str]) -> str:
+    """A text table of one metric: a row per group, a column per system, the best peer starred, and how
+    blocksift compares with it."""
+    peer_names = [s for s in systems if s != peers.BLOCKSIFT]
+    has_blocksift = peers.BLOCKSIFT in systems
+    label_width = max(len(f"{g} ({next(iter(r.values())).pages})") for g, r in table.items()) + 2
+    widths = [max(len(s), 7) + 2 for s in systems]
+    header = "".ljust(label_width) + "".join(s.rjust(w) for s, w in zip(systems, widths, strict=True))
+    header += "   best peer" + ("   blocksift - best" if has_blocksift else "")
+    lines = [title, header, "-" * len(header)]
+    for group, row in table.items():
+        values = {s: float(getattr(row[s], metric)) for s in systems}
+        best = max(peer_names, key=lambda s: values[s]) if peer_names else None
+        cells = [
+            (f"{values[s]:.3f}" + ("*" if s == best else " ")).rjust(w)
+            for s, w in zip(systems, widths, strict=True)
+        ]
+        line = f"{group} ({row[systems[0]].pages})".ljust(label_width) + "".join(cells)
+        if best is not None:
+            line += f"   {best}"
+            if has_blocksift:
+                diff = values[peers.BLOCKSIFT] - values[best]
+                line += f"   {diff:+.3f} {'beats it' if diff > 0 else 'does not beat it'}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def speed_table(totals: dict[str, Scores]) -> str:
+    """Pages per second of each system, with failure counts and whether times came from the cache."""
+    lines = [
+        "Speed (extraction calls only, one process; timed-out calls count their time limit)",
+        f"{'system':<14}{'pages':>7}{'seconds':>10}{'pages/s':>10}{'errors':>8}{'timeouts':>10}   times",
+    ]
+    for name, s in totals.items():
+        when = (
+            "measured in this run"
+            if s.cached == 0
+            else (f"recorded when computed ({s.cached} of {s.pages} pages from the cache)")
+        )
+        lines.append(
+            f"{name:<14}{s.pages:>7}{s.seconds:>10.1f}{s.pages_per_second:>10.1f}{s.errors:>8}"
+            f"{s.timeouts:>10}   {when}"
+        )
+    return "\n".join(lines)
+
+
+def failure_lines(results: Results, limit: int = 5) -> str:
+    """The failures of each system: counts by kind and a few examples."""
+    lines = ["Failures (counted as empty output)"]
+    for name, outcomes in results.items():
+        failed = [(key, o.error) for key, o in outcomes.items() if o.error is not None]
+        if not failed:
+            lines.append(f"  {name}: none")
+            continue
+        kinds: dict[str, int] = defaultdict(int)
+        for _, error in failed:
+            kinds[str(error).split(":")[0].split(" (")[0]] += 1
+        summary = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        lines.append(f"  {name}: {len(failed)} ({summary})")
+        lines.extend(f"      {key}: {error}" for key, error in failed[:limit])
+    return "\n".join(lines)
+
+
+def report(split: str, datasets: Table, page_types: Table, systems: Sequence[str], results: Results) -> str:
+    """The whole printed report."""
+    rows = {**datasets, "mean": {s: mean_scores(r[s] for r in datasets.values()) for s in systems}}
+    parts = [
+        metric_table(f"Shingle F1 ({split} split; * best peer)", rows, "shingle_f1", systems),
+        metric_table(f"Word F1 ({split} split; * best peer)", rows, "word_f1", systems),
+    ]
+    if page_types:
+        parts.append(
+            metric_table(f"{PAGE_TYPE_DATASET} by page type: shingle F1", page_types, "shingle_f1", systems)
+        )
+        parts.append(
+            metric_table(f"{PAGE_TYPE_DATASET} by page type: word F1", page_types, "word_f1", systems)
+        )
+    parts.append(speed_table(rows["mean"]))
+    parts.append(failure_lines(results))
+    return "\n\n".join(parts)
+
+
+def figures(scores: Scores) -> dict[str, Any]:
+    """A ``Scores`` as JSON, with pages per second."""
+    data = asdict(scores)
+    data["pages_per_second"] = scores.pages_per_second if scores.seconds > 0 else None
+    return data
+
+
+def json_report(
+    args: argparse.Namespace,
+    systems: Sequence[System],
+    items: Sequence[PageInput],
+    datasets: Table,
+    page_types: Table,
+    results: Results,
+) -> dict[str, Any]:
+    """Every figure of the run: per system per dataset, their means, wcxb by page type, per-page scores."""
+    names = [s.name for s in systems]
+    per_page = []
+    for item in items:
+        for name in names:
+            outcome = results[name][item.page.key]
+            counts = shingle_counts(outcome.text, item.gold)
+            per_page.append(
+                {
+                    "page": item.page.key,
+                    "system": name,
+                    "page_type": item.page_type,
+                    "tp": counts.tp,
+                    "fp": counts.fp,
+                    "fn": counts.fn,
+                    "word_f1": word_f1_page(outcome.text, item.gold),
+                    "seconds": outcome.seconds,
+                    "error": outcome.error,
+                    "cached": outcome.cached,
+                }
+            )
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": {
+            "datasets_root": str(args.datasets_root),
+            "datasets": list(datasets),
+            "split": args.split,
+            "limit": args.limit,
+            "jobs": args.jobs,
+            "timeout_s": args.timeout,
+            "model": args.model,
+            "python": platform.python_version(),
+            "decoder": peers.decoder()[0],
+        },
+        "systems": {s.name: {"version": s.version, "setting": s.setting, "input": s.input} for s in systems},
+        "datasets": {d: {n: figures(s) for n, s in row.items()} for d, row in datasets.items()},
+        "mean": {n: figures(mean_scores(row[n] for row in datasets.values())) for n in names},
+        "page_types": {t: {n: figures(s) for n, s in row.items()} for t, row in page_types.items()},
+        "failures": {n: {k: o.error for k, o in results[n].items() if o.error} for n in names},
+        "pages": per_page,
+    }
+
+
+# --- command line -----------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--datasets-root",
+        type=Path,
+        default=DEFAULT_DATASETS_ROOT,
+        help="folder holding one sub-folder per dataset",
+    )
+    parser.add_argument(
+        "--datasets", nargs="+", default=list(DATASETS), metavar="NAME", help="datasets to run"
+    )
+    parser.add_argument("--split", default="test", choices=["train", "test", "exclude", "all"])
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        choices=peers.SYSTEM_NAMES,
+        metavar="NAME",
+        help=f"systems to run (default: all available of {', '.join(peers.SYSTEM_NAMES)})",
+    )
+    parser.add_argument(
+        "--model", type=Path, help="blocksift model file, passed as extract(model=load_model(PATH))"
+    )
+    parser.add_argument(
+        "--limit", type=int, help="at most N pages per dataset (the first by id), for quick runs"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes running extraction calls")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help="seconds per extraction call; a call over it counts as empty output",
+    )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write every figure to this JSON file")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="folder caching peers' outputs")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the peers' cache")
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="recompute cached peer outputs that had failed or timed out",
+    )
+    parser.add_argument("--verbose", action="store_true", help="let the systems print their own warnings")
+    return parser.parse_args(argv)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Exit with a clear message where the datasets or the model cannot be found."""
+    root = args.datasets_root
+    if not root.is_dir():
+        sys.exit(
+            f"compare.py: datasets root {root} does not exist; pass --datasets-root DIR "
+            "(the folder with dragnet/, cleaneval/, ... inside)"
+        )
+    missing = [d for d in args.datasets if not (root / d).is_dir()]
+    if missing:
+        sys.exit(f"compare.py: no dataset folder {', '.join(missing)} under {root}")
+    if args.model is not None and not args.model.is_file():
+        sys.exit(f"compare.py: model file {args.model} does not exist")
+    if args.jobs < 1 or (args.limit is not None and args.limit < 1) or args.timeout <= 0:
+        sys.exit("compare.py: --jobs and --limit must be at least 1 and --timeout positive")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the comparison and print (and optionally write) the figures."""
+    args = parse_args(argv)
+    check_args(args)
+    model_path = str(args.model.resolve()) if args.model else None
+    systems = available_systems(args.systems, model_path)
+    if not systems:
+        sys.exit(
+            "compare.py: no system can run here; run benchmarks/setup_env.sh and use .venv-bench/bin/python"
+        )
+    items = load_pages(args.datasets_root, args.datasets, args.split, args.limit)
+    if not items:
+        sys.exit(f"compare.py: no pages in the {args.split} split of {', '.join(args.datasets)}")
+    cache = TextCache(None if args.no_cache else args.cache)
+    try:
+        results = run_systems(
+            systems,
+            items,
+            cache,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            model_path=model_path,
+            retry_failed=args.retry_failed,
+            quiet=not args.verbose,
+        )
+    except SetupError as exc:
+        sys.exit(f"compare.py: a system could not start: {exc}")
+    names = [s.name for s in systems]
+    datasets = group_scores(by_dataset(items), results)
+    page_types = group_scores(by_page_type(items), results)
+    print("Systems: " + "; ".join(f"{s.name} {s.version} ({s.input})" for s in systems))
+    print()
+    print(report(args.split, datasets, page_types, names, results))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = json_report(args, systems, items, datasets, page_types, results)
+        args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        log(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
