@@ -15,8 +15,10 @@ Run it with the benchmark virtualenv (``benchmarks/setup_env.sh``)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
@@ -61,11 +63,13 @@ def log(message: str) -> None:
 
 @dataclass(frozen=True)
 class PageInput:
-    """A page to extract: the dataset's record, the sha256 of its bytes (the cache key), and its gold."""
+    """A page to extract: the dataset's record, the sha256 of its bytes (the cache key), its gold text, and
+    the sha256 of the gold (which tells whether a cached page score still holds)."""
 
     page: Page
     sha256: str
     gold: str
+    gold_sha256: str
 
     @property
     def page_type(self) -> str | None:
@@ -81,7 +85,8 @@ def load_pages(root: Path, datasets: Sequence[str], split: str, limit: int | Non
         pages = [p for p in load_dataset(root / name) if split == "all" or p.split == split]
         for page in pages[:limit] if limit is not None else pages:
             digest = hashlib.sha256(page.read_html()).hexdigest()
-            inputs.append(PageInput(page, digest, page.read_gold()))
+            gold = page.read_gold()
+            inputs.append(PageInput(page, digest, gold, hashlib.sha256(gold.encode()).hexdigest()))
     return inputs
 
 
@@ -123,6 +128,38 @@ def available_systems(requested: Sequence[str] | None, model_path: str | None) -
     return systems
 
 
+# --- per-page scores -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageScore:
+    """One extraction against its gold: shared, extra and missing shingles, and the bag-of-words F1."""
+
+    tp: int
+    fp: int
+    fn: int
+    word_f1: float
+
+    @property
+    def counts(self) -> PageCounts:
+        """The shingle counts, as ``blocksift.metrics`` aggregates them."""
+        return PageCounts(self.tp, self.fp, self.fn)
+
+
+def page_score(text: str, gold: str) -> PageScore:
+    """Score one page with the two standard metrics of ``blocksift.metrics``."""
+    counts = shingle_counts(text, gold)
+    return PageScore(counts.tp, counts.fp, counts.fn, word_f1_page(text, gold))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One system's outcome on one page and its score."""
+
+    outcome: Outcome
+    score: PageScore
+
+
 # --- the cache of peers' outputs --------------------------------------------------------------------------
 
 
@@ -130,13 +167,15 @@ class TextCache:
     """Peers' extracted texts, one JSON-lines file per system, version and dataset, under ``root``.
 
     A record is keyed by the page id and the sha256 of its bytes, and keeps the text, the seconds the call
-    took when it was made, and its failure if any. Records are appended as results arrive, so an interrupted
-    run keeps what it had done.
+    took when it was made, its failure if any, and its page score with the sha256 of the gold it was scored
+    against (scoring is slow enough to be worth keeping). Records are appended as results arrive, so an
+    interrupted run keeps what it had done; the last record of a key wins.
     """
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self._records: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = {}
+        self._lines: dict[tuple[str, str, str], int] = defaultdict(int)
 
     def _path(self, system: System, dataset: str) -> Path:
         assert self.root is not None
@@ -147,8 +186,10 @@ class TextCache:
         if key not in self._records:
             records: dict[tuple[str, str], dict[str, Any]] = {}
             path = self._path(system, dataset)
-            if path.exists():
-                for line in path.read_text(encoding="utf-8").splitlines():
+            # Iterating the file splits on "\n" only; str.splitlines would also split texts at U+2028 etc.
+            with contextlib.suppress(FileNotFoundError), path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    self._lines[key] += 1
                     try:
                         record = json.loads(line)
                         records[(record["id"], record["sha256"])] = record
@@ -157,17 +198,24 @@ class TextCache:
             self._records[key] = records
         return self._records[key]
 
-    def get(self, system: System, item: PageInput) -> Outcome | None:
-        """The cached outcome of ``system`` on this page, or None."""
+    def get(self, system: System, item: PageInput) -> tuple[Outcome, PageScore | None] | None:
+        """The cached outcome of ``system`` on this page and its score (None where the gold has changed
+        since), or None where nothing is cached."""
         if self.root is None or not system.cacheable:
             return None
         record = self._load(system, item.page.dataset).get((item.page.id, item.sha256))
         if record is None:
             return None
-        return Outcome(str(record["text"]), float(record["seconds"]), record.get("error"), cached=True)
+        outcome = Outcome(str(record["text"]), float(record["seconds"]), record.get("error"), cached=True)
+        score = record.get("score")
+        if not isinstance(score, dict) or score.get("gold_sha256") != item.gold_sha256:
+            return outcome, None
+        return outcome, PageScore(
+            int(score["tp"]), int(score["fp"]), int(score["fn"]), float(score["word_f1"])
+        )
 
-    def put(self, system: System, item: PageInput, outcome: Outcome) -> None:
-        """Record a fresh outcome of a cacheable system."""
+    def put(self, system: System, item: PageInput, outcome: Outcome, score: PageScore) -> None:
+        """Record an outcome of a cacheable system and its score."""
         if self.root is None or not system.cacheable:
             return
         record = {
@@ -176,17 +224,35 @@ class TextCache:
             "text": outcome.text,
             "seconds": outcome.seconds,
             "error": outcome.error,
+            "score": {"gold_sha256": item.gold_sha256, **asdict(score)},
         }
         self._load(system, item.page.dataset)[(item.page.id, item.sha256)] = record
+        self._lines[(system.name, system.version, item.page.dataset)] += 1
         path = self._path(system, item.page.dataset)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
+    def compact(self) -> None:
+        """Rewrite the files that hold superseded records (re-scored or recomputed pages), keeping the last
+        record of each key; the new file replaces the old one atomically."""
+        if self.root is None:
+            return
+        for (name, version, dataset), records in self._records.items():
+            key = (name, version, dataset)
+            if self._lines[key] <= len(records):
+                continue
+            path = self.root / name / version / f"{dataset}.jsonl"
+            tmp = path.with_suffix(".jsonl.tmp")
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values())
+            tmp.replace(path)
+            self._lines[key] = len(records)
+
 
 # --- running ----------------------------------------------------------------------------------------------
 
-Results = dict[str, dict[str, Outcome]]  # system name -> page key -> outcome
+Results = dict[str, dict[str, Scored]]  # system name -> page key -> outcome and score
 
 
 class Progress:
@@ -228,8 +294,12 @@ def run_systems(
     for item in items:
         for system in systems:
             cached = cache.get(system, item)
-            if cached is not None and not (retry_failed and cached.error is not None):
-                results[system.name][item.page.key] = cached
+            if cached is not None and not (retry_failed and cached[0].error is not None):
+                outcome, score = cached
+                if score is None:  # scored against an older gold: score again and remember it
+                    score = page_score(outcome.text, item.gold)
+                    cache.put(system, item, outcome, score)
+                results[system.name][item.page.key] = Scored(outcome, score)
             else:
                 url = item.page.meta.get("url")
                 tasks.append(
@@ -242,18 +312,21 @@ def run_systems(
         f"{n_cached} outcomes from the cache, {len(tasks)} to compute"
     )
     if not tasks:
+        cache.compact()
         return results
     progress = Progress(len(tasks))
 
     def on_result(task: Task, outcome: Outcome) -> None:
         item = task_items[task.index]
-        results[task.system][item.page.key] = outcome
-        cache.put(by_name[task.system], item, outcome)
+        score = page_score(outcome.text, item.gold)
+        results[task.system][item.page.key] = Scored(outcome, score)
+        cache.put(by_name[task.system], item, outcome, score)
         progress.tick(outcome)
 
     needed = sorted({t.system for t in tasks}, key=[s.name for s in systems].index)
     with WorkerPool(jobs, needed, model_path, timeout, quiet) as pool:
         pool.run(tasks, on_result)
+    cache.compact()
     return results
 
 
@@ -280,12 +353,12 @@ class Scores:
         return self.pages / self.seconds if self.seconds > 0 else float("nan")
 
 
-def score(items: Sequence[PageInput], outcomes: dict[str, Outcome]) -> Scores:
+def score(items: Sequence[PageInput], scored: dict[str, Scored]) -> Scores:
     """Both metrics, the failure counts and the time of one system on ``items``."""
-    results = [outcomes[item.page.key] for item in items]
-    counts: list[PageCounts] = [shingle_counts(o.text, i.gold) for o, i in zip(results, items, strict=True)]
-    shingle = shingle_score(counts)
-    words = [word_f1_page(o.text, i.gold) for o, i in zip(results, items, strict=True)]
+    rows = [scored[item.page.key] for item in items]
+    results = [r.outcome for r in rows]
+    shingle = shingle_score(r.score.counts for r in rows)
+    words = [r.score.word_f1 for r in rows]
     return Scores(
         pages=len(items),
         shingle_precision=shingle.precision,
@@ -347,30 +420,72 @@ def by_page_type(items: Sequence[PageInput]) -> dict[str, list[PageInput]]:
 # --- reporting --------------------------------------------------------------------------------------------
 
 
-def metric_table(title: str, table: Table, metric: str, systems: Sequence[str]) -> str:
-    """A text table of one metric: a row per group, a column per system, the best peer starred, and how
-    blocksift compares with it."""
+@dataclass(frozen=True)
+class MetricRow:
+    """One row of a metric table: its label, each system's value, and the best peer (None without peers)."""
+
+    label: str
+    values: dict[str, float]
+    best: str | None
+
+    def blocksift_vs_best(self) -> float | None:
+        """blocksift's value minus the best peer's, where both are in the row."""
+        if self.best is None or peers.BLOCKSIFT not in self.values:
+            return None
+        return self.values[peers.BLOCKSIFT] - self.values[self.best]
+
+
+def metric_rows(table: Table, metric: str, systems: Sequence[str]) -> list[MetricRow]:
+    """The rows of one metric's table, with the best peer of each row."""
     peer_names = [s for s in systems if s != peers.BLOCKSIFT]
-    has_blocksift = peers.BLOCKSIFT in systems
-    label_width = max(len(f"{g} ({next(iter(r.values())).pages})") for g, r in table.items()) + 2
-    widths = [max(len(s), 7) + 2 for s in systems]
-    header = "".ljust(label_width) + "".join(s.rjust(w) for s, w in zip(systems, widths, strict=True))
-    header += "   best peer" + ("   blocksift - best" if has_blocksift else "")
-    lines = [title, header, "-" * len(header)]
+    rows = []
     for group, row in table.items():
         values = {s: float(getattr(row[s], metric)) for s in systems}
         best = max(peer_names, key=lambda s: values[s]) if peer_names else None
+        rows.append(MetricRow(f"{group} ({row[systems[0]].pages})", values, best))
+    return rows
+
+
+def verdict(diff: float) -> str:
+    """How blocksift compares with the best peer."""
+    return f"{diff:+.3f} {'beats it' if diff > 0 else 'does not beat it'}"
+
+
+def metric_table(title: str, table: Table, metric: str, systems: Sequence[str]) -> str:
+    """A text table of one metric: a row per group, a column per system, the best peer starred, and how
+    blocksift compares with it."""
+    rows = metric_rows(table, metric, systems)
+    label_width = max(len(r.label) for r in rows) + 2
+    widths = [max(len(s), 7) + 2 for s in systems]
+    header = "".ljust(label_width) + "".join(s.rjust(w) for s, w in zip(systems, widths, strict=True))
+    header += "   best peer" + ("   blocksift - best" if peers.BLOCKSIFT in systems else "")
+    lines = [title, header, "-" * len(header)]
+    for row in rows:
         cells = [
-            (f"{values[s]:.3f}" + ("*" if s == best else " ")).rjust(w)
+            (f"{row.values[s]:.3f}" + ("*" if s == row.best else " ")).rjust(w)
             for s, w in zip(systems, widths, strict=True)
         ]
-        line = f"{group} ({row[systems[0]].pages})".ljust(label_width) + "".join(cells)
-        if best is not None:
-            line += f"   {best}"
-            if has_blocksift:
-                diff = values[peers.BLOCKSIFT] - values[best]
-                line += f"   {diff:+.3f} {'beats it' if diff > 0 else 'does not beat it'}"
+        line = row.label.ljust(label_width) + "".join(cells)
+        if row.best is not None:
+            line += f"   {row.best}"
+        diff = row.blocksift_vs_best()
+        if diff is not None:
+            line += f"   {verdict(diff)}"
         lines.append(line)
+    return "\n".join(lines)
+
+
+def markdown_table(title: str, table: Table, metric: str, systems: Sequence[str]) -> str:
+    """The same table in Markdown, the best peer in bold."""
+    rows = metric_rows(table, metric, systems)
+    has_verdict = peers.BLOCKSIFT in systems and len(systems) > 1
+    header = ["", *systems, "best peer", *(["blocksift - best"] if has_verdict else [])]
+    lines = [f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [f"**{row.values[s]:.3f}**" if s == row.best else f"{row.values[s]:.3f}" for s in systems]
+        diff = row.blocksift_vs_best()
+        extra = [verdict(diff)] if has_verdict and diff is not None else []
+        lines.append("| " + " | ".join([row.label, *cells, row.best or "", *extra]) + " |")
     return "\n".join(lines)
 
 
@@ -396,8 +511,8 @@ def speed_table(totals: dict[str, Scores]) -> str:
 def failure_lines(results: Results, limit: int = 5) -> str:
     """The failures of each system: counts by kind and a few examples."""
     lines = ["Failures (counted as empty output)"]
-    for name, outcomes in results.items():
-        failed = [(key, o.error) for key, o in outcomes.items() if o.error is not None]
+    for name, scored in results.items():
+        failed = [(key, r.outcome.error) for key, r in scored.items() if r.outcome.error is not None]
         if not failed:
             lines.append(f"  {name}: none")
             continue
@@ -408,6 +523,31 @@ def failure_lines(results: Results, limit: int = 5) -> str:
         lines.append(f"  {name}: {len(failed)} ({summary})")
         lines.extend(f"      {key}: {error}" for key, error in failed[:limit])
     return "\n".join(lines)
+
+
+def markdown_report(split: str, datasets: Table, page_types: Table, systems: Sequence[str]) -> str:
+    """The figures as Markdown tables (for benchmarks/README.md)."""
+    rows = {**datasets, "mean": {s: mean_scores(r[s] for r in datasets.values()) for s in systems}}
+    parts = [
+        markdown_table(f"Shingle F1 ({split} split)", rows, "shingle_f1", systems),
+        markdown_table(f"Word F1 ({split} split)", rows, "word_f1", systems),
+    ]
+    if page_types:
+        for metric, name in (("shingle_f1", "shingle F1"), ("word_f1", "word F1")):
+            title = f"{PAGE_TYPE_DATASET} by page type: {name}"
+            parts.append(markdown_table(title, page_types, metric, systems))
+    speed = [
+        "**Speed** (extraction calls only, one process)",
+        "",
+        "| system | pages | seconds | pages/s | errors | timeouts |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, t in rows["mean"].items():
+        speed.append(
+            f"| {name} | {t.pages} | {t.seconds:.1f} | {t.pages_per_second:.1f} | {t.errors} | {t.timeouts} |"
+        )
+    parts.append("\n".join(speed))
+    return "\n\n".join(parts) + "\n"
 
 
 def report(split: str, datasets: Table, page_types: Table, systems: Sequence[str], results: Results) -> str:
@@ -449,17 +589,16 @@ def json_report(
     per_page = []
     for item in items:
         for name in names:
-            outcome = results[name][item.page.key]
-            counts = shingle_counts(outcome.text, item.gold)
+            outcome, score = results[name][item.page.key].outcome, results[name][item.page.key].score
             per_page.append(
                 {
                     "page": item.page.key,
                     "system": name,
                     "page_type": item.page_type,
-                    "tp": counts.tp,
-                    "fp": counts.fp,
-                    "fn": counts.fn,
-                    "word_f1": word_f1_page(outcome.text, item.gold),
+                    "tp": score.tp,
+                    "fp": score.fp,
+                    "fn": score.fn,
+                    "word_f1": score.word_f1,
                     "seconds": outcome.seconds,
                     "error": outcome.error,
                     "cached": outcome.cached,
@@ -474,15 +613,19 @@ def json_report(
             "limit": args.limit,
             "jobs": args.jobs,
             "timeout_s": args.timeout,
-            "model": args.model,
+            "model": str(args.model) if args.model else None,
             "python": platform.python_version(),
             "decoder": peers.decoder()[0],
+            "cpus": os.cpu_count(),
+            "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "systems": {s.name: {"version": s.version, "setting": s.setting, "input": s.input} for s in systems},
         "datasets": {d: {n: figures(s) for n, s in row.items()} for d, row in datasets.items()},
         "mean": {n: figures(mean_scores(row[n] for row in datasets.values())) for n in names},
         "page_types": {t: {n: figures(s) for n, s in row.items()} for t, row in page_types.items()},
-        "failures": {n: {k: o.error for k, o in results[n].items() if o.error} for n in names},
+        "failures": {
+            n: {k: r.outcome.error for k, r in results[n].items() if r.outcome.error} for n in names
+        },
         "pages": per_page,
     }
 
@@ -526,6 +669,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds per extraction call; a call over it counts as empty output",
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="write every figure to this JSON file")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="OUT", help="write the tables as Markdown to this file"
+    )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="folder caching peers' outputs")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the peers' cache")
     parser.add_argument(
@@ -592,6 +738,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         payload = json_report(args, systems, items, datasets, page_types, results)
         args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         log(f"wrote {args.json}")
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown_report(args.split, datasets, page_types, names), encoding="utf-8")
+        log(f"wrote {args.markdown}")
     return 0
 
 
