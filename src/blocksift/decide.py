@@ -8,30 +8,34 @@ already kept adds nothing a reader wants, so only its first kept copy stays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
-
-from blocksift.blocks import Segmentation
 
 # Short texts ("Reply", "Read more", a date) legitimately repeat inside content; a paragraph of this many tokens
 # does not. Chosen as the smallest value that removed the duplicated responsive copies in wcxb's train split.
 REPEAT_MIN_TOKENS = 8
 
 
-def drop_repeats(seg: Segmentation, keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+def drop_repeats(
+    texts: Sequence[str], n_tokens: Sequence[int], keep: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
     """Unkeep each kept block of at least REPEAT_MIN_TOKENS tokens whose text an earlier kept block has."""
-    out = keep.copy()
+    out = np.array(keep, dtype=bool)
     seen: set[str] = set()
-    for block in seg.blocks:
-        if not out[block.index] or block.n_tokens < REPEAT_MIN_TOKENS:
+    for i in np.flatnonzero(out):
+        if n_tokens[i] < REPEAT_MIN_TOKENS:
             continue
-        if block.text in seen:
-            out[block.index] = False
+        if texts[i] in seen:
+            out[i] = False
         else:
-            seen.add(block.text)
+            seen.add(texts[i])
     return out
 
 
-def decide(seg: Segmentation, proba: npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.bool_]:
+def decide(
+    texts: Sequence[str], n_tokens: Sequence[int], proba: npt.NDArray[np.float64], threshold: float
+) -> npt.NDArray[np.bool_]:
     """Blocks to keep: probability at or above ``threshold``, first copies only."""
-    return drop_repeats(seg, np.asarray(proba) >= threshold)
+    return drop_repeats(texts, n_tokens, np.asarray(proba) >= threshold)

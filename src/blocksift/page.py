@@ -56,6 +56,9 @@ _STRUCTURED = etree.XPath(
     " or self::div[normalize-space(text())]])"
 )
 
+# Control characters are not allowed in XML text nodes and never visible; NUL bytes come with binary junk.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _PARSER = html.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, collect_ids=False
 )
@@ -166,21 +169,8 @@ def _drop_invisible(root: html.HtmlElement) -> None:
         elif el.get("id", "").startswith(DROP_ID_PREFIXES):
             doomed.append(el)
     for el in doomed:
-        _remove_keep_tail(el)
-
-
-def _remove_keep_tail(el: etree._Element) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    if tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(el)
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the element's tail text, which belongs to the surrounding content
 
 
 def _title(root: html.HtmlElement) -> str:
@@ -197,7 +187,7 @@ def parse_html(page: bytes | str) -> Document:
         text, encoding = page, "str"
     else:
         raise InputError(f"a page must be bytes or str, not {type(page).__name__}")
-    text = text.replace("\x00", "")
+    text = _CONTROL_RE.sub("", text)
     if not text.strip():
         raise InputError("the page is empty (no characters besides white space)")
     try:

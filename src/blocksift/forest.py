@@ -1,0 +1,133 @@
+"""A trained gradient-boosted forest as plain arrays: saved without pickle, evaluated with numpy.
+
+scikit-learn's HistGradientBoostingClassifier keeps its trees as numpy record arrays of nodes. We copy the fields
+that prediction needs (feature, threshold, children, leaf value, where missing values go) into flat arrays, all
+trees concatenated, and evaluate every tree for every block at once, one tree level per step. A model file is then
+an ``.npz`` of numbers, read with ``allow_pickle=False``: loading it cannot run code, and it does not depend on the
+scikit-learn version that trained it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from blocksift.errors import ModelError
+
+ARRAYS = ("feature", "threshold", "left", "right", "value", "is_leaf", "missing_left", "roots")
+
+
+@dataclass(frozen=True)
+class Forest:
+    """Binary-classification trees: p(content) = sigmoid(baseline + sum of the leaf values reached)."""
+
+    feature: npt.NDArray[np.int32]
+    threshold: npt.NDArray[np.float64]
+    left: npt.NDArray[np.int32]  # global node index (into the concatenated arrays)
+    right: npt.NDArray[np.int32]
+    value: npt.NDArray[np.float64]
+    is_leaf: npt.NDArray[np.bool_]
+    missing_left: npt.NDArray[np.bool_]
+    roots: npt.NDArray[np.int32]
+    baseline: float
+    max_depth: int
+    n_features: int
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> Forest:
+        """Copy a fitted binary HistGradientBoostingClassifier's trees (numeric splits only)."""
+        trees = [predictors[0] for predictors in model._predictors]
+        parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ARRAYS}
+        offset = 0
+        max_depth = 0
+        for tree in trees:
+            nodes = tree.nodes
+            if nodes["is_categorical"].any():
+                raise ModelError("categorical splits are not supported by the array forest")
+            parts["feature"].append(nodes["feature_idx"].astype(np.int32))
+            parts["threshold"].append(nodes["num_threshold"].astype(np.float64))
+            parts["left"].append((nodes["left"] + offset).astype(np.int32))
+            parts["right"].append((nodes["right"] + offset).astype(np.int32))
+            parts["value"].append(nodes["value"].astype(np.float64))
+            parts["is_leaf"].append(nodes["is_leaf"].astype(bool))
+            parts["missing_left"].append(nodes["missing_go_to_left"].astype(bool))
+            parts["roots"].append(np.array([offset], dtype=np.int32))
+            max_depth = max(max_depth, int(nodes["depth"].max()))
+            offset += len(nodes)
+        arrays = {k: np.concatenate(v) for k, v in parts.items()}
+        return cls(
+            **arrays,
+            baseline=float(np.ravel(model._baseline_prediction)[0]),
+            max_depth=max_depth,
+            n_features=int(model.n_features_in_),
+        )
+
+    def decision_function(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+        """Raw score (log-odds of content) of each row."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ModelError(f"the model expects {self.n_features} feature columns, got shape {X.shape}")
+        n = X.shape[0]
+        if n == 0 or len(self.roots) == 0:
+            return np.full(n, self.baseline)
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        rows = np.arange(n)[:, None]
+        for _ in range(self.max_depth):
+            leaf = self.is_leaf[node]
+            if leaf.all():
+                break
+            x = X[rows, self.feature[node]]
+            go_left = np.where(np.isnan(x), self.missing_left[node], x <= self.threshold[node])
+            node = np.where(leaf, node, np.where(go_left, self.left[node], self.right[node]))
+        return self.baseline + self.value[node].sum(axis=1)
+
+    def predict_proba(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+        """p(content) of each row."""
+        return 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+
+    def to_arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """The forest as named arrays (for ``np.savez``)."""
+        out: dict[str, npt.NDArray[Any]] = {k: getattr(self, k) for k in ARRAYS}
+        out["scalars"] = np.array([self.baseline, self.max_depth, self.n_features], dtype=np.float64)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, npt.NDArray[Any]]) -> Forest:
+        """Rebuild a forest from ``to_arrays`` output, checking that the arrays are consistent."""
+        try:
+            baseline, max_depth, n_features = (float(v) for v in arrays["scalars"])
+            forest = cls(
+                feature=arrays["feature"].astype(np.int32),
+                threshold=arrays["threshold"].astype(np.float64),
+                left=arrays["left"].astype(np.int32),
+                right=arrays["right"].astype(np.int32),
+                value=arrays["value"].astype(np.float64),
+                is_leaf=arrays["is_leaf"].astype(bool),
+                missing_left=arrays["missing_left"].astype(bool),
+                roots=arrays["roots"].astype(np.int32),
+                baseline=baseline,
+                max_depth=int(max_depth),
+                n_features=int(n_features),
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ModelError(f"the model's tree arrays are incomplete or malformed ({exc})") from exc
+        forest.check()
+        return forest
+
+    def check(self) -> None:
+        """Refuse arrays that would index out of bounds (a corrupt or tampered file)."""
+        n = len(self.feature)
+        same = {len(a) for a in (self.threshold, self.left, self.right, self.value, self.is_leaf, self.missing_left)}
+        if same != {n}:
+            raise ModelError("the model's node arrays differ in length")
+        inner = ~self.is_leaf
+        for name, idx in (("left", self.left[inner]), ("right", self.right[inner]), ("roots", self.roots)):
+            if len(idx) and (idx.min() < 0 or idx.max() >= n):
+                raise ModelError(f"the model's {name} node indices point outside the tree arrays")
+        if len(self.feature[inner]) and (self.feature[inner].min() < 0 or self.feature[inner].max() >= self.n_features):
+            raise ModelError("the model's split features point outside the feature columns")
+        if not 0 <= self.max_depth <= 1000:
+            raise ModelError(f"implausible tree depth {self.max_depth}")

@@ -1,0 +1,187 @@
+"""labelled pages -> block table (features, labels, alignment), the training and evaluation input.
+
+Building the table is the slow part of training (parsing and featurising thousands of pages), so pages are
+processed in parallel with joblib and each page's rows are cached on disk (``RowCache``), keyed by the page's
+bytes, its gold text and the feature code: a second training run with new model settings starts fitting at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from joblib import Parallel, delayed
+
+from blocksift import __version__
+from blocksift.align import align
+from blocksift.blocks import segment
+from blocksift.datasets import Page
+from blocksift.errors import BlocksiftError
+from blocksift.features import FEATURE_NAMES, SCHEMA_VERSION, featurize
+from blocksift.labels import read_block_labels
+from blocksift.page import parse_html
+
+META_COLUMNS = ("dataset", "page", "split", "block", "text", "n_tokens", "aligned", "label")
+CACHE_ENV = "BLOCKSIFT_CACHE"
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """The rows of one page: features, labels and the text of each block (or the error that stopped it)."""
+
+    key: str
+    features: npt.NDArray[np.float32]
+    labels: npt.NDArray[np.bool_]
+    aligned: npt.NDArray[np.float64]
+    texts: tuple[str, ...]
+    n_tokens: npt.NDArray[np.int64]
+    error: str | None = None
+
+
+def default_cache_dir() -> Path:
+    """Where feature rows are cached: $BLOCKSIFT_CACHE, else ~/.cache/blocksift/rows."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "blocksift" / "rows")
+
+
+def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
+    """Parse, segment, featurise and label one page; a page that cannot be read gives an error, not a crash."""
+    try:
+        data = page.read_html()
+        gold = page.read_gold()
+        labels_file = page.labels_path.read_text(encoding="utf-8") if page.labels_path else None
+    except OSError as exc:
+        return _failed(page.key, f"cannot read: {exc}")
+    if cache is None:
+        return _rows(page.key, data, gold, labels_file)
+    key = _cache_key(data, gold, labels_file)
+    rows = cache.load(key, page.key)
+    if rows is None:
+        rows = _rows(page.key, data, gold, labels_file)
+        if rows.error is None:
+            cache.save(key, rows)
+    return rows
+
+
+def _fingerprint() -> str:
+    # Part of the cache key: rows built by other feature code are never reused.
+    return f"{__version__}:{SCHEMA_VERSION}:{hashlib.sha1(' '.join(FEATURE_NAMES).encode()).hexdigest()[:12]}"
+
+
+def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows:
+    try:
+        seg = segment(parse_html(data))
+    except BlocksiftError as exc:
+        return _failed(key, str(exc))
+    if labels_file is not None:
+        labels = read_block_labels(labels_file, seg)
+        aligned = labels.astype(np.float64)
+    else:
+        alignment = align(seg, gold)
+        labels, aligned = alignment.labels, alignment.aligned
+    return PageRows(
+        key=key,
+        features=featurize(seg),
+        labels=labels,
+        aligned=aligned,
+        texts=tuple(b.text for b in seg.blocks),
+        n_tokens=np.array([b.n_tokens for b in seg.blocks], dtype=np.int64),
+    )
+
+
+def _failed(key: str, error: str) -> PageRows:
+    return PageRows(
+        key, np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0, bool), np.zeros(0), (), np.zeros(0, np.int64), error
+    )
+
+
+class RowCache:
+    """Page rows on disk, one ``.npz`` per page, named by a hash of the page's bytes, gold, labels and the feature
+    code's fingerprint. Loading uses ``allow_pickle=False``: a cache file can hold data, never code."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.npz"
+
+    def load(self, key: str, page_key: str) -> PageRows | None:
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                texts = str(z["texts"]).split(_TEXT_SEP) if int(z["n"]) else []
+                return PageRows(page_key, z["features"], z["labels"], z["aligned"], tuple(texts), z["n_tokens"])
+        except (OSError, ValueError, KeyError):
+            return None  # a damaged cache entry is rebuilt
+
+    def save(self, key: str, rows: PageRows) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(
+            tmp, features=rows.features, labels=rows.labels, aligned=rows.aligned, n_tokens=rows.n_tokens,
+            texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)),
+        )  # fmt: skip
+        os.replace(tmp, path)
+
+
+# Record separator: never part of a block's text (control characters are removed when a page is parsed).
+_TEXT_SEP = "\x1e"
+
+
+def _cache_key(data: bytes, gold: str, labels_file: str | None) -> str:
+    h = hashlib.sha1(_fingerprint().encode())
+    for part in (data, gold.encode(), (labels_file or "").encode()):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def build_rows(
+    pages: Sequence[Page],
+    *,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[PageRows]:
+    """Rows of every page, in the order given, computed by ``jobs`` processes (cached in ``cache_dir``)."""
+    cache = RowCache(cache_dir) if cache_dir is not None else None
+    out: list[PageRows] = []
+    runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=4)
+    for rows in runner(delayed(page_rows)(p, cache) for p in pages):
+        out.append(rows)
+        if progress is not None:
+            progress(1)
+    return out
+
+
+def to_frame(pages: Sequence[Page], rows: Sequence[PageRows]) -> pd.DataFrame:
+    """One table of blocks: page identity, block index, text, features, label and aligned share."""
+    frames = []
+    for page, r in zip(pages, rows, strict=True):
+        if r.error is not None or len(r.labels) == 0:
+            continue
+        n = len(r.labels)
+        meta = pd.DataFrame(
+            {
+                "dataset": page.dataset,
+                "page": page.id,
+                "split": page.split,
+                "block": np.arange(n),
+                "text": list(r.texts),
+                "n_tokens": r.n_tokens,
+                "aligned": r.aligned,
+                "label": r.labels,
+            }
+        )
+        frames.append(pd.concat([meta, pd.DataFrame(r.features, columns=list(FEATURE_NAMES))], axis=1))
+    if not frames:
+        return pd.DataFrame(columns=[*META_COLUMNS, *FEATURE_NAMES])
+    return pd.concat(frames, ignore_index=True)
