@@ -210,9 +210,7 @@ class TextCache:
         score = record.get("score")
         if not isinstance(score, dict) or score.get("gold_sha256") != item.gold_sha256:
             return outcome, None
-        return outcome, PageScore(
-            int(score["tp"]), int(score["fp"]), int(score["fn"]), float(score["word_f1"])
-        )
+        return outcome, PageScore(int(score["tp"]), int(score["fp"]), int(score["fn"]), float(score["word_f1"]))
 
     def put(self, system: System, item: PageInput, outcome: Outcome, score: PageScore) -> None:
         """Record an outcome of a cacheable system and its score."""
@@ -302,15 +300,10 @@ def run_systems(
                 results[system.name][item.page.key] = Scored(outcome, score)
             else:
                 url = item.page.meta.get("url")
-                tasks.append(
-                    Task(len(tasks), system.name, str(item.page.html_path), str(url) if url else None)
-                )
+                tasks.append(Task(len(tasks), system.name, str(item.page.html_path), str(url) if url else None))
                 task_items.append(item)
     n_cached = sum(len(r) for r in results.values())
-    log(
-        f"{len(items)} pages x {len(systems)} systems: "
-        f"{n_cached} outcomes from the cache, {len(tasks)} to compute"
-    )
+    log(f"{len(items)} pages x {len(systems)} systems: {n_cached} outcomes from the cache, {len(tasks)} to compute")
     if not tasks:
         cache.compact()
         return results
@@ -395,8 +388,7 @@ Table = dict[str, dict[str, Scores]]  # row (dataset or page type) -> system -> 
 def group_scores(groups: dict[str, list[PageInput]], results: Results) -> Table:
     """Scores of every system on every group of pages."""
     return {
-        group: {name: score(items, outcomes) for name, outcomes in results.items()}
-        for group, items in groups.items()
+        group: {name: score(items, outcomes) for name, outcomes in results.items()} for group, items in groups.items()
     }
 
 
@@ -502,8 +494,7 @@ def speed_table(totals: dict[str, Scores]) -> str:
             else (f"recorded when computed ({s.cached} of {s.pages} pages from the cache)")
         )
         lines.append(
-            f"{name:<14}{s.pages:>7}{s.seconds:>10.1f}{s.pages_per_second:>10.1f}{s.errors:>8}"
-            f"{s.timeouts:>10}   {when}"
+            f"{name:<14}{s.pages:>7}{s.seconds:>10.1f}{s.pages_per_second:>10.1f}{s.errors:>8}{s.timeouts:>10}   {when}"
         )
     return "\n".join(lines)
 
@@ -543,9 +534,7 @@ def markdown_report(split: str, datasets: Table, page_types: Table, systems: Seq
         "|---|---|---|---|---|---|",
     ]
     for name, t in rows["mean"].items():
-        speed.append(
-            f"| {name} | {t.pages} | {t.seconds:.1f} | {t.pages_per_second:.1f} | {t.errors} | {t.timeouts} |"
-        )
+        speed.append(f"| {name} | {t.pages} | {t.seconds:.1f} | {t.pages_per_second:.1f} | {t.errors} | {t.timeouts} |")
     parts.append("\n".join(speed))
     return "\n\n".join(parts) + "\n"
 
@@ -558,12 +547,8 @@ def report(split: str, datasets: Table, page_types: Table, systems: Sequence[str
         metric_table(f"Word F1 ({split} split; * best peer)", rows, "word_f1", systems),
     ]
     if page_types:
-        parts.append(
-            metric_table(f"{PAGE_TYPE_DATASET} by page type: shingle F1", page_types, "shingle_f1", systems)
-        )
-        parts.append(
-            metric_table(f"{PAGE_TYPE_DATASET} by page type: word F1", page_types, "word_f1", systems)
-        )
+        parts.append(metric_table(f"{PAGE_TYPE_DATASET} by page type: shingle F1", page_types, "shingle_f1", systems))
+        parts.append(metric_table(f"{PAGE_TYPE_DATASET} by page type: word F1", page_types, "word_f1", systems))
     parts.append(speed_table(rows["mean"]))
     parts.append(failure_lines(results))
     return "\n\n".join(parts)
@@ -623,9 +608,7 @@ def json_report(
         "datasets": {d: {n: figures(s) for n, s in row.items()} for d, row in datasets.items()},
         "mean": {n: figures(mean_scores(row[n] for row in datasets.values())) for n in names},
         "page_types": {t: {n: figures(s) for n, s in row.items()} for t, row in page_types.items()},
-        "failures": {
-            n: {k: r.outcome.error for k, r in results[n].items() if r.outcome.error} for n in names
-        },
+        "failures": {n: {k: r.outcome.error for k, r in results[n].items() if r.outcome.error} for n in names},
         "pages": per_page,
     }
 
@@ -644,9 +627,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_DATASETS_ROOT,
         help="folder holding one sub-folder per dataset",
     )
-    parser.add_argument(
-        "--datasets", nargs="+", default=list(DATASETS), metavar="NAME", help="datasets to run"
-    )
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), metavar="NAME", help="datasets to run")
     parser.add_argument("--split", default="test", choices=["train", "test", "exclude", "all"])
     parser.add_argument(
         "--systems",
@@ -655,12 +636,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help=f"systems to run (default: all available of {', '.join(peers.SYSTEM_NAMES)})",
     )
-    parser.add_argument(
-        "--model", type=Path, help="blocksift model file, passed as extract(model=load_model(PATH))"
-    )
-    parser.add_argument(
-        "--limit", type=int, help="at most N pages per dataset (the first by id), for quick runs"
-    )
+    parser.add_argument("--model", type=Path, help="blocksift model file, passed as extract(model=load_model(PATH))")
+    parser.add_argument("--limit", type=int, help="at most N pages per dataset (the first by id), for quick runs")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes running extraction calls")
     parser.add_argument(
         "--timeout",
@@ -669,9 +646,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds per extraction call; a call over it counts as empty output",
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="write every figure to this JSON file")
-    parser.add_argument(
-        "--markdown", type=Path, metavar="OUT", help="write the tables as Markdown to this file"
-    )
+    parser.add_argument("--markdown", type=Path, metavar="OUT", help="write the tables as Markdown to this file")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="folder caching peers' outputs")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the peers' cache")
     parser.add_argument(
@@ -707,9 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_path = str(args.model.resolve()) if args.model else None
     systems = available_systems(args.systems, model_path)
     if not systems:
-        sys.exit(
-            "compare.py: no system can run here; run benchmarks/setup_env.sh and use .venv-bench/bin/python"
-        )
+        sys.exit("compare.py: no system can run here; run benchmarks/setup_env.sh and use .venv-bench/bin/python")
     items = load_pages(args.datasets_root, args.datasets, args.split, args.limit)
     if not items:
         sys.exit(f"compare.py: no pages in the {args.split} split of {', '.join(args.datasets)}")

@@ -30,9 +30,7 @@ _WARM_UP_BODY = (
     f"<p>{'And another paragraph follows with more words in it. ' * 8}</p></article>"
     "<footer>Copyright</footer>"
 )
-WARM_UP_HTML = (
-    f"<html lang='en'><head><title>Warm-up</title></head><body>{_WARM_UP_BODY}</body></html>".encode()
-)
+WARM_UP_HTML = f"<html lang='en'><head><title>Warm-up</title></head><body>{_WARM_UP_BODY}</body></html>".encode()
 PLACEHOLDER_URL = "http://localhost/page.html"
 
 # Block-level tags after which text continues on a new line when an extractor's HTML output becomes text.

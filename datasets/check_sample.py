@@ -154,9 +154,7 @@ def main() -> int:
         if missing:
             problems.append(f"{pid}: meta lacks {missing}")
         if rec.get("split") not in SPLITS or rec.get("page_type") not in PAGE_TYPES:
-            problems.append(
-                f"{pid}: split must be one of {sorted(SPLITS)}, page_type one of {sorted(PAGE_TYPES)}"
-            )
+            problems.append(f"{pid}: split must be one of {sorted(SPLITS)}, page_type one of {sorted(PAGE_TYPES)}")
         raw = (ROOT / "html" / f"{pid}.html").read_bytes()
         if not MIN_BYTES <= len(raw) <= MAX_BYTES:
             problems.append(f"{pid}: {len(raw)} bytes, outside {MIN_BYTES}-{MAX_BYTES}")

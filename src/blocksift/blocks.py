@@ -137,7 +137,7 @@ class _Walker:
 
 
 def _events(root: html.HtmlElement) -> Iterator[tuple[str, html.HtmlElement]]:
-    return etree.iterwalk(root, events=("start", "end"))  # type: ignore[no-any-return]
+    return etree.iterwalk(root, events=("start", "end"))
 
 
 def segment(doc: Document) -> Segmentation:

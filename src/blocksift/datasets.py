@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blocksift.errors import DatasetError
+from blocksift.errors import DatasetError, InputError
 
 HTML_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
 SPLITS = ("train", "test", "exclude")
@@ -64,7 +64,7 @@ def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
         with path.open("rb") as fh:
             data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     if max_bytes is not None and len(data) > max_bytes:
-        raise DatasetError(f"{path}: more than {max_bytes} bytes (after inflating); raise the size limit to read it")
+        raise InputError(f"{path}: more than {max_bytes:,} bytes (after inflating); raise the size limit to read it")
     return data
 
 

@@ -18,13 +18,11 @@ import numpy.typing as npt
 REPEAT_MIN_TOKENS = 8
 
 
-def drop_repeats(
-    texts: Sequence[str], n_tokens: Sequence[int], keep: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.bool_]:
+def drop_repeats(texts: Sequence[str], n_tokens: Sequence[int], keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Unkeep each kept block of at least REPEAT_MIN_TOKENS tokens whose text an earlier kept block has."""
     out = np.array(keep, dtype=bool)
     seen: set[str] = set()
-    for i in np.flatnonzero(out):
+    for i in np.flatnonzero(out).tolist():
         if n_tokens[i] < REPEAT_MIN_TOKENS:
             continue
         if texts[i] in seen:

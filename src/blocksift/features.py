@@ -187,7 +187,7 @@ class PageArrays:
     def under(self, per_block: FloatArray) -> FloatArray:
         """Sum of a per-block quantity over every container's subtree."""
         blk, anc = self.pairs
-        return np.bincount(anc, weights=per_block[blk], minlength=len(self.seg.containers))
+        return np.bincount(anc, weights=per_block[blk], minlength=len(self.seg.containers)).astype(np.float64)
 
     @cached_property
     def tokens_under(self) -> FloatArray:
@@ -265,7 +265,10 @@ def _safe_div(a: FloatArray, b: FloatArray) -> FloatArray:
     ("punct_per_token", "sentence punctuation marks (.!?;:, and CJK forms) per token; 0-~2"),
     ("ends_sentence", "1 if the text ends with sentence-final punctuation or a closing quote; 0/1"),
     ("digit_share", "share of the characters that are digits; 0-1"),
-    ("upper_start_share", "share of tokens starting with a Latin, Greek or Cyrillic capital (0 for caseless scripts); 0-1"),
+    (
+        "upper_start_share",
+        "share of tokens starting with a Latin, Greek or Cyrillic capital (0 for caseless scripts); 0-1",
+    ),
     ("separator_per_token", "menu separators (| • · » / >) per token; 0-~1"),
     ("has_copyright", "1 if the text contains © or (c) followed by a year; 0/1"),
 )
@@ -295,13 +298,17 @@ def _local(a: PageArrays) -> FloatArray:
     )
 
 
-@group(*[(f"owner_{name}", f"1 if the block's own element is {'/'.join(sorted(tags))}; 0/1") for name, tags in OWNER_TAGS])
+@group(
+    *[(f"owner_{name}", f"1 if the block's own element is {'/'.join(sorted(tags))}; 0/1") for name, tags in OWNER_TAGS]
+)
 def _owner_tag(a: PageArrays) -> FloatArray:
     tags = [a.seg.containers[o].tag for o in a.owner]
     return np.array([[t in group for _, group in OWNER_TAGS] for t in tags], dtype=float).reshape(a.n, -1)
 
 
-@group(*[(f"in_{name}", f"1 if a block-level ancestor is {'/'.join(sorted(tags))}; 0/1") for name, tags in ANCESTOR_TAGS])
+@group(
+    *[(f"in_{name}", f"1 if a block-level ancestor is {'/'.join(sorted(tags))}; 0/1") for name, tags in ANCESTOR_TAGS]
+)
 def _ancestor_tags(a: PageArrays) -> FloatArray:
     return _bits(a.tag_masks[a.owner], len(ANCESTOR_TAGS))
 
@@ -482,6 +489,8 @@ def featurize(seg: Segmentation) -> npt.NDArray[np.float32]:
     for cols, fn in _GROUPS:
         part = fn(arrays)
         if part.shape != (arrays.n, len(cols)):
-            raise AssertionError(f"feature group {fn.__name__} returned {part.shape}, expected ({arrays.n}, {len(cols)})")
+            raise AssertionError(
+                f"feature group {fn.__name__} returned {part.shape}, expected ({arrays.n}, {len(cols)})"
+            )
         parts.append(part)
     return np.hstack(parts).astype(np.float32)

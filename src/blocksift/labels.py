@@ -8,7 +8,7 @@ segmentation is refused instead of silently mislabelling the page.
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,7 @@ from blocksift.errors import DatasetError
 LABELS_SCHEMA = 1
 
 
-class Label(str, Enum):
+class Label(StrEnum):
     """A block's class."""
 
     CONTENT = "content"
@@ -49,7 +49,11 @@ def read_block_labels(text: str, seg: Segmentation) -> npt.NDArray[np.bool_]:
 def write_block_labels(seg: Segmentation, content: npt.NDArray[np.bool_]) -> str:
     """A labels file's text for a page's blocks and their content flags."""
     blocks = [
-        {"index": b.index, "text": b.text, "label": (Label.CONTENT if content[b.index] else Label.BOILERPLATE).value}
+        {
+            "index": b.index,
+            "text": b.text,
+            "label": (Label.CONTENT if content[b.index] else Label.BOILERPLATE).value,
+        }
         for b in seg.blocks
     ]
     return json.dumps({"schema": LABELS_SCHEMA, "blocks": blocks}, ensure_ascii=False, indent=1)

@@ -60,7 +60,12 @@ _STRUCTURED = etree.XPath(
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _PARSER = html.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, collect_ids=False
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    huge_tree=True,
+    collect_ids=False,
 )
 
 
@@ -162,11 +167,12 @@ def _drop_invisible(root: html.HtmlElement) -> None:
     doomed = []
     for el in root.iter():
         tag = el.tag
-        if not isinstance(tag, str):  # comments and processing instructions left by a lenient parse
-            doomed.append(el)
-        elif tag in DROP_TAGS or (tag == "noscript" and not _STRUCTURED(el)):
-            doomed.append(el)
-        elif el.get("id", "").startswith(DROP_ID_PREFIXES):
+        if (
+            not isinstance(tag, str)
+            or tag in DROP_TAGS
+            or (tag == "noscript" and not _STRUCTURED(el))
+            or el.get("id", "").startswith(DROP_ID_PREFIXES)
+        ):  # comments and processing instructions left by a lenient parse
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
@@ -177,6 +183,63 @@ def _title(root: html.HtmlElement) -> str:
     for el in root.iter("title"):
         return " ".join((el.text_content() or "").split())
     return ""
+
+
+# Where libxml2 stops (its limit is 2,048 open elements even with huge_tree), elements opened deeper than this are
+# dropped from the markup (their text stays): no real page nests this deep on purpose.
+MAX_NESTING = 1000
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+VOID_TAGS = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+
+
+def flatten_nesting(text: str, limit: int = MAX_NESTING) -> str:
+    """Remove the start and end tags of elements nested deeper than ``limit``, keeping all text (linear time)."""
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # (tag, kept)
+    pos = 0
+    for m in _TAG_RE.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        closing, tag, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if closing:
+            if stack and stack[-1][0] == tag:
+                if stack.pop()[1]:
+                    out.append(m.group(0))
+            else:
+                out.append(m.group(0))
+        elif tag in VOID_TAGS or self_closing:
+            out.append(m.group(0))
+        else:
+            kept = len(stack) < limit
+            stack.append((tag, kept))
+            if kept:
+                out.append(m.group(0))
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _parse(text: str) -> html.HtmlElement:
+    try:
+        return html.document_fromstring(text.encode("utf-8", errors="replace"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"lxml could not parse the page: {exc}") from exc
 
 
 def parse_html(page: bytes | str) -> Document:
@@ -190,10 +253,10 @@ def parse_html(page: bytes | str) -> Document:
     text = _CONTROL_RE.sub("", text)
     if not text.strip():
         raise InputError("the page is empty (no characters besides white space)")
-    try:
-        root = html.document_fromstring(text.encode("utf-8", errors="replace"), parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
-        raise InputError(f"lxml could not parse the page: {exc}") from exc
+    root = _parse(text)
+    if any("Excessive depth" in e.message for e in _PARSER.error_log):
+        # libxml2 gives up on the whole document past 2,048 open elements; flatten the excess and parse again.
+        root = _parse(flatten_nesting(text))
     title = _title(root)
     _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)

@@ -76,10 +76,11 @@ def _fingerprint() -> str:
 def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows:
     try:
         seg = segment(parse_html(data))
+        if labels_file is not None:
+            labels = read_block_labels(labels_file, seg)
     except BlocksiftError as exc:
         return _failed(key, str(exc))
     if labels_file is not None:
-        labels = read_block_labels(labels_file, seg)
         aligned = labels.astype(np.float64)
     else:
         alignment = align(seg, gold)
@@ -96,7 +97,13 @@ def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows
 
 def _failed(key: str, error: str) -> PageRows:
     return PageRows(
-        key, np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0, bool), np.zeros(0), (), np.zeros(0, np.int64), error
+        key,
+        np.zeros((0, len(FEATURE_NAMES)), np.float32),
+        np.zeros(0, bool),
+        np.zeros(0),
+        (),
+        np.zeros(0, np.int64),
+        error,
     )
 
 

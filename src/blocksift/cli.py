@@ -1,0 +1,360 @@
+"""The command line: thin typer commands over the library.
+
+Exit codes, for every command: 0 when everything succeeded; 1 when some pages failed (each is reported on stderr and
+the rest were processed); 2 when the command was misused (bad option, missing path, unusable model or dataset).
+Results go to stdout or ``--output``; progress, warnings and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from blocksift import __version__
+from blocksift.batch import MAX_PAGE_BYTES, Result, expand, run
+from blocksift.datasets import Page, load_datasets
+from blocksift.errors import BlocksiftError
+from blocksift.evaluate import Report, model_chooser, oracle_chooser, score, worst_pages
+from blocksift.modelfile import card_markdown, load_model, save_model
+from blocksift.outputs import atomic_write, output_name
+from blocksift.render import EXTENSIONS, FORMATS
+from blocksift.table import build_rows, default_cache_dir, to_frame
+from blocksift.training import train as train_model
+
+app = typer.Typer(
+    name="blocksift",
+    help="Tell a web page's own content from its boilerplate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+OK, PARTIAL, MISUSE = 0, 1, 2
+
+DatasetDirs = Annotated[
+    list[Path],
+    typer.Argument(help="Dataset folders (html/, gold/, meta.jsonl) or folders of .html + .txt pairs."),
+]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", help="Pages processed in parallel (-1: one per core).")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Recompute feature rows instead of using the row cache.")]
+
+
+def fail(message: str, code: int = MISUSE) -> typer.Exit:
+    """Report ``message`` on stderr and return the exit to raise."""
+    err.print(f"[red]blocksift:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def progress_bar(label: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; yields the function that advances it."""
+    if not enabled or not err.is_terminal:
+        yield lambda _n: None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
+    try:
+        pages = load_datasets(dirs, splits=splits)
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    if not pages:
+        raise fail(f"no pages in split(s) {', '.join(splits or ['any'])} of {', '.join(map(str, dirs))}")
+    return pages
+
+
+def _cache(no_cache: bool) -> Path | None:
+    return None if no_cache else default_cache_dir()
+
+
+def version_callback(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        out.print(f"blocksift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Tell a web page's own content from its boilerplate."""
+
+
+def report_table(report: Report, title: str) -> Table:
+    """Per-dataset figures and their mean as a rich table."""
+    table = Table(title=title, title_justify="left")
+    for col in ("dataset", "pages", "failed", "precision", "recall", "shingle F1", "word F1", "block acc."):
+        table.add_column(col, justify="left" if col == "dataset" else "right")
+    for d in report.datasets:
+        table.add_row(
+            d.dataset,
+            str(d.pages),
+            str(d.failed),
+            *(f"{v:.4f}" for v in (d.precision, d.recall, d.f1, d.word_f1, d.block_accuracy)),
+        )
+    m = report.mean
+    table.add_row(
+        "mean",
+        "",
+        "",
+        *(f"{m[k]:.4f}" for k in ("precision", "recall", "f1", "word_f1", "block_accuracy")),
+        style="bold",
+    )
+    return table
+
+
+def _clip(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[:limit] + f" … [{len(text) - limit} more characters]"
+
+
+def show_worst(report: Report, n: int, floor: float) -> None:
+    """For each dataset under ``floor``, the worst pages with the text kept and the gold text missed."""
+    from blocksift.metrics import shingles
+
+    for d in report.datasets:
+        if d.f1 >= floor:
+            continue
+        out.print(
+            f"\n[bold]{d.dataset}[/bold]: shingle F1 {d.f1:.4f} is under {floor}; its {n} worst pages:",
+            markup=True,
+        )
+        for r in worst_pages(d, n):
+            c = r.counts
+            f1 = 2 * c.tp / (2 * c.tp + c.fp + c.fn) if c.tp + c.fp + c.fn else 1.0
+            gold = r.page.read_gold()
+            kept = shingles(r.extracted)
+            missed = [line for line in gold.splitlines() if line.strip() and not shingles(line) & kept]
+            out.print(
+                f"  {r.page.key}: F1 {f1:.3f} (tp {c.tp}, fp {c.fp}, fn {c.fn})"
+                + (f" error: {r.error}" if r.error else "")
+            )
+            out.print(f"    kept:   {_clip(r.extracted)!r}")
+            out.print(f"    missed: {_clip(' / '.join(missed))!r}")
+
+
+@app.command()
+def label(
+    dirs: DatasetDirs,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the block table here (.parquet or .csv).")
+    ] = None,
+    split: Annotated[
+        list[str] | None, typer.Option("--split", help="Splits to read (repeatable; default: all).")
+    ] = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report", help="Print the oracle figure: the labelled blocks scored against the gold."),
+    ] = False,
+    worst: Annotated[
+        int,
+        typer.Option("--worst", help="With --report: show this many worst pages of each dataset under the floor."),
+    ] = 0,
+    floor: Annotated[float, typer.Option("--floor", help="With --worst: the shingle F1 a dataset must reach.")] = 0.95,
+    jobs: Jobs = 1,
+    no_cache: NoCache = False,
+) -> None:
+    """Label every block of labelled pages by aligning it with the gold text; write the table and/or the report."""
+    if output is None and not report:
+        raise fail("nothing to do: give --output FILE for the block table, --report for the oracle figure, or both")
+    if output is not None and output.suffix.lower() not in (".parquet", ".csv"):
+        raise fail(f"--output must end in .parquet or .csv, not {output.name!r}")
+    pages = _pages(dirs, split)
+    cache = _cache(no_cache)
+    with progress_bar("labelling", len(pages)) as advance:
+        rows = build_rows(pages, jobs=jobs, cache_dir=cache, progress=advance)
+    failed = [r for r in rows if r.error is not None]
+    for r in failed:
+        err.print(f"blocksift: {r.key}: {r.error}")
+    if output is not None:
+        frame = to_frame(pages, rows)
+        with atomic_write(output, binary=True) as fh:
+            if output.suffix.lower() == ".csv":
+                frame.to_csv(fh, index=False)
+            else:
+                frame.to_parquet(fh, index=False)
+        err.print(f"wrote {len(frame):,} blocks of {len(pages) - len(failed):,} pages to {output}")
+    if report:
+        result = score(pages, oracle_chooser, jobs=jobs, cache_dir=cache)
+        out.print(report_table(result, "Oracle: the blocks labelled content, scored against the gold"))
+        if worst:
+            show_worst(result, worst, floor)
+    raise typer.Exit(PARTIAL if failed else OK)
+
+
+@app.command()
+def train(
+    dirs: DatasetDirs,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.npz); the card goes beside it.")],
+    split: Annotated[list[str] | None, typer.Option("--split", help="Splits to train on (repeatable).")] = None,
+    max_iter: Annotated[int, typer.Option(help="Boosting iterations.")] = 200,
+    max_leaf_nodes: Annotated[int, typer.Option(help="Leaves per tree.")] = 31,
+    learning_rate: Annotated[float, typer.Option(help="Boosting learning rate.")] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seed of the page split and the boosting.")] = 0,
+    jobs: Jobs = 1,
+    no_cache: NoCache = False,
+) -> None:
+    """Train a model on the train split of labelled datasets and save it with its card."""
+    pages = _pages(dirs, split or ["train"])
+    params = {
+        "max_iter": max_iter,
+        "max_leaf_nodes": max_leaf_nodes,
+        "learning_rate": learning_rate,
+        "random_state": seed,
+        "verbose": 1 if err.is_terminal else 0,
+    }
+    try:
+        with progress_bar("reading pages", len(pages)) as advance:
+            clf, record = train_model(
+                pages, params=params, jobs=jobs, cache_dir=_cache(no_cache), progress=advance, log=err.print
+            )
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    record["command"] = "blocksift " + shlex.join(sys.argv[1:])
+    card = save_model(clf, out_path, record)
+    out.print(card_markdown(card))
+    raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
+
+
+def _write_results(results: Iterator[Result], fmt: str, output: Path | None) -> int:
+    """Write each result where it belongs; returns the number of failed pages."""
+    failed = 0
+    collected: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for r in results:
+        if r.error is not None:
+            failed += 1
+            err.print(f"blocksift: {r.source.name}: {r.error}", markup=False)
+            if fmt in ("json", "jsonl") and output is None:
+                record = {"source": r.source.name, "error": r.error}
+                collected.append(record) if fmt == "json" else out.out(json.dumps(record, ensure_ascii=False))
+            continue
+        if output is not None:
+            name = output_name(r.source.name, EXTENSIONS[fmt], used)
+            with atomic_write(output / name) as fh:
+                fh.write(_serialise(r.output, fmt))
+        elif fmt == "json":
+            assert isinstance(r.output, dict)
+            collected.append(r.output)
+        else:
+            sys.stdout.write(_serialise(r.output, fmt))
+            sys.stdout.flush()
+    if fmt == "json" and output is None:
+        sys.stdout.write(json.dumps(collected, ensure_ascii=False, indent=2) + "\n")
+    return failed
+
+
+def _serialise(payload: Any, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "jsonl":
+        return json.dumps(payload, ensure_ascii=False) + "\n"
+    if fmt == "blocks":
+        return "".join(json.dumps(b, ensure_ascii=False) + "\n" for b in payload)
+    return str(payload)
+
+
+@app.command()
+def predict(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files, directories (every .html/.htm/.html.gz inside), or - for stdin."),
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write one file per page into this directory.")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
+    ] = None,
+    jobs: Jobs = 1,
+    threshold: Annotated[
+        float | None, typer.Option(help="Decision threshold in [0, 1]: lower keeps more text, higher less.")
+    ] = None,
+    max_bytes: Annotated[int, typer.Option(help="Refuse pages larger than this many bytes.")] = MAX_PAGE_BYTES,
+) -> None:
+    """Extract the content of pages with a trained model."""
+    if fmt not in FORMATS:
+        raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise fail("--threshold must lie between 0 and 1")
+    try:
+        load_model(model)  # refuse a bad model before reading any page
+        sources = list(expand(paths))
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    if not sources:
+        raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}")
+    if output is not None:
+        output.mkdir(parents=True, exist_ok=True)
+    results = run(
+        sources,
+        model_path=str(model) if model else None,
+        fmt=fmt,
+        threshold=threshold,
+        jobs=jobs,
+        max_bytes=max_bytes,
+    )
+    failed = _write_results(results, fmt, output)
+    if failed:
+        err.print(f"blocksift: {failed} of {len(sources)} pages failed")
+    raise typer.Exit(PARTIAL if failed else OK)
+
+
+@app.command()
+def evaluate(
+    dirs: DatasetDirs,
+    split: Annotated[list[str] | None, typer.Option("--split", help="Splits to score (repeatable).")] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option(help="Decision threshold (default: the model's).")] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write the figures as JSON to this file (- for stdout)."),
+    ] = None,
+    jobs: Jobs = 1,
+    no_cache: NoCache = False,
+) -> None:
+    """Score a model's extractions against the gold text: per dataset and the mean over datasets."""
+    pages = _pages(dirs, split or ["test"])
+    try:
+        clf = load_model(model)
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    with progress_bar("scoring", len(pages)) as advance:
+        report = score(pages, model_chooser(clf, threshold), jobs=jobs, cache_dir=_cache(no_cache), progress=advance)
+    figures = json.dumps(report.as_dict(), indent=2)
+    if json_out is not None and str(json_out) == "-":
+        sys.stdout.write(figures + "\n")
+    else:
+        out.print(report_table(report, f"{model or 'shipped model'} on split {', '.join(split or ['test'])}"))
+        if json_out is not None:
+            with atomic_write(json_out) as fh:
+                fh.write(figures + "\n")
+    failed = sum(d.failed for d in report.datasets)
+    raise typer.Exit(PARTIAL if failed else OK)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

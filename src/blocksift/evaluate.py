@@ -1,0 +1,148 @@
+"""Extractions scored against gold text, per dataset and as the mean over datasets.
+
+One scorer serves two questions: how good is a model (``evaluate``: the blocks the model keeps), and how good are
+the training labels (``oracle``: exactly the blocks labelled content, the ceiling any model trained on them can
+reach). Both use the feature-row cache, so scoring thousands of pages takes seconds once rows exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from blocksift.datasets import Page
+from blocksift.decide import decide
+from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
+from blocksift.model import BlockClassifier
+from blocksift.table import PageRows, build_rows
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page's extraction and scores."""
+
+    page: Page
+    extracted: str
+    counts: PageCounts
+    word_f1: float
+    correct_blocks: int
+    blocks: int
+    error: str | None = None
+
+
+@dataclass
+class DatasetScore:
+    """The figures of one dataset: shingle precision, recall, F1 (benchmark averaging), word F1, block accuracy."""
+
+    dataset: str
+    pages: int = 0
+    failed: int = 0
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+    word_f1: float = 0.0
+    block_accuracy: float = 0.0
+    results: list[PageResult] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures without the page results."""
+        keys = ("dataset", "pages", "failed", "precision", "recall", "f1", "word_f1", "block_accuracy")
+        return {k: getattr(self, k) for k in keys}
+
+
+@dataclass
+class Report:
+    """Per-dataset scores and their means (each dataset counts once, whatever its size)."""
+
+    datasets: list[DatasetScore]
+
+    @property
+    def mean(self) -> dict[str, float]:
+        """Mean of each figure over the datasets."""
+        keys = ("precision", "recall", "f1", "word_f1", "block_accuracy")
+        scored = [d for d in self.datasets if d.pages > d.failed]
+        return {k: float(np.mean([getattr(d, k) for d in scored])) if scored else 0.0 for k in keys}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Figures for scripts (``--json``)."""
+        return {"datasets": [d.as_dict() for d in self.datasets], "mean": self.mean}
+
+
+Chooser = Callable[[PageRows], npt.NDArray[np.bool_]]
+
+
+def model_chooser(model: BlockClassifier, threshold: float | None = None) -> Chooser:
+    """Keep what ``model`` keeps on a page, exactly as ``extract`` does."""
+    cut = model.threshold_ if threshold is None else threshold
+
+    def choose(rows: PageRows) -> npt.NDArray[np.bool_]:
+        if not len(rows.labels):
+            return np.zeros(0, dtype=bool)
+        proba = model.predict_proba(rows.features)[:, 1]
+        return decide(rows.texts, list(rows.n_tokens), proba, cut)
+
+    return choose
+
+
+def oracle_chooser(rows: PageRows) -> npt.NDArray[np.bool_]:
+    """Keep exactly the blocks labelled content."""
+    return rows.labels.astype(bool)
+
+
+def score_page(page: Page, rows: PageRows, choose: Chooser) -> PageResult:
+    """Extract with ``choose`` and score against the page's gold text."""
+    gold = page.read_gold()
+    if rows.error is not None:
+        return PageResult(page, "", shingle_counts("", gold), word_f1_page("", gold), 0, 0, rows.error)
+    keep = choose(rows)
+    text = "\n".join(t for t, k in zip(rows.texts, keep, strict=True) if k)
+    correct = int(np.sum(keep == rows.labels))
+    return PageResult(page, text, shingle_counts(text, gold), word_f1_page(text, gold), correct, len(keep))
+
+
+def _dataset_score(name: str, results: list[PageResult]) -> DatasetScore:
+    # A page that could not be read counts as an empty extraction: it lowers recall, as it would for a user.
+    s = shingle_score([r.counts for r in results])
+    blocks = sum(r.blocks for r in results)
+    return DatasetScore(
+        dataset=name,
+        pages=len(results),
+        failed=sum(r.error is not None for r in results),
+        precision=s.precision,
+        recall=s.recall,
+        f1=s.f1,
+        word_f1=float(np.mean([r.word_f1 for r in results])) if results else 0.0,
+        block_accuracy=sum(r.correct_blocks for r in results) / blocks if blocks else 0.0,
+        results=results,
+    )
+
+
+def score(
+    pages: Sequence[Page],
+    choose: Chooser,
+    *,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Score ``choose``'s extraction of every page, grouped by dataset in the order first seen."""
+    rows = build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    by_dataset: dict[str, list[PageResult]] = {}
+    for page, r in zip(pages, rows, strict=True):
+        by_dataset.setdefault(page.dataset, []).append(score_page(page, r, choose))
+    return Report([_dataset_score(name, results) for name, results in by_dataset.items()])
+
+
+def worst_pages(score_: DatasetScore, n: int) -> list[PageResult]:
+    """The ``n`` pages with the lowest shingle F1 (pages with no gold and no extraction do not count)."""
+
+    def f1(r: PageResult) -> float:
+        c = r.counts
+        return 2 * c.tp / (2 * c.tp + c.fp + c.fn) if c.tp + c.fp + c.fn else 1.0
+
+    return sorted(score_.results, key=f1)[:n]

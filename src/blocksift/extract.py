@@ -1,0 +1,81 @@
+"""page -> labelled blocks -> content: the top of the flow.
+
+``extract_blocks`` runs every stage (decode and parse, segment, featurise, score, decide) and returns an
+``Extraction`` that keeps the blocks, their probabilities and labels, and the segmentation (so that rendering can
+map blocks back to their elements). ``extract`` is the one-call version that returns the content as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from blocksift.blocks import Block, Segmentation, segment
+from blocksift.decide import decide
+from blocksift.features import featurize
+from blocksift.model import BlockClassifier
+from blocksift.modelfile import default_model, load_model
+from blocksift.page import parse_html
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A page's blocks with p(content) and the keep decision of each."""
+
+    segmentation: Segmentation
+    proba: npt.NDArray[np.float64]
+    keep: npt.NDArray[np.bool_]
+    threshold: float
+    encoding: str
+
+    @property
+    def title(self) -> str:
+        """The page's <title>, white space normalised ("" where it has none)."""
+        return self.segmentation.title
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """Every block of the page, in document order."""
+        return self.segmentation.blocks
+
+    @property
+    def content(self) -> list[Block]:
+        """The blocks labelled content, in document order."""
+        return [b for b, k in zip(self.blocks, self.keep, strict=True) if k]
+
+    @property
+    def text(self) -> str:
+        """The content as plain text, one block per line."""
+        return "\n".join(b.text for b in self.content)
+
+
+def resolve_model(model: BlockClassifier | str | None) -> BlockClassifier:
+    """A classifier from an object, a model file path, or None for the shipped model."""
+    if model is None:
+        return default_model()
+    if isinstance(model, BlockClassifier):
+        return model
+    return load_model(model)
+
+
+def extract_blocks(
+    html: bytes | str, model: BlockClassifier | str | None = None, threshold: float | None = None
+) -> Extraction:
+    """Label every block of ``html``; ``threshold`` overrides the model's (lower keeps more, higher keeps less).
+
+    Raises ``InputError`` for input that holds no page (empty, not text) and ``ModelError`` for an unusable model.
+    """
+    clf = resolve_model(model)
+    doc = parse_html(html)
+    seg = segment(doc)
+    proba = clf.predict_proba(featurize(seg))[:, 1] if seg.blocks else np.zeros(0)
+    cut = clf.threshold_ if threshold is None else float(threshold)
+    keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, cut)
+    return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding)
+
+
+def extract(html: bytes | str, model: BlockClassifier | str | None = None, threshold: float | None = None) -> str:
+    """The main content of a page as plain text, one block per line ("" when nothing is content)."""
+    return extract_blocks(html, model, threshold).text

@@ -1,0 +1,191 @@
+"""Model files: save and load a trained BlockClassifier with its card, never running code from the file.
+
+A model file is an ``.npz`` holding the forest's arrays (see ``forest.py``) and the model card as UTF-8 JSON bytes,
+read with ``allow_pickle=False``. The card records what is needed to trust and reproduce the model: package and
+library versions, the feature names and schema version, the training data, seed, settings, threshold and validation
+figures, and a SHA-256 digest of the tree arrays. Loading refuses a file whose digest does not match (tampered or
+damaged) or whose feature schema differs from the code's (the model would read the wrong columns).
+
+Beside the file, ``save_model`` writes the card again as ``<name>.card.json`` and a readable ``<name>.card.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import zipfile
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import sklearn
+
+from blocksift import __version__
+from blocksift.errors import ModelError
+from blocksift.features import FEATURE_NAMES, SCHEMA_VERSION
+from blocksift.forest import Forest
+from blocksift.model import BlockClassifier
+
+FORMAT = "blocksift-model"
+FORMAT_VERSION = 1
+DEFAULT_MODEL_NAME = "default.npz"
+
+
+def default_model_path() -> Path:
+    """The model shipped inside the package (``models/default.npz`` in the repository)."""
+    return Path(str(resources.files("blocksift.models").joinpath(DEFAULT_MODEL_NAME)))
+
+
+def arrays_digest(arrays: dict[str, npt.NDArray[Any]]) -> str:
+    """SHA-256 over the forest arrays, by name, dtype, shape and bytes."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def build_card(clf: BlockClassifier, training: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The model card of a fitted classifier; ``training`` describes the data (datasets, pages, splits, timings)."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": {
+            "blocksift": __version__,
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+        "features": {"schema_version": SCHEMA_VERSION, "names": list(FEATURE_NAMES)},
+        "params": clf.get_params(),
+        "seed": clf.random_state,
+        "threshold": float(clf.threshold_),
+        "validation": dict(clf.validation_),
+        "trees": len(clf.forest_.roots),
+        "training": dict(training or {}),
+    }
+
+
+def save_model(clf: BlockClassifier, path: Path | str, training: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``clf`` to ``path`` (.npz) with its card inside and beside it; returns the card."""
+    path = Path(path)
+    if not hasattr(clf, "forest_"):
+        raise ModelError("the classifier is not fitted; nothing to save")
+    card = build_card(clf, training)
+    arrays = clf.forest_.to_arrays()
+    card["digest"] = arrays_digest(arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        arrays["card"] = np.frombuffer(json.dumps(card).encode("utf-8"), dtype=np.uint8)
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)
+    stem = path.with_suffix("")
+    stem.with_name(stem.name + ".card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    stem.with_name(stem.name + ".card.md").write_text(card_markdown(card), encoding="utf-8")
+    return card
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+    if not path.is_file():
+        raise ModelError(f"no model file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelError(f"{path} is not a readable blocksift model file ({exc})") from exc
+    if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in arrays.values()):
+        raise ModelError(f"{path} is not a blocksift model file: it holds entries that are not numeric arrays")
+    try:
+        card = json.loads(arrays.pop("card").tobytes().decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path} has no readable model card ({exc})") from exc
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        raise ModelError(f"{path} is not a blocksift model file")
+    return card, arrays
+
+
+def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: Path) -> None:
+    """Refuse a file from a newer format, with altered arrays, or with a feature schema the code does not have."""
+    if card.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{path} has model format {card.get('format_version')}; this blocksift reads {FORMAT_VERSION}")
+    if card.get("digest") != arrays_digest(arrays):
+        raise ModelError(f"{path} has been altered or damaged: its tree arrays do not match the digest in its card")
+    features = card.get("features") or {}
+    names = tuple(features.get("names") or ())
+    if features.get("schema_version") != SCHEMA_VERSION or names != FEATURE_NAMES:
+        raise ModelError(
+            f"{path} was trained with feature schema {features.get('schema_version')} ({len(names)} features); "
+            f"this blocksift computes schema {SCHEMA_VERSION} ({len(FEATURE_NAMES)} features). "
+            "Retrain it with `blocksift train` or use the blocksift version that made it."
+        )
+
+
+def load_model(path: Path | str | None = None) -> BlockClassifier:
+    """Load a model file (default: the shipped model); raises ModelError for anything it cannot trust."""
+    path = Path(path) if path is not None else default_model_path()
+    card, arrays = _read(path)
+    check_card(card, arrays, path)
+    forest = Forest.from_arrays(arrays)
+    if forest.n_features != len(FEATURE_NAMES):
+        raise ModelError(f"{path}: the trees expect {forest.n_features} features, the code makes {len(FEATURE_NAMES)}")
+    params = {k: v for k, v in (card.get("params") or {}).items() if k in BlockClassifier().get_params()}
+    clf = BlockClassifier(**params)
+    clf.forest_ = forest
+    clf.threshold_ = float(card["threshold"])
+    clf.validation_ = dict(card.get("validation") or {})
+    clf.classes_ = np.array([False, True])
+    clf.n_features_in_ = forest.n_features
+    clf.card_ = card
+    return clf
+
+
+@lru_cache(maxsize=1)
+def default_model() -> BlockClassifier:
+    """The shipped model, loaded once per process."""
+    return load_model()
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """The card as a short readable summary."""
+    training = card.get("training") or {}
+    lines = [
+        "# blocksift model card",
+        "",
+        f"Created {card['created']} by blocksift {card['versions']['blocksift']} "
+        f"(scikit-learn {card['versions']['scikit-learn']}, numpy {card['versions']['numpy']}, "
+        f"Python {card['versions']['python']}).",
+        "",
+        "Gradient-boosted trees (scikit-learn HistGradientBoostingClassifier, stored as plain arrays) that label each",
+        "block of a page content or boilerplate.",
+        "",
+        f"- Feature schema {card['features']['schema_version']}, {len(card['features']['names'])} features",
+        f"- Trees: {card['trees']}; seed {card['seed']}; decision threshold {card['threshold']:.2f}",
+        f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k != 'verbose')}",
+    ]
+    if training.get("command"):
+        lines.append(f"- Reproduce with: `{training['command']}`")
+    if training.get("datasets"):
+        lines += ["", "## Training data", "", "| dataset | pages | blocks |", "|---|---:|---:|"]
+        for name, d in sorted(training["datasets"].items()):
+            lines.append(f"| {name} | {d.get('pages', '')} | {d.get('blocks', '')} |")
+        lines.append("")
+        lines.append(
+            f"Splits: {', '.join(training.get('splits') or [])}; pages that could not be read: "
+            f"{training.get('failed_pages', 0)}."
+        )
+    if card.get("validation"):
+        lines += ["", "## Validation (held-out training pages, grouped by page)", ""]
+        lines += [f"- {k}: {_fmt(v)}" for k, v in card["validation"].items()]
+    return "\n".join(lines) + "\n"

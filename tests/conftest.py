@@ -1,0 +1,42 @@
+"""Shared fixtures: the repo's own sample pages, a model trained on them, and the shared datasets when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from blocksift.datasets import load_datasets
+from blocksift.model import BlockClassifier
+from blocksift.modelfile import load_model, save_model
+from blocksift.training import train
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "datasets" / "sample"
+SHARED = Path(os.environ.get("BLOCKSIFT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
+SHARED_MISSING = "../shared/datasets is absent (set BLOCKSIFT_SHARED_DATASETS to the shared datasets folder)"
+
+
+@pytest.fixture(scope="session")
+def sample_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small model trained on the sample's train split (40 trees: enough to learn, quick to fit)."""
+    pages = load_datasets([SAMPLE], splits=["train"])
+    clf, record = train(pages, params={"max_iter": 40, "max_leaf_nodes": 15, "min_samples_leaf": 10})
+    path = tmp_path_factory.mktemp("model") / "sample.npz"
+    save_model(clf, path, record)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_model(sample_model_path: Path) -> BlockClassifier:
+    """The sample model, loaded from its file."""
+    return load_model(sample_model_path)
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The shared datasets folder, or a skip with the reason."""
+    if not SHARED.is_dir():
+        pytest.skip(SHARED_MISSING)
+    return SHARED

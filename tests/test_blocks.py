@@ -1,0 +1,89 @@
+"""Segmentation of hand-written pages into known blocks."""
+
+from __future__ import annotations
+
+from blocksift.blocks import segment
+from blocksift.page import parse_html
+
+PAGE = """<html><head><title>Known blocks</title></head><body>
+<nav class="top-menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<main id="content">
+  <article class="post">
+    <h1>The headline</h1>
+    <p>First paragraph with <a href="/x">an inline link</a> inside it.</p>
+    <p>Second<br>paragraph after a break.</p>
+    <pre>code line one
+code line two</pre>
+    <table><caption>Fares</caption><tr><th>Route</th><td>Adult fare</td></tr></table>
+    <form><label>Your email</label><button>Send</button></form>
+    <div>Loose text in a div <span>with a span</span> and <em>emphasis</em>.</div>
+  </article>
+</main>
+<footer><p>© 2024 Example</p></footer>
+</body></html>"""
+
+
+def blocks_of(html: str) -> list[str]:
+    return [b.text for b in segment(parse_html(html)).blocks]
+
+
+def test_known_blocks_in_document_order() -> None:
+    assert blocks_of(PAGE) == [
+        "Home",
+        "News",
+        "The headline",
+        "First paragraph with an inline link inside it.",
+        "Second",
+        "paragraph after a break.",
+        "code line one code line two",
+        "Fares",
+        "Route",
+        "Adult fare",
+        "Your email",
+        "Send",
+        "Loose text in a div with a span and emphasis.",
+        "© 2024 Example",
+    ]
+
+
+def test_block_counts_links_paths_and_elements() -> None:
+    seg = segment(parse_html(PAGE))
+    by_text = {b.text: b for b in seg.blocks}
+    para = by_text["First paragraph with an inline link inside it."]
+    assert (para.n_tokens, para.n_link_tokens, para.n_chars) == (8, 3, 46)
+    assert seg.tag_path(para) == ("html", "body", "main", "article", "p")
+    assert para.depth == 5
+    assert "post" in seg.attr_tokens(para) and "content" in seg.attr_tokens(para)
+    assert seg.element(para).tag == "p"
+    home = by_text["Home"]
+    assert home.n_link_tokens == home.n_tokens == 1
+    assert seg.tag_path(home)[-3:] == ("nav", "ul", "li")
+    assert "top-menu" in seg.attr_tokens(home)
+    assert [b.index for b in seg.blocks] == list(range(len(seg.blocks)))
+    assert seg.title == "Known blocks"
+
+
+def test_headings_cells_captions_and_labels_are_their_own_blocks() -> None:
+    seg = segment(parse_html(PAGE))
+    owners = {b.text: seg.element(b).tag for b in seg.blocks}
+    assert owners["The headline"] == "h1"
+    assert owners["Route"] == "th" and owners["Adult fare"] == "td"
+    assert owners["Fares"] == "caption"
+    assert owners["Your email"] == "label"
+    assert owners["code line one code line two"] == "pre"
+
+
+def test_page_without_text_has_no_blocks() -> None:
+    assert blocks_of("<html><body><div><img src='x.png'></div><p>   </p></body></html>") == []
+
+
+def test_text_directly_in_body_is_a_block() -> None:
+    assert blocks_of("<html><body>bare text<p>para</p>tail text</body></html>") == [
+        "bare text",
+        "para",
+        "tail text",
+    ]
+
+
+def test_punctuation_only_text_is_not_a_block() -> None:
+    assert blocks_of("<p>|</p><p>»</p><p>real words</p>") == ["real words"]

@@ -1,0 +1,121 @@
+"""The command line: every command, every output format, and the exit codes (0 ok, 1 some pages failed, 2 misuse)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from blocksift import __version__
+from blocksift.cli import app
+from conftest import SAMPLE
+
+runner = CliRunner()
+PAGE = SAMPLE / "html" / "blog-rye-bread.html"
+
+
+def run(*args: str | Path, input: bytes | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args], input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    assert run("--version")[:2] == (0, f"blocksift {__version__}\n")
+
+
+def test_predict_text_default(sample_model_path: Path) -> None:
+    code, out, _ = run("predict", PAGE, "--model", sample_model_path)
+    assert code == 0
+    assert "For about three years I avoided rye flour completely." in out
+    assert "Recipe index" not in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "jsonl", "html", "blocks"])
+def test_predict_every_format(fmt: str, sample_model_path: Path) -> None:
+    code, out, _ = run("predict", PAGE, "--model", sample_model_path, "--format", fmt)
+    assert code == 0 and "avoided rye flour" in out
+    if fmt == "json":
+        [record] = json.loads(out)
+        assert record["source"] == str(PAGE) and record["title"].startswith("A plain rye loaf")
+    if fmt == "jsonl":
+        assert json.loads(out.splitlines()[0])["text"].startswith("A plain rye loaf")
+    if fmt == "blocks":
+        rows = [json.loads(line) for line in out.splitlines()]
+        assert {r["label"] for r in rows} == {"content", "boilerplate"} and all(0 <= r["proba"] <= 1 for r in rows)
+    if fmt == "markdown":
+        assert out.startswith("# A plain rye loaf") and "\n- 250g wholemeal rye flour\n" in out
+    if fmt == "html":
+        assert out.startswith("<!DOCTYPE html>") and "<li>250g wholemeal rye flour" in out
+
+
+def test_threshold_trades_precision_for_recall(sample_model_path: Path) -> None:
+    _, low, _ = run("predict", PAGE, "--model", sample_model_path, "--threshold", "0.01")
+    _, high, _ = run("predict", PAGE, "--model", sample_model_path, "--threshold", "0.99")
+    assert len(low) > len(high)
+
+
+def test_batch_with_a_bad_page_goes_on_and_exits_1(sample_model_path: Path, tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.html").write_bytes(PAGE.read_bytes())
+    (pages / "empty.html").write_bytes(b"")
+    (pages / "b.htm").write_bytes((SAMPLE / "html" / "docs-cli-quickstart.html").read_bytes())
+    (pages / "notes.txt").write_text("not a page")
+    out_dir = tmp_path / "out"
+    code, _, err = run("predict", pages, "--model", sample_model_path, "--output", out_dir, "--format", "jsonl")
+    assert code == 1
+    assert "empty.html" in err and "1 of 3 pages failed" in err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a.jsonl", "b.jsonl"]
+    code, out, _ = run("predict", pages, "--model", sample_model_path, "--format", "jsonl", "--jobs", "2")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [Path(r["source"]).name for r in records] == ["a.html", "b.htm", "empty.html"]
+    assert "error" in records[2] and "text" not in records[2]
+
+
+def test_misuse_exits_2(sample_model_path: Path, tmp_path: Path) -> None:
+    assert run("predict", tmp_path / "missing.html", "--model", sample_model_path)[0] == 2
+    assert run("predict", PAGE, "--model", tmp_path / "missing.npz")[0] == 2
+    assert run("predict", PAGE, "--model", sample_model_path, "--format", "pdf")[0] == 2
+    assert run("predict", PAGE, "--model", sample_model_path, "--threshold", "2")[0] == 2
+    assert run("predict", tmp_path, "--model", sample_model_path)[0] == 2  # no pages in it
+    assert run("label", SAMPLE)[0] == 2  # nothing to do
+    assert run("evaluate", tmp_path / "nowhere")[0] == 2
+    assert run("frobnicate")[0] == 2
+
+
+def test_stdin_through_the_real_console_script(sample_model_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "blocksift", "predict", "-", "--model", str(sample_model_path)],
+        input=PAGE.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"avoided rye flour" in proc.stdout
+
+
+def test_label_writes_table_and_report(tmp_path: Path) -> None:
+    for suffix in (".parquet", ".csv"):
+        out = tmp_path / f"blocks{suffix}"
+        code, stdout, _ = run("label", SAMPLE, "--output", out, "--report", "--no-cache")
+        assert code == 0 and "sample" in stdout and "mean" in stdout
+        table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+        assert {"page", "block", "text", "label", "aligned", "link_density"} <= set(table.columns)
+        assert table["page"].nunique() == 16 and table["label"].any() and not table["label"].all()
+
+
+def test_train_then_evaluate(tmp_path: Path) -> None:
+    model = tmp_path / "m.npz"
+    code, out, _ = run("train", SAMPLE, "--out", model, "--max-iter", "20", "--no-cache")
+    assert code == 0 and model.exists() and "Validation" in out
+    assert (tmp_path / "m.card.json").exists() and (tmp_path / "m.card.md").exists()
+    code, out, _ = run("evaluate", SAMPLE, "--model", model, "--json", "-", "--no-cache")
+    figures = json.loads(out)
+    assert code == 0 and figures["datasets"][0]["dataset"] == "sample" and 0 < figures["mean"]["f1"] <= 1

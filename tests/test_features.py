@@ -1,0 +1,83 @@
+"""Feature values on tiny pages, and the registry's contract."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from blocksift.blocks import segment
+from blocksift.features import FEATURE_NAMES, FEATURES, SCHEMA_VERSION, featurize
+from blocksift.page import parse_html
+
+PAGE = """<html><head><title>Ferry timetable changes</title></head><body>
+<nav class="menu"><a href="/">Home</a> <a href="/a">About us</a></nav>
+<article class="story"><h1>Ferry timetable changes</h1>
+<p>The ferry will run every hour from May, the operator said on Tuesday, because two crews have left.</p>
+<p>Passengers are asked to check the new times before they travel.</p></article>
+<footer class="site-footer"><p>© 2024 Example News</p></footer>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def frame() -> dict[str, np.ndarray]:
+    seg = segment(parse_html(PAGE))
+    X = featurize(seg)
+    assert X.shape == (len(seg.blocks), len(FEATURE_NAMES)) == (5, len(FEATURE_NAMES))
+    return {name: X[:, i] for i, name in enumerate(FEATURE_NAMES)}
+
+
+def test_registry_is_ordered_named_and_documented() -> None:
+    assert SCHEMA_VERSION >= 1
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES) == len(FEATURES)
+    assert all(f.doc for f in FEATURES)
+
+
+def test_token_counts_and_link_density(frame: dict[str, np.ndarray]) -> None:
+    # blocks: menu, headline, paragraph 1, paragraph 2, footer
+    assert frame["log_tokens"][0] == pytest.approx(math.log1p(3))
+    assert frame["link_density"].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert frame["log_tokens"][2] == pytest.approx(math.log1p(18))
+
+
+def test_text_density_is_boilerpipes(frame: dict[str, np.ndarray]) -> None:
+    # boilerpipe: tokens per line when the text is wrapped at 80 characters; a block shorter than one line counts
+    # as one line. Paragraph 1 has 98 characters: two lines, 18 tokens.
+    assert frame["text_density"][2] == pytest.approx(18 / 2, rel=0.05)
+    assert frame["text_density"][1] == pytest.approx(3.0)
+
+
+def test_position_and_tags(frame: dict[str, np.ndarray]) -> None:
+    assert frame["rel_index"][0] == 0.0 and frame["rel_index"][-1] > frame["rel_index"][1]
+    assert frame["owner_h1"].tolist() == [0, 1, 0, 0, 0]
+    assert frame["owner_p"].tolist() == [0, 0, 1, 1, 1]
+    assert frame["in_footer"].tolist() == [0, 0, 0, 0, 1]
+    assert frame["has_copyright"].tolist() == [0, 0, 0, 0, 1]
+
+
+def test_class_vocabulary_flags(frame: dict[str, np.ndarray]) -> None:
+    assert frame["attr_nav"].tolist() == [1, 0, 0, 0, 0]
+    assert frame["attr_article"].tolist() == [0, 1, 1, 1, 0]
+    assert frame["attr_footer"].tolist() == [0, 0, 0, 0, 1]
+
+
+def test_neighbours_and_ancestor_context(frame: dict[str, np.ndarray]) -> None:
+    assert frame["nb-1_log_tokens"][0] == 0.0  # nothing before the first block
+    assert frame["nb-1_log_tokens"][2] == pytest.approx(frame["log_tokens"][1])
+    assert frame["nb+1_log_tokens"][2] == pytest.approx(frame["log_tokens"][3])
+    # the article (one level above a paragraph) holds the headline and both paragraphs
+    total = 3 + 3 + 18 + 11 + 3  # menu, headline, paragraphs, footer (the © is not a token)
+    assert frame["anc1_token_share"][2] == pytest.approx((3 + 18 + 11) / total)
+    assert frame["anc1_link_density"][2] == 0.0
+    assert frame["title_overlap"][1] == 1.0
+
+
+def test_empty_page_has_no_rows() -> None:
+    assert featurize(segment(parse_html("<p> </p>"))).shape == (0, len(FEATURE_NAMES))
+
+
+def test_features_are_finite_on_odd_pages() -> None:
+    odd = "<table>" + "<tr><td><a href=#>x</a></td></tr>" * 300 + "</table><p>" + "word " * 5000 + "</p>"
+    X = featurize(segment(parse_html(odd)))
+    assert not np.isnan(X).any() and np.isfinite(X).all()

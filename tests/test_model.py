@@ -1,0 +1,142 @@
+"""Training on the sample pages, persistence round trips, and refusal of tampered or mismatched models."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import blocksift
+from blocksift.datasets import load_datasets
+from blocksift.errors import ModelError
+from blocksift.evaluate import model_chooser, score
+from blocksift.features import FEATURE_NAMES
+from blocksift.model import BlockClassifier, best_threshold, page_token_f1
+from blocksift.modelfile import load_model
+from blocksift.table import build_rows
+from conftest import SAMPLE
+
+
+def test_model_trained_on_sample_extracts_held_out_pages(sample_model: BlockClassifier) -> None:
+    pages = load_datasets([SAMPLE], splits=["test"])
+    report = score(pages, model_chooser(sample_model))
+    # 11 training pages only; the floor checks that learning happened, not that the model is good.
+    assert report.mean["f1"] >= 0.7, report.as_dict()
+    assert report.mean["block_accuracy"] >= 0.8
+
+
+def test_card_records_what_made_the_model(sample_model: BlockClassifier, sample_model_path: Path) -> None:
+    card = json.loads(sample_model_path.with_name("sample.card.json").read_text())
+    assert card == sample_model.card_
+    assert card["features"]["names"] == list(FEATURE_NAMES)
+    assert card["training"]["datasets"]["sample"]["pages"] == 11
+    assert card["training"]["splits"] == ["train"]
+    assert card["seed"] == 0 and 0 < card["threshold"] < 1
+    assert {"blocksift", "scikit-learn", "numpy", "python"} <= set(card["versions"])
+    assert card["validation"]["pages"] >= 1 and 0 <= card["validation"]["token_f1"] <= 1
+    assert "Validation" in sample_model_path.with_name("sample.card.md").read_text()
+
+
+def test_round_trip_gives_identical_predictions(
+    sample_model: BlockClassifier, sample_model_path: Path, tmp_path: Path
+) -> None:
+    rows = build_rows(load_datasets([SAMPLE], splits=["test"]))
+    X = np.vstack([r.features for r in rows])
+    copy = tmp_path / "copy.npz"
+    blocksift.save_model(sample_model, copy, sample_model.card_["training"])
+    again = load_model(copy)
+    assert np.array_equal(again.predict_proba(X), sample_model.predict_proba(X))
+    assert again.threshold_ == sample_model.threshold_
+
+
+def _rewrite(src: Path, dst: Path, edit: dict[str, np.ndarray]) -> None:
+    with np.load(src, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays.update(edit)
+    with dst.open("wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def _card(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(data["card"].tobytes())
+
+
+def test_tampered_trees_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
+    with np.load(sample_model_path) as data:
+        value = data["value"].copy()
+    value[0] += 1.0
+    bad = tmp_path / "tampered.npz"
+    _rewrite(sample_model_path, bad, {"value": value})
+    with pytest.raises(ModelError, match="altered or damaged"):
+        load_model(bad)
+
+
+def test_other_feature_schema_is_refused(sample_model_path: Path, tmp_path: Path) -> None:
+    card = _card(sample_model_path)
+    card["features"]["schema_version"] = 999
+    bad = tmp_path / "schema.npz"
+    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    with pytest.raises(ModelError, match="feature schema 999"):
+        load_model(bad)
+
+
+def test_corrupt_and_foreign_files_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(sample_model_path.read_bytes()[:500])
+    text = tmp_path / "text.npz"
+    text.write_text("not a model")
+    with pytest.raises(ModelError, match="not a readable"):
+        load_model(truncated)
+    with pytest.raises(ModelError, match="not a readable"):
+        load_model(text)
+    with pytest.raises(ModelError, match="no model file"):
+        load_model(tmp_path / "missing.npz")
+
+
+class _Payload:
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (Path(_Payload.target),))
+
+    target = ""
+
+
+def test_pickle_payload_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "payload-ran"
+    _Payload.target = str(marker)
+    evil = tmp_path / "evil.npz"
+    with zipfile.ZipFile(evil, "w") as z:  # an .npz whose arrays are pickled objects
+        z.writestr("card.npy", b"")
+        z.writestr("value.pkl", pickle.dumps(_Payload()))
+    obj = tmp_path / "object.npz"
+    np.savez(obj, card=np.array([_Payload()], dtype=object))
+    for path in (evil, obj, tmp_path / "evil.pkl"):
+        if path.suffix == ".pkl":
+            path.write_bytes(pickle.dumps(_Payload()))
+        with pytest.raises(ModelError):
+            load_model(path)
+    assert not marker.exists()
+
+
+def test_threshold_maximises_page_token_f1() -> None:
+    groups = np.array([0, 0, 0, 1, 1, 1])
+    tokens = np.array([10, 10, 10, 10, 10, 10])
+    truth = np.array([True, True, False, True, False, False])
+    proba = np.array([0.9, 0.6, 0.3, 0.7, 0.5, 0.1])
+    t, f1 = best_threshold(groups, tokens, truth, proba)
+    assert 0.5 < t <= 0.6 and f1 == 1.0
+    assert page_token_f1(groups, tokens, truth, proba >= 0.95) == (0.0, 0.0, 0.0)
+
+
+def test_classifier_is_a_scikit_learn_estimator() -> None:
+    clf = BlockClassifier(max_iter=5)
+    assert clf.get_params()["max_iter"] == 5
+    rng = np.random.default_rng(0)
+    X = rng.random((400, 3))
+    y = X[:, 0] > 0.5
+    clf.fit(X, y, groups=np.repeat(np.arange(20), 20), tokens=np.full(400, 10))
+    assert clf.score(X, y) > 0.9 and clf.predict_proba(X).shape == (400, 2)

@@ -1,0 +1,115 @@
+"""Reading any page: encodings the way browsers detect them, broken markup, empty input."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from blocksift.datasets import read_html_file
+from blocksift.errors import InputError
+from blocksift.page import declared_encoding, detect_encoding, parse_html
+
+TEXT = "Größe, café, naïve: Übermäßig schöne Grüße aus Köln"
+
+
+def body_text(data: bytes | str) -> str:
+    doc = parse_html(data)
+    return " ".join(doc.root.text_content().split())
+
+
+def test_utf8_bom_wins_over_declared_charset() -> None:
+    data = b"\xef\xbb\xbf" + f'<meta charset="windows-1252"><p>{TEXT}</p>'.encode()
+    assert detect_encoding(data) == "utf-8"
+    assert TEXT in body_text(data)
+
+
+def test_utf16_with_bom() -> None:
+    data = f"<html><body><p>{TEXT}</p></body></html>".encode("utf-16")
+    assert TEXT in body_text(data)
+
+
+def test_declared_charset_is_used_for_non_utf8_bytes() -> None:
+    data = '<html><head><meta charset="windows-1251"></head><body><p>Привет, мир! Это проверка.</p></body></html>'
+    raw = data.encode("cp1251")
+    assert declared_encoding(raw) == "cp1251"
+    assert "Привет, мир! Это проверка." in body_text(raw)
+
+
+def test_http_equiv_declaration() -> None:
+    raw = ('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"><p>' + TEXT + "</p>").encode(
+        "latin-1"
+    )
+    assert TEXT in body_text(raw)
+
+
+def test_undeclared_latin1_is_guessed_not_mangled() -> None:
+    raw = ("<html><body><p>" + TEXT + " " + TEXT + "</p></body></html>").encode("cp1252")
+    assert TEXT in body_text(raw)
+
+
+def test_valid_utf8_beats_a_wrong_declaration() -> None:
+    raw = ('<meta charset="iso-8859-1"><p>' + TEXT + "</p>").encode("utf-8")
+    assert TEXT in body_text(raw)
+
+
+def test_undecodable_bytes_never_fail() -> None:
+    raw = b"<p>ok \xff\xfe\xfa\x80 still ok</p>" + bytes(range(256))
+    text = body_text(raw)
+    assert text.startswith("ok") and "still ok" in text
+
+
+def test_str_input_is_taken_as_is() -> None:
+    assert TEXT in body_text(f"<p>{TEXT}</p>")
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\t ", "", "\n \n"])
+def test_empty_input_is_a_clear_error(data: bytes | str) -> None:
+    with pytest.raises(InputError, match="empty"):
+        parse_html(data)
+
+
+def test_wrong_type_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="bytes or str"):
+        parse_html(123)  # type: ignore[arg-type]
+
+
+def test_broken_markup_still_parses() -> None:
+    html = "<html><body><div><p>First <b>bold <i>both</b> after</p><p>Second &amp &nbsp; &#xZZ; para<div>unclosed"
+    text = body_text(html)
+    assert "First bold both after" in text
+    assert "Second" in text and "unclosed" in text
+
+
+def test_invisible_parts_are_dropped() -> None:
+    html = (
+        "<html><head><title>T</title><style>p{}</style></head><body><script>var x = 'code';</script>"
+        "<!-- a comment --><template><p>tpl</p></template><noscript>enable js</noscript>"
+        "<p>Visible words</p></body></html>"
+    )
+    text = body_text(html)
+    assert text == "Visible words"
+    assert parse_html(html).title == "T"
+
+
+def test_nul_and_control_characters_are_removed() -> None:
+    assert body_text(b"<p>a\x00b\x01c</p>") == "abc"
+
+
+def test_gzip_files_are_inflated(tmp_path: Path) -> None:
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(gzip.compress(b"<p>zipped page</p>"))
+    assert read_html_file(path) == b"<p>zipped page</p>"
+
+
+def test_gzip_bomb_is_refused_without_inflating_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.html.gz"
+    path.write_bytes(gzip.compress(b"a" * 5_000_000))
+    with pytest.raises(InputError, match="more than 1,000 bytes"):
+        read_html_file(path, max_bytes=1000)
+
+
+def test_deeply_nested_page_does_not_crash() -> None:
+    html = "<div>" * 20_000 + "deep text" + "</div>" * 20_000
+    assert "deep text" in body_text(html)
