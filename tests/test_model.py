@@ -68,10 +68,10 @@ def _card(path: Path) -> dict:
 
 def test_tampered_trees_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
     with np.load(sample_model_path) as data:
-        value = data["value"].copy()
+        value = data["main__value"].copy()
     value[0] += 1.0
     bad = tmp_path / "tampered.npz"
-    _rewrite(sample_model_path, bad, {"value": value})
+    _rewrite(sample_model_path, bad, {"main__value": value})
     with pytest.raises(ModelError, match="altered or damaged"):
         load_model(bad)
 

@@ -206,8 +206,11 @@ def train(
     dirs: DatasetDirs,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.npz); the card goes beside it.")],
     split: Annotated[list[str] | None, typer.Option("--split", help="Splits to train on (repeatable).")] = None,
-    max_iter: Annotated[int, typer.Option(help="Boosting iterations.")] = 200,
-    max_leaf_nodes: Annotated[int, typer.Option(help="Leaves per tree.")] = 31,
+    max_iter: Annotated[int, typer.Option(help="Boosting iterations of the final forest.")] = 300,
+    max_leaf_nodes: Annotated[int, typer.Option(help="Leaves per tree of the final forest.")] = 63,
+    context: Annotated[
+        bool, typer.Option(help="Two stages: a first forest's scores of neighbours and containers.")
+    ] = True,
     learning_rate: Annotated[float, typer.Option(help="Boosting learning rate.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the page split and the boosting.")] = 0,
     jobs: Jobs = 1,

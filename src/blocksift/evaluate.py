@@ -83,7 +83,7 @@ def model_chooser(model: BlockClassifier, threshold: float | None = None) -> Cho
     def choose(rows: PageRows) -> npt.NDArray[np.bool_]:
         if not len(rows.labels):
             return np.zeros(0, dtype=bool)
-        proba = model.predict_proba(rows.features)[:, 1]
+        proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
         return decide(rows.texts, list(rows.n_tokens), proba, cut)
 
     return choose

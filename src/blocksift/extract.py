@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
-from blocksift.features import featurize
+from blocksift.features import featurize, structure
 from blocksift.model import BlockClassifier
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import parse_html
@@ -70,7 +70,11 @@ def extract_blocks(
     clf = resolve_model(model)
     doc = parse_html(html)
     seg = segment(doc)
-    proba = clf.predict_proba(featurize(seg))[:, 1] if seg.blocks else np.zeros(0)
+    if seg.blocks:
+        tokens = np.array([b.n_tokens for b in seg.blocks])
+        proba = clf.predict_proba(featurize(seg), tokens=tokens, structure=structure(seg))[:, 1]
+    else:
+        proba = np.zeros(0)
     cut = clf.threshold_ if threshold is None else float(threshold)
     keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, cut)
     return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding)

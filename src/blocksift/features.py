@@ -480,6 +480,15 @@ FEATURES: tuple[Feature, ...] = tuple(f for cols, _ in _GROUPS for f in cols)
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
 
+def structure(seg: Segmentation) -> npt.NDArray[np.int32]:
+    """Container ids ``ANCESTOR_LEVELS`` steps above each block's owner: which blocks share a container, the page
+    structure the second stage reads its context from (``context.py``)."""
+    if not seg.blocks:
+        return np.zeros((0, len(ANCESTOR_LEVELS)), dtype=np.int32)
+    arrays = PageArrays(seg)
+    return np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).astype(np.int32)
+
+
 def featurize(seg: Segmentation) -> npt.NDArray[np.float32]:
     """The feature matrix of a page: one row per block, one column per name in FEATURE_NAMES."""
     if not seg.blocks:

@@ -7,7 +7,12 @@
    metrics count tokens and a 2,000-word block should not outweigh a hundred paragraphs,
 3. picks the decision threshold that maximises token-level F1 on the held-out pages (precision and recall averaged
    per page, as the benchmark does), and records the held-out figures,
-4. refits on all pages with the same settings, and keeps the trees as a plain-array ``Forest``.
+4. refits on all pages with the same settings (optional), and keeps the trees as a plain-array ``Forest``.
+
+With ``context=True`` (the default) it is two-stage ("auto-context", DESIGN.md): a first, smaller forest scores
+every block from its own features; the second sees those scores around each block too (``context.py``). The
+first-stage scores it trains on are out-of-fold (page-grouped K-fold), so the second stage learns how far to trust
+first-stage scores on pages the first stage has not seen; at prediction time the K fold forests are averaged.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import GroupShuffleSplit
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
+from blocksift.context import CONTEXT_NAMES, context_features
+from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -61,8 +68,13 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     ``validation_fraction`` is the share of pages held out to choose the threshold, ``refit`` refits on all pages
     after that. Blocks of at most ``short_tokens`` tokens (menu items, buttons, dates: 59% of the blocks of the
     shared datasets but 11% of their tokens) are subsampled at ``short_rate`` for fitting, their weight divided by
-    the rate, which halves the fitting time with the same expected loss. ``random_state`` seeds the page split,
-    the subsample and the boosting.
+    the rate, which halves the fitting time with the same expected loss. ``context`` adds the first stage of
+    ``context_folds`` forests of ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves. ``random_state``
+    seeds the page splits, the subsample and the boosting.
+
+    ``fit`` and ``predict_proba`` take the rows of whole pages: ``groups`` names each row's page (rows of a page
+    contiguous, in document order), ``tokens`` its token count and ``structure`` its container ids
+    (``features.structure``). Without them, the rows are taken as one page with no shared containers.
     """
 
     def __init__(
@@ -77,8 +89,12 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         weight_cap: float = 200.0,
         short_tokens: int = 3,
         short_rate: float = 0.25,
+        context: bool = True,
+        context_folds: int = 2,
+        stage1_max_iter: int = 150,
+        stage1_max_leaf_nodes: int = 31,
         validation_fraction: float = 0.2,
-        refit: bool = True,
+        refit: bool = False,
         random_state: int = 0,
         verbose: int = 0,
     ) -> None:
@@ -91,16 +107,20 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.weight_cap = weight_cap
         self.short_tokens = short_tokens
         self.short_rate = short_rate
+        self.context = context
+        self.context_folds = context_folds
+        self.stage1_max_iter = stage1_max_iter
+        self.stage1_max_leaf_nodes = stage1_max_leaf_nodes
         self.validation_fraction = validation_fraction
         self.refit = refit
         self.random_state = random_state
         self.verbose = verbose
 
-    def _booster(self) -> HistGradientBoostingClassifier:
+    def _booster(self, stage1: bool = False) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(
-            max_iter=self.max_iter,
+            max_iter=self.stage1_max_iter if stage1 else self.max_iter,
             learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
+            max_leaf_nodes=self.stage1_max_leaf_nodes if stage1 else self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
             max_bins=self.max_bins,
@@ -114,40 +134,33 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         X: npt.NDArray[Any],
         y: npt.NDArray[Any],
         *,
-        groups: npt.NDArray[Any],
+        groups: npt.NDArray[Any] | None = None,
         tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
         sample_weight: npt.NDArray[Any] | None = None,
     ) -> BlockClassifier:
-        """Fit on blocks ``X`` with content flags ``y``; ``groups`` names each block's page, ``tokens`` its token
-        count (weights and the threshold are token-based), ``sample_weight`` an extra per-block weight."""
+        """Fit on blocks ``X`` with content flags ``y`` (see the class docstring for the page arguments);
+        ``sample_weight`` is an extra per-block weight."""
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y).astype(bool)
-        groups = np.asarray(groups)
-        tokens = np.ones(len(y)) if tokens is None else np.asarray(tokens, dtype=np.float64)
+        groups, tokens, structure = _page_args(len(y), groups, tokens, structure)
         weight = np.minimum(tokens, self.weight_cap) * (1.0 if sample_weight is None else np.asarray(sample_weight))
         fit_rows = self._fit_rows(tokens)
         weight = weight / np.where(tokens <= self.short_tokens, self.short_rate, 1.0)
         self.classes_ = np.array([False, True])
         self.n_features_in_ = X.shape[1]
-        self.threshold_, self.validation_ = 0.5, {}
+        self.stage1_: list[Forest] = []
+        if self.context:
+            oof = self._fit_stage1(X, y, groups, weight, fit_rows)
+            X = np.hstack([X, context_features(oof, tokens, structure, groups)])
+        self.threshold_ = 0.5
+        self.validation_: dict[str, Any] = {}
         if self.validation_fraction > 0 and len(np.unique(groups)) >= 5:
             split = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=self.random_state)
             tr, va = next(split.split(X, y, groups))
             fit_tr = tr[fit_rows[tr]]
             booster = self._booster().fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
-            proba = booster.predict_proba(X[va])[:, 1]
-            self.threshold_, _ = best_threshold(groups[va], tokens[va], y[va], proba)
-            p, r, f = page_token_f1(groups[va], tokens[va], y[va], proba >= self.threshold_)
-            accuracy = float(np.mean((proba >= self.threshold_) == y[va]))
-            self.validation_ = {
-                "pages": len(np.unique(groups[va])),
-                "blocks": len(va),
-                "token_precision": p,
-                "token_recall": r,
-                "token_f1": f,
-                "block_accuracy": accuracy,
-                "threshold": self.threshold_,
-            }
+            self._validate(booster.predict_proba(X[va])[:, 1], y[va], groups[va], tokens[va])
             if not self.refit:
                 self.forest_ = Forest.from_sklearn(booster)
                 return self
@@ -155,6 +168,50 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             self._booster().fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
         )
         return self
+
+    def _fit_stage1(
+        self,
+        X: npt.NDArray[np.float32],
+        y: npt.NDArray[np.bool_],
+        groups: npt.NDArray[Any],
+        weight: npt.NDArray[np.float64],
+        fit_rows: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.float64]:
+        """Fit the first-stage fold forests; returns every row's out-of-fold first-stage probability."""
+        oof = np.zeros(len(y))
+        folds = min(self.context_folds, len(np.unique(groups)))
+        if folds < 2:
+            booster = self._booster(stage1=True).fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
+            forest = Forest.from_sklearn(booster)
+            self.stage1_ = [forest]
+            return forest.predict_proba(X)
+        for tr, va in GroupKFold(n_splits=folds).split(X, y, groups):
+            fit_tr = tr[fit_rows[tr]]
+            booster = self._booster(stage1=True).fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
+            forest = Forest.from_sklearn(booster)
+            self.stage1_.append(forest)
+            oof[va] = forest.predict_proba(X[va])
+        return oof
+
+    def _validate(
+        self,
+        proba: npt.NDArray[np.float64],
+        y: npt.NDArray[np.bool_],
+        groups: npt.NDArray[Any],
+        tokens: npt.NDArray[Any],
+    ) -> None:
+        """Choose the threshold on held-out pages and record their figures."""
+        self.threshold_, _ = best_threshold(groups, tokens, y, proba)
+        p, r, f = page_token_f1(groups, tokens, y, proba >= self.threshold_)
+        self.validation_ = {
+            "pages": len(np.unique(groups)),
+            "blocks": len(y),
+            "token_precision": p,
+            "token_recall": r,
+            "token_f1": f,
+            "block_accuracy": float(np.mean((proba >= self.threshold_) == y)),
+            "threshold": self.threshold_,
+        }
 
     def _fit_rows(self, tokens: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         """Which blocks the boosting sees: every long block, a seeded sample of the short ones."""
@@ -165,11 +222,60 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("short_rate must lie in (0, 1]")
         return (tokens > self.short_tokens) | (rng.random(len(tokens)) < self.short_rate)
 
-    def predict_proba(self, X: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    def design(
+        self,
+        X: npt.NDArray[Any],
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.float32]:
+        """The matrix the final forest reads: ``X``, plus the context columns when the model is two-stage."""
+        X = np.asarray(X, dtype=np.float32)
+        if not self.stage1_:
+            return X
+        groups, tokens, structure = _page_args(len(X), groups, tokens, structure)
+        p1 = np.mean([f.predict_proba(X) for f in self.stage1_], axis=0)
+        return np.hstack([X, context_features(p1, tokens, structure, groups)])
+
+    def predict_proba(
+        self,
+        X: npt.NDArray[Any],
+        *,
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.float64]:
         """Columns: p(boilerplate), p(content)."""
-        p = self.forest_.predict_proba(np.asarray(X))
+        p = self.forest_.predict_proba(self.design(X, groups, tokens, structure))
         return np.column_stack([1.0 - p, p])
 
-    def predict(self, X: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    def predict(
+        self,
+        X: npt.NDArray[Any],
+        *,
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.bool_]:
         """True for the blocks whose p(content) reaches the validated threshold."""
-        return self.forest_.predict_proba(np.asarray(X)) >= self.threshold_
+        return self.predict_proba(X, groups=groups, tokens=tokens, structure=structure)[:, 1] >= self.threshold_
+
+    @property
+    def feature_names_out_(self) -> tuple[str, ...]:
+        """Names of the context columns the final forest reads after the block features."""
+        return CONTEXT_NAMES if self.stage1_ else ()
+
+
+def _page_args(
+    n: int, groups: npt.NDArray[Any] | None, tokens: npt.NDArray[Any] | None, structure: npt.NDArray[Any] | None
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Defaults for the page arguments: one page, one token per block, each block in a container of its own."""
+    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
+    t = np.ones(n) if tokens is None else np.asarray(tokens, dtype=np.float64)
+    if structure is None:
+        s = np.repeat(np.arange(n, dtype=np.int64)[:, None], len(ANCESTOR_LEVELS), axis=1)
+    else:
+        s = np.asarray(structure, dtype=np.int64)
+    if not len(g) == len(t) == len(s) == n:
+        raise ValueError(f"groups, tokens and structure must have one entry per row ({n})")
+    return g, t, s

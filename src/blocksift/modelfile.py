@@ -26,6 +26,7 @@ import numpy.typing as npt
 import sklearn
 
 from blocksift import __version__
+from blocksift.context import CONTEXT_NAMES
 from blocksift.errors import ModelError
 from blocksift.features import FEATURE_NAMES, SCHEMA_VERSION
 from blocksift.forest import Forest
@@ -51,6 +52,25 @@ def arrays_digest(arrays: dict[str, npt.NDArray[Any]]) -> str:
     return h.hexdigest()
 
 
+def forest_arrays(clf: BlockClassifier) -> dict[str, npt.NDArray[Any]]:
+    """Every forest of the classifier as named arrays: ``main__*`` and ``stage1_<k>__*``."""
+    forests = {"main": clf.forest_, **{f"stage1_{k}": f for k, f in enumerate(clf.stage1_)}}
+    return {f"{name}__{key}": a for name, forest in forests.items() for key, a in forest.to_arrays().items()}
+
+
+def _forests(arrays: dict[str, npt.NDArray[Any]], path: Path) -> tuple[Forest, list[Forest]]:
+    grouped: dict[str, dict[str, npt.NDArray[Any]]] = {}
+    for key, a in arrays.items():
+        name, _, part = key.partition("__")
+        grouped.setdefault(name, {})[part] = a
+    if "main" not in grouped:
+        raise ModelError(f"{path} holds no main forest")
+    stage1 = [Forest.from_arrays(grouped[f"stage1_{k}"]) for k in range(len(grouped) - 1) if f"stage1_{k}" in grouped]
+    if len(stage1) != len(grouped) - 1:
+        raise ModelError(f"{path} holds forests this blocksift does not know: {sorted(grouped)}")
+    return Forest.from_arrays(grouped["main"]), stage1
+
+
 def build_card(clf: BlockClassifier, training: dict[str, Any] | None = None) -> dict[str, Any]:
     """The model card of a fitted classifier; ``training`` describes the data (datasets, pages, splits, timings)."""
     return {
@@ -63,7 +83,11 @@ def build_card(clf: BlockClassifier, training: dict[str, Any] | None = None) -> 
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
-        "features": {"schema_version": SCHEMA_VERSION, "names": list(FEATURE_NAMES)},
+        "features": {
+            "schema_version": SCHEMA_VERSION,
+            "names": list(FEATURE_NAMES),
+            "context_names": list(clf.feature_names_out_),
+        },
         "params": clf.get_params(),
         "seed": clf.random_state,
         "threshold": float(clf.threshold_),
@@ -79,7 +103,7 @@ def save_model(clf: BlockClassifier, path: Path | str, training: dict[str, Any] 
     if not hasattr(clf, "forest_"):
         raise ModelError("the classifier is not fitted; nothing to save")
     card = build_card(clf, training)
-    arrays = clf.forest_.to_arrays()
+    arrays = forest_arrays(clf)
     card["digest"] = arrays_digest(arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -120,7 +144,8 @@ def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: 
         raise ModelError(f"{path} has been altered or damaged: its tree arrays do not match the digest in its card")
     features = card.get("features") or {}
     names = tuple(features.get("names") or ())
-    if features.get("schema_version") != SCHEMA_VERSION or names != FEATURE_NAMES:
+    context = tuple(features.get("context_names") or ())
+    if features.get("schema_version") != SCHEMA_VERSION or names != FEATURE_NAMES or context not in ((), CONTEXT_NAMES):
         raise ModelError(
             f"{path} was trained with feature schema {features.get('schema_version')} ({len(names)} features); "
             f"this blocksift computes schema {SCHEMA_VERSION} ({len(FEATURE_NAMES)} features). "
@@ -133,12 +158,14 @@ def load_model(path: Path | str | None = None) -> BlockClassifier:
     path = Path(path) if path is not None else default_model_path()
     card, arrays = _read(path)
     check_card(card, arrays, path)
-    forest = Forest.from_arrays(arrays)
-    if forest.n_features != len(FEATURE_NAMES):
-        raise ModelError(f"{path}: the trees expect {forest.n_features} features, the code makes {len(FEATURE_NAMES)}")
+    forest, stage1 = _forests(arrays, path)
+    width = len(FEATURE_NAMES) + (len(CONTEXT_NAMES) if stage1 else 0)
+    if forest.n_features != width or any(f.n_features != len(FEATURE_NAMES) for f in stage1):
+        raise ModelError(f"{path}: the trees expect other feature columns than the code makes")
     params = {k: v for k, v in (card.get("params") or {}).items() if k in BlockClassifier().get_params()}
     clf = BlockClassifier(**params)
     clf.forest_ = forest
+    clf.stage1_ = stage1
     clf.threshold_ = float(card["threshold"])
     clf.validation_ = dict(card.get("validation") or {})
     clf.classes_ = np.array([False, True])
@@ -171,7 +198,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         "block of a page content or boilerplate.",
         "",
         f"- Feature schema {card['features']['schema_version']}, {len(card['features']['names'])} features",
-        f"- Trees: {card['trees']}; seed {card['seed']}; decision threshold {card['threshold']:.2f}",
+        f"- Trees: {card['trees']} in the final forest, first stage {card.get('stage1_trees') or 'none'}; "
+        f"seed {card['seed']}; decision threshold {card['threshold']:.2f}",
         f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k != 'verbose')}",
     ]
     if training.get("command"):

@@ -23,12 +23,14 @@ from blocksift.align import align
 from blocksift.blocks import segment
 from blocksift.datasets import Page
 from blocksift.errors import BlocksiftError
-from blocksift.features import FEATURE_NAMES, SCHEMA_VERSION, featurize
+from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, featurize, structure
 from blocksift.labels import read_block_labels
 from blocksift.page import parse_html
 
 META_COLUMNS = ("dataset", "page", "split", "block", "text", "n_tokens", "aligned", "label")
 CACHE_ENV = "BLOCKSIFT_CACHE"
+# Bumped whenever a cached page stores different arrays.
+ROWS_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class PageRows:
     aligned: npt.NDArray[np.float64]
     texts: tuple[str, ...]
     n_tokens: npt.NDArray[np.int64]
+    structure: npt.NDArray[np.int32]
     error: str | None = None
 
 
@@ -70,7 +73,8 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
 
 def _fingerprint() -> str:
     # Part of the cache key: rows built by other feature code are never reused.
-    return f"{__version__}:{SCHEMA_VERSION}:{hashlib.sha1(' '.join(FEATURE_NAMES).encode()).hexdigest()[:12]}"
+    names = hashlib.sha1(" ".join(FEATURE_NAMES).encode()).hexdigest()[:12]
+    return f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{names}"
 
 
 def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows:
@@ -92,6 +96,7 @@ def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows
         aligned=aligned,
         texts=tuple(b.text for b in seg.blocks),
         n_tokens=np.array([b.n_tokens for b in seg.blocks], dtype=np.int64),
+        structure=structure(seg),
     )
 
 
@@ -103,6 +108,7 @@ def _failed(key: str, error: str) -> PageRows:
         np.zeros(0),
         (),
         np.zeros(0, np.int64),
+        np.zeros((0, len(ANCESTOR_LEVELS)), np.int32),
         error,
     )
 
@@ -124,7 +130,9 @@ class RowCache:
         try:
             with np.load(path, allow_pickle=False) as z:
                 texts = str(z["texts"]).split(_TEXT_SEP) if int(z["n"]) else []
-                return PageRows(page_key, z["features"], z["labels"], z["aligned"], tuple(texts), z["n_tokens"])
+                return PageRows(
+                    page_key, z["features"], z["labels"], z["aligned"], tuple(texts), z["n_tokens"], z["structure"]
+                )
         except (OSError, ValueError, KeyError):
             return None  # a damaged cache entry is rebuilt
 
@@ -134,7 +142,7 @@ class RowCache:
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(
             tmp, features=rows.features, labels=rows.labels, aligned=rows.aligned, n_tokens=rows.n_tokens,
-            texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)),
+            texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)), structure=rows.structure,
         )  # fmt: skip
         os.replace(tmp, path)
 

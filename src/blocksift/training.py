@@ -32,6 +32,7 @@ class TrainingData:
     y: npt.NDArray[np.bool_]
     groups: npt.NDArray[np.int64]
     tokens: npt.NDArray[np.int64]
+    structure: npt.NDArray[np.int32]
     datasets: dict[str, dict[str, int]]
     failed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -52,6 +53,7 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows]) -> TrainingData:
         y=np.concatenate([r.labels for _, r in good]),
         groups=np.concatenate([np.full(len(r.labels), i, dtype=np.int64) for i, (_, r) in enumerate(good)]),
         tokens=np.concatenate([r.n_tokens for _, r in good]),
+        structure=np.vstack([r.structure for _, r in good]),
         datasets=datasets,
         failed=[(k, e) for k, e in failed if e is not None],
     )
@@ -81,9 +83,10 @@ def train(
     clf = BlockClassifier(**(params or {}))
     # scikit-learn reports boosting iterations on stdout; the CLI keeps stdout for results.
     with contextlib.redirect_stdout(sys.stderr):
-        clf.fit(data.X, data.y, groups=data.groups, tokens=data.tokens)
+        clf.fit(data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure)
     t2 = time.perf_counter()
-    say(f"fitted {len(clf.forest_.roots)} trees in {t2 - t1:.0f} s")
+    trees = len(clf.forest_.roots) + sum(len(f.roots) for f in clf.stage1_)
+    say(f"fitted {trees} trees in {t2 - t1:.0f} s")
     record = {
         "datasets": data.datasets,
         "splits": sorted({p.split for p in pages}),

@@ -1,0 +1,122 @@
+"""Second-stage features: what the first stage thinks of a block's neighbours and containers ("auto-context").
+
+A block classifier that sees one block at a time makes isolated mistakes: a short paragraph in the middle of an
+article scored as boilerplate, a teaser in a sidebar scored as content. The second stage reads the first stage's
+probabilities around each block: of its neighbours in document order, of the blocks that share each of its
+containers, and of the page as a whole, so that a block can follow its region. Rows of many pages are handled in
+one pass; ``pages`` gives each row's page and rows of a page are contiguous and in document order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from blocksift.features import ANCESTOR_LEVELS
+
+FloatArray = npt.NDArray[np.float64]
+NEIGHBOURS = (-3, -2, -1, 1, 2, 3)
+WINDOW = 5
+HIGH = 0.5
+
+CONTEXT_FEATURES: tuple[tuple[str, str], ...] = (
+    ("ctx_p", "first-stage p(content) of the block"),
+    *((f"ctx_nb{o:+d}_p", f"first-stage p of the block {abs(o)} {'before' if o < 0 else 'after'} (-1 past the page)")
+      for o in NEIGHBOURS),
+    ("ctx_win_mean_p", f"mean first-stage p of the blocks within {WINDOW} places (the block excluded)"),
+    ("ctx_win_max_p", f"highest first-stage p within {WINDOW} places (the block excluded)"),
+    *((f"ctx_anc{lv}_mean_p", f"token-weighted mean first-stage p of the blocks under ancestor {lv}")
+      for lv in ANCESTOR_LEVELS),
+    *((f"ctx_anc{lv}_content_share", f"share of the page's likely-content tokens under ancestor {lv}")
+      for lv in ANCESTOR_LEVELS),
+    ("ctx_page_mean_p", "token-weighted mean first-stage p of the page"),
+    ("ctx_page_content_share", f"share of the page's tokens with first-stage p >= {HIGH}"),
+    ("ctx_content_before", "share of the page's likely-content tokens before the block"),
+    ("ctx_content_after", "share of the page's likely-content tokens after the block"),
+    ("ctx_gap_prev_high", "log(1 + blocks back to the nearest likely-content block); 0 when none"),
+    ("ctx_gap_next_high", "log(1 + blocks on to the nearest likely-content block); 0 when none"),
+)  # fmt: skip
+CONTEXT_NAMES: tuple[str, ...] = tuple(name for name, _ in CONTEXT_FEATURES)
+
+
+def _page_bounds(pages: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First and one-past-last row of each row's page."""
+    n = len(pages)
+    change = np.flatnonzero(pages[1:] != pages[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [n]])
+    page_of = np.repeat(np.arange(len(starts)), ends - starts)
+    return starts[page_of], ends[page_of]
+
+
+def _shift(p: FloatArray, offset: int, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> FloatArray:
+    idx = np.arange(len(p)) + offset
+    ok = (idx >= start) & (idx < end)
+    return np.where(ok, p[np.clip(idx, 0, len(p) - 1)], -1.0)
+
+
+def _group_sum(keys: npt.NDArray[np.int64], weights: FloatArray) -> FloatArray:
+    _, inverse = np.unique(keys, return_inverse=True)
+    return np.bincount(inverse, weights=weights)[inverse].astype(np.float64)
+
+
+def _gaps(high: npt.NDArray[np.bool_], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> FloatArray:
+    idx = np.arange(len(high))
+    last = np.maximum.accumulate(np.where(high, idx, -1))
+    prev = np.concatenate([[-1], last[:-1]])
+    nxt_all = np.minimum.accumulate(np.where(high, idx, len(high))[::-1])[::-1]
+    nxt = np.concatenate([nxt_all[1:], [len(high)]])
+    gap_prev = np.where(prev >= start, np.log1p(idx - prev), 0.0)
+    gap_next = np.where(nxt < end, np.log1p(nxt - idx), 0.0)
+    return np.column_stack([gap_prev, gap_next])
+
+
+def context_features(
+    p: FloatArray, tokens: npt.NDArray[Any], structure: npt.NDArray[Any], pages: npt.NDArray[Any]
+) -> npt.NDArray[np.float32]:
+    """The CONTEXT_NAMES columns for every row, from first-stage probabilities ``p``."""
+    n = len(p)
+    if n == 0:
+        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
+    p = np.asarray(p, dtype=np.float64)
+    tok = np.asarray(tokens, dtype=np.float64)
+    pages = np.asarray(pages)
+    _, page_idx = np.unique(pages, return_inverse=True)
+    start, end = _page_bounds(pages)
+    cols: list[FloatArray] = [p]
+    cols += [_shift(p, o, start, end) for o in NEIGHBOURS]
+
+    csum = np.concatenate([[0.0], np.cumsum(p)])
+    idx = np.arange(n)
+    lo, hi = np.maximum(idx - WINDOW, start), np.minimum(idx + WINDOW + 1, end)
+    count = hi - lo - 1
+    cols.append(np.where(count > 0, (csum[hi] - csum[lo] - p) / np.maximum(count, 1), -1.0))
+    win_max = np.full(n, -1.0)
+    for o in range(1, WINDOW + 1):
+        win_max = np.maximum(win_max, np.maximum(_shift(p, -o, start, end), _shift(p, o, start, end)))
+    cols.append(win_max)
+
+    high_tokens = tok * (p >= HIGH)
+    page_tokens = np.bincount(page_idx, weights=tok)[page_idx]
+    page_high = np.bincount(page_idx, weights=high_tokens)[page_idx]
+    n_containers = int(structure.max()) + 1 if structure.size else 1
+    means, shares = [], []
+    for j in range(len(ANCESTOR_LEVELS)):
+        keys = page_idx.astype(np.int64) * n_containers + structure[:, j]
+        under_tokens = _group_sum(keys, tok)
+        means.append(np.where(under_tokens > 0, _group_sum(keys, tok * p) / np.maximum(under_tokens, 1), p))
+        shares.append(np.where(page_high > 0, _group_sum(keys, high_tokens) / np.maximum(page_high, 1), 0.0))
+    cols += means + shares
+
+    safe_tokens = np.maximum(page_tokens, 1)
+    cols.append(np.bincount(page_idx, weights=tok * p)[page_idx] / safe_tokens)
+    cols.append(page_high / safe_tokens)
+    before = np.cumsum(high_tokens) - high_tokens
+    page_before = before - before[start]
+    safe_high = np.maximum(page_high, 1)
+    cols.append(np.where(page_high > 0, page_before / safe_high, 0.0))
+    cols.append(np.where(page_high > 0, (page_high - page_before - high_tokens) / safe_high, 0.0))
+    out = np.column_stack([*cols, _gaps(p >= HIGH, start, end)])
+    return out.astype(np.float32)

@@ -1,0 +1,59 @@
+"""Second-stage context features on hand-made probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from blocksift.context import CONTEXT_NAMES, context_features
+from blocksift.model import BlockClassifier
+
+
+def columns(p: list[float], tokens: list[int], structure: list[list[int]], pages: list[int]) -> dict[str, np.ndarray]:
+    out = context_features(np.array(p), np.array(tokens), np.array(structure), np.array(pages))
+    assert out.shape == (len(p), len(CONTEXT_NAMES))
+    return {name: out[:, i] for i, name in enumerate(CONTEXT_NAMES)}
+
+
+def test_neighbours_stop_at_page_edges() -> None:
+    c = columns([0.1, 0.9, 0.8, 0.2], [1, 1, 1, 1], [[i] * 5 for i in range(4)], [0, 0, 1, 1])
+    assert c["ctx_nb-1_p"].tolist() == pytest.approx([-1, 0.1, -1, 0.8])
+    assert c["ctx_nb+1_p"].tolist() == pytest.approx([0.9, -1, 0.2, -1])
+    assert c["ctx_win_max_p"].tolist() == pytest.approx([0.9, 0.1, 0.2, 0.8])
+
+
+def test_container_means_are_token_weighted_within_a_page() -> None:
+    # blocks 0-2 share container 7 at every level; block 3 is alone in container 8; page 1 reuses id 7
+    structure = [[7] * 5, [7] * 5, [7] * 5, [8] * 5, [7] * 5]
+    c = columns([1.0, 0.0, 1.0, 0.5, 0.0], [10, 30, 10, 50, 5], structure, [0, 0, 0, 0, 1])
+    assert c["ctx_anc0_mean_p"][:3] == pytest.approx([20 / 50] * 3)
+    assert c["ctx_anc0_mean_p"][4] == 0.0  # the same id on another page is another container
+    # likely-content tokens (p >= 0.5): 10 + 10 + 50 on page 0
+    assert c["ctx_anc1_content_share"][0] == pytest.approx(20 / 70)
+    assert c["ctx_page_content_share"][0] == pytest.approx(70 / 100)
+    assert c["ctx_content_before"].tolist()[:4] == pytest.approx([0, 10 / 70, 10 / 70, 20 / 70])
+    assert c["ctx_gap_next_high"][1] == pytest.approx(np.log1p(1))
+    assert c["ctx_gap_prev_high"][0] == 0.0 and c["ctx_gap_next_high"][4] == 0.0
+
+
+def _region_pages(seed: int, pages: int = 60, rows_per_page: int = 40) -> tuple[np.ndarray, ...]:
+    # Content is decided by the region (the first half of each page's blocks share container 0, the rest container
+    # 1) while the block's own feature is noise on a quarter of the blocks: only the context can fix those.
+    rng = np.random.default_rng(seed)
+    region = np.tile(np.repeat([0, 1], rows_per_page // 2), pages)
+    y = region == 0
+    own = np.where(rng.random(len(y)) < 0.25, rng.random(len(y)), y.astype(float))
+    X = np.column_stack([own, rng.random(len(y))])
+    groups = np.repeat(np.arange(pages), rows_per_page)
+    return X, y, groups, np.repeat(region[:, None], 5, axis=1)
+
+
+def test_two_stage_learns_to_follow_the_region() -> None:
+    X, y, groups, structure = _region_pages(0)
+    kw = {"max_iter": 30, "stage1_max_iter": 30, "min_samples_leaf": 5, "short_rate": 1.0}
+    two = BlockClassifier(**kw).fit(X, y, groups=groups, structure=structure)
+    one = BlockClassifier(context=False, **kw).fit(X, y, groups=groups)
+    Xt, yt, gt, st = _region_pages(1)
+    acc_two = np.mean(two.predict(Xt, groups=gt, structure=st) == yt)
+    acc_one = np.mean(one.predict(Xt) == yt)
+    assert acc_two > 0.95 and acc_two > acc_one + 0.05
