@@ -113,3 +113,11 @@ def test_gzip_bomb_is_refused_without_inflating_it_all(tmp_path: Path) -> None:
 def test_deeply_nested_page_does_not_crash() -> None:
     html = "<div>" * 20_000 + "deep text" + "</div>" * 20_000
     assert "deep text" in body_text(html)
+
+
+def test_unclosed_title_does_not_swallow_the_page() -> None:
+    script = "var x = 1;\n" * 300
+    html = f"<html><head><title>Real headline\n{script}</script></head><body><p>The article text.</p></body></html>"
+    doc = parse_html(html)
+    assert doc.title == "Real headline"
+    assert "The article text." in doc.root.text_content()

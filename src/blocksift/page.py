@@ -209,6 +209,11 @@ VOID_TAGS = frozenset(
 )
 
 
+MAX_TITLE_CHARS = 2000
+_UNCLOSED_TITLE_RE = re.compile(r"<title[^>]*>[^\n<]*", re.IGNORECASE)
+_CLOSE_TITLE_RE = re.compile(r"</title", re.IGNORECASE)
+
+
 def flatten_nesting(text: str, limit: int = MAX_NESTING) -> str:
     """Remove the start and end tags of elements nested deeper than ``limit``, keeping all text (linear time)."""
     out: list[str] = []
@@ -258,5 +263,11 @@ def parse_html(page: bytes | str) -> Document:
         # libxml2 gives up on the whole document past 2,048 open elements; flatten the excess and parse again.
         root = _parse(flatten_nesting(text))
     title = _title(root)
+    if len(title) > MAX_TITLE_CHARS and _UNCLOSED_TITLE_RE.search(text) and not _CLOSE_TITLE_RE.search(text):
+        # A <title> never closed swallows the rest of the page (it is raw text up to </title>); close it at the
+        # end of its line, where the author meant it to end.
+        text = _UNCLOSED_TITLE_RE.sub(lambda m: m.group(0) + "</title>", text, count=1)
+        root = _parse(text)
+        title = _title(root)
     _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)

@@ -8,9 +8,11 @@ bytes, its gold text and the feature code: a second training run with new model 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,11 @@ import numpy.typing as npt
 import pandas as pd
 from joblib import Parallel, delayed
 
+import blocksift.align as align_module
+import blocksift.blocks as blocks_module
+import blocksift.features as features_module
+import blocksift.labels as labels_module
+import blocksift.page as page_module
 from blocksift import __version__
 from blocksift.align import align
 from blocksift.blocks import segment
@@ -71,10 +78,14 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
     return rows
 
 
+@lru_cache(maxsize=1)
 def _fingerprint() -> str:
-    # Part of the cache key: rows built by other feature code are never reused.
-    names = hashlib.sha1(" ".join(FEATURE_NAMES).encode()).hexdigest()[:12]
-    return f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{names}"
+    """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
+    decoding, segmentation, features or alignment) are never reused."""
+    h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
+    for module in (page_module, blocks_module, features_module, align_module, labels_module):
+        h.update(inspect.getsource(module).encode())
+    return h.hexdigest()[:16]
 
 
 def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows:

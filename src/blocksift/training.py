@@ -35,12 +35,14 @@ class TrainingData:
     structure: npt.NDArray[np.int32]
     datasets: dict[str, dict[str, int]]
     failed: list[tuple[str, str]] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
 
 
 def stack(pages: Sequence[Page], rows: Sequence[PageRows]) -> TrainingData:
     """One matrix of every readable page's blocks, with page ids as groups."""
     good = [(p, r) for p, r in zip(pages, rows, strict=True) if r.error is None and len(r.labels)]
     failed = [(r.key, r.error) for r in rows if r.error is not None]
+    empty = [r.key for r in rows if r.error is None and not len(r.labels)]
     if not good:
         raise DatasetError("no readable page with blocks to train on")
     datasets: dict[str, dict[str, int]] = {}
@@ -56,6 +58,7 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows]) -> TrainingData:
         structure=np.vstack([r.structure for _, r in good]),
         datasets=datasets,
         failed=[(k, e) for k, e in failed if e is not None],
+        empty=empty,
     )
 
 
@@ -76,7 +79,8 @@ def train(
     t1 = time.perf_counter()
     say(
         f"features: {data.X.shape[0]:,} blocks x {data.X.shape[1]} features from "
-        f"{sum(d['pages'] for d in data.datasets.values()):,} pages in {t1 - t0:.0f} s; {len(data.failed)} pages failed"
+        f"{sum(d['pages'] for d in data.datasets.values()):,} pages in {t1 - t0:.0f} s; "
+        f"{len(data.empty)} pages without text left out, {len(data.failed)} pages failed"
     )
     for key, error in data.failed:
         say(f"  skipped {key}: {error}")
@@ -94,6 +98,7 @@ def train(
         "blocks": int(data.X.shape[0]),
         "content_share": float(data.y.mean()),
         "failed_pages": len(data.failed),
+        "pages_without_text": len(data.empty),
         "seconds": {"features": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
     }
     return clf, record
