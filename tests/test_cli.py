@@ -119,3 +119,31 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     code, out, _ = run("evaluate", SAMPLE, "--model", model, "--json", "-", "--no-cache")
     figures = json.loads(out)
     assert code == 0 and figures["datasets"][0]["dataset"] == "sample" and 0 < figures["mean"]["f1"] <= 1
+
+
+def test_skip_existing_resumes_a_batch(sample_model_path: Path, tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("a", "b"):
+        (pages / f"{name}.html").write_bytes(PAGE.read_bytes())
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "a.txt").write_text("kept from an earlier run")
+    code, _, err = run("predict", pages, "--model", sample_model_path, "-o", out_dir, "--skip-existing")
+    assert code == 0 and "skipping 1 pages" in err
+    assert (out_dir / "a.txt").read_text() == "kept from an earlier run"
+    assert "avoided rye flour" in (out_dir / "b.txt").read_text()
+    assert not [p for p in out_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_time_limit_stops_a_slow_page() -> None:
+    import time
+
+    from blocksift.batch import time_limit
+    from blocksift.errors import PageTimeoutError
+
+    with pytest.raises(PageTimeoutError, match="0.2-second limit"), time_limit(0.2):
+        time.sleep(5)
+    with time_limit(5):
+        pass  # the timer is cleared afterwards
+    time.sleep(0.1)

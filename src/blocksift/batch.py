@@ -9,9 +9,12 @@ paths and bytes crosses process boundaries.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import Any
 from joblib import Parallel, delayed
 
 from blocksift.datasets import is_html_file, read_html_file
-from blocksift.errors import BlocksiftError, InputError
+from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extract import extract_blocks
 from blocksift.model import BlockClassifier
 from blocksift.modelfile import load_model
@@ -29,6 +32,8 @@ from blocksift.render import block_records, page_record, to_html, to_markdown
 STDIN = "-"
 # Larger inputs are refused unread: no real page is this big, and parsing one would take minutes and gigabytes.
 MAX_PAGE_BYTES = 64 * 1024 * 1024
+# Seconds one page may take, reading to rendering. Real pages take milliseconds; the limit stops pathological input.
+PAGE_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,43 @@ def render(source: Source, html: bytes, model: BlockClassifier, fmt: str, thresh
     return Result(source, output)
 
 
-def run_one(source: Source, model_path: str | None, fmt: str, threshold: float | None, max_bytes: int) -> Result:
-    """Read, extract and render one source; every domain error becomes an error result."""
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise PageTimeoutError in the block after ``seconds`` (a no-op off the main thread or without SIGALRM)."""
+    usable = seconds and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise PageTimeoutError(f"the page took longer than the {seconds:g}-second limit")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_one(
+    source: Source,
+    model_path: str | None,
+    fmt: str,
+    threshold: float | None,
+    max_bytes: int,
+    timeout: float | None = PAGE_TIMEOUT,
+) -> Result:
+    """Read, extract and render one source within ``timeout`` seconds; every domain error becomes an error result."""
+    try:
+        with time_limit(timeout):
+            return _run_one(source, model_path, fmt, threshold, max_bytes)
+    except BlocksiftError as exc:
+        return Result(source, None, str(exc))
+
+
+def _run_one(source: Source, model_path: str | None, fmt: str, threshold: float | None, max_bytes: int) -> Result:
     try:
         if source.data is not None:
             if len(source.data) > max_bytes:
@@ -103,8 +143,6 @@ def run_one(source: Source, model_path: str | None, fmt: str, threshold: float |
             assert source.path is not None
             html = read_html_file(source.path, max_bytes)
         return render(source, html, _model(model_path), fmt, threshold)
-    except BlocksiftError as exc:
-        return Result(source, None, str(exc))
     except (OSError, EOFError, zlib.error) as exc:
         return Result(source, None, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     except RecursionError:
@@ -121,7 +159,8 @@ def run(
     threshold: float | None = None,
     jobs: int = 1,
     max_bytes: int = MAX_PAGE_BYTES,
+    timeout: float | None = PAGE_TIMEOUT,
 ) -> Iterator[Result]:
     """Results in input order, computed by ``jobs`` processes."""
     runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=1 if jobs != 1 else "auto")
-    yield from runner(delayed(run_one)(s, model_path, fmt, threshold, max_bytes) for s in sources)
+    yield from runner(delayed(run_one)(s, model_path, fmt, threshold, max_bytes, timeout) for s in sources)

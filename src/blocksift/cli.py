@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from blocksift import __version__
-from blocksift.batch import MAX_PAGE_BYTES, Result, expand, run
+from blocksift.batch import MAX_PAGE_BYTES, PAGE_TIMEOUT, Result, Source, expand, run
 from blocksift.datasets import Page, load_datasets
 from blocksift.errors import BlocksiftError
 from blocksift.evaluate import Report, model_chooser, oracle_chooser, score, worst_pages
@@ -29,6 +29,7 @@ from blocksift.modelfile import card_markdown, load_model, save_model
 from blocksift.outputs import atomic_write, output_name
 from blocksift.render import EXTENSIONS, FORMATS
 from blocksift.table import build_rows, default_cache_dir, to_frame
+from blocksift.training import DEFAULT_BALANCE
 from blocksift.training import train as train_model
 
 app = typer.Typer(
@@ -213,6 +214,9 @@ def train(
     ] = True,
     learning_rate: Annotated[float, typer.Option(help="Boosting learning rate.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the page split and the boosting.")] = 0,
+    balance: Annotated[
+        float, typer.Option(help="Dataset balance: 0 every page counts the same, 1 every dataset counts the same.")
+    ] = DEFAULT_BALANCE,
     jobs: Jobs = 1,
     no_cache: NoCache = False,
 ) -> None:
@@ -228,7 +232,13 @@ def train(
     try:
         with progress_bar("reading pages", len(pages)) as advance:
             clf, record = train_model(
-                pages, params=params, jobs=jobs, cache_dir=_cache(no_cache), progress=advance, log=err.print
+                pages,
+                params=params,
+                balance=balance,
+                jobs=jobs,
+                cache_dir=_cache(no_cache),
+                progress=advance,
+                log=err.print,
             )
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
@@ -238,11 +248,10 @@ def train(
     raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
 
 
-def _write_results(results: Iterator[Result], fmt: str, output: Path | None) -> int:
-    """Write each result where it belongs; returns the number of failed pages."""
+def _write_results(results: Iterator[Result], fmt: str, output: Path | None, names: dict[str, Path]) -> int:
+    """Write each result where it belongs (``names``: the output file of each source); returns the failures."""
     failed = 0
     collected: list[dict[str, Any]] = []
-    used: set[str] = set()
     for r in results:
         if r.error is not None:
             failed += 1
@@ -252,8 +261,7 @@ def _write_results(results: Iterator[Result], fmt: str, output: Path | None) -> 
                 collected.append(record) if fmt == "json" else out.out(json.dumps(record, ensure_ascii=False))
             continue
         if output is not None:
-            name = output_name(r.source.name, EXTENSIONS[fmt], used)
-            with atomic_write(output / name) as fh:
+            with atomic_write(names[r.source.name]) as fh:
                 fh.write(_serialise(r.output, fmt))
         elif fmt == "json":
             assert isinstance(r.output, dict)
@@ -294,6 +302,10 @@ def predict(
         float | None, typer.Option(help="Decision threshold in [0, 1]: lower keeps more text, higher less.")
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Refuse pages larger than this many bytes.")] = MAX_PAGE_BYTES,
+    timeout: Annotated[float, typer.Option(help="Seconds one page may take (0: no limit).")] = PAGE_TIMEOUT,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="With --output: leave out pages whose output file exists.")
+    ] = False,
 ) -> None:
     """Extract the content of pages with a trained model."""
     if fmt not in FORMATS:
@@ -307,20 +319,39 @@ def predict(
         raise fail(str(exc)) from exc
     if not sources:
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}")
+    names: dict[str, Path] = {}
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)
+        names, sources = _output_plan(sources, output, EXTENSIONS[fmt], skip_existing)
     results = run(
         sources,
+        timeout=timeout or None,
         model_path=str(model) if model else None,
         fmt=fmt,
         threshold=threshold,
         jobs=jobs,
         max_bytes=max_bytes,
     )
-    failed = _write_results(results, fmt, output)
+    failed = _write_results(results, fmt, output, names)
     if failed:
         err.print(f"blocksift: {failed} of {len(sources)} pages failed")
     raise typer.Exit(PARTIAL if failed else OK)
+
+
+def _output_plan(
+    sources: list[Source], output: Path, extension: str, skip_existing: bool
+) -> tuple[dict[str, Path], list[Source]]:
+    """The output file of every source (numbered where two pages share a name), and the sources left to run."""
+    used: set[str] = set()
+    names = {s.name: output / output_name(s.name, extension, used) for s in sources}
+    inputs = {s.path.resolve() for s in sources if s.path is not None}
+    clash = [name for name, path in names.items() if path.resolve() in inputs]
+    if clash:
+        raise fail(f"the output for {clash[0]} would overwrite an input; choose another --output directory")
+    todo = [s for s in sources if not (skip_existing and names[s.name].exists())]
+    if len(todo) < len(sources):
+        err.print(f"skipping {len(sources) - len(todo)} pages whose output exists (--skip-existing)")
+    return names, todo
 
 
 @app.command()

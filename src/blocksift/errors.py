@@ -15,3 +15,7 @@ class DatasetError(BlocksiftError):
 
 class ModelError(BlocksiftError):
     """A model file is missing, corrupt, unsafe, or was trained for another feature schema."""
+
+
+class PageTimeoutError(BlocksiftError):
+    """A page took longer than the per-page time limit."""

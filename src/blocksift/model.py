@@ -37,15 +37,18 @@ def page_token_f1(
     tokens: npt.NDArray[Any],
     truth: npt.NDArray[np.bool_],
     pred: npt.NDArray[np.bool_],
+    weights: npt.NDArray[Any] | None = None,
 ) -> tuple[float, float, float]:
-    """Token precision, recall (each averaged over pages where defined) and their F1."""
+    """Token precision, recall (each averaged over pages where defined, pages weighted by the mean of their rows'
+    ``weights``) and their F1."""
     _, g = np.unique(groups, return_inverse=True)
     tp = np.bincount(g, weights=tokens * (pred & truth))
     fp = np.bincount(g, weights=tokens * (pred & ~truth))
     fn = np.bincount(g, weights=tokens * (~pred & truth))
+    w = np.ones(len(tp)) if weights is None else np.bincount(g, weights=weights) / np.bincount(g)
     has_p, has_r = tp + fp > 0, tp + fn > 0
-    p = float(np.mean(tp[has_p] / (tp + fp)[has_p])) if has_p.any() else 0.0
-    r = float(np.mean(tp[has_r] / (tp + fn)[has_r])) if has_r.any() else 0.0
+    p = float(np.average(tp[has_p] / (tp + fp)[has_p], weights=w[has_p])) if has_p.any() else 0.0
+    r = float(np.average(tp[has_r] / (tp + fn)[has_r], weights=w[has_r])) if has_r.any() else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
@@ -54,9 +57,10 @@ def best_threshold(
     tokens: npt.NDArray[Any],
     truth: npt.NDArray[np.bool_],
     proba: npt.NDArray[np.float64],
+    weights: npt.NDArray[Any] | None = None,
 ) -> tuple[float, float]:
     """The threshold of THRESHOLD_GRID with the best page-averaged token F1, and that F1."""
-    scores = [page_token_f1(groups, tokens, truth, proba >= t)[2] for t in THRESHOLD_GRID]
+    scores = [page_token_f1(groups, tokens, truth, proba >= t, weights)[2] for t in THRESHOLD_GRID]
     i = int(np.argmax(scores))
     return float(THRESHOLD_GRID[i]), float(scores[i])
 
@@ -160,7 +164,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             tr, va = next(split.split(X, y, groups))
             fit_tr = tr[fit_rows[tr]]
             booster = self._booster().fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
-            self._validate(booster.predict_proba(X[va])[:, 1], y[va], groups[va], tokens[va])
+            page_weight = None if sample_weight is None else np.asarray(sample_weight)[va]
+            self._validate(booster.predict_proba(X[va])[:, 1], y[va], groups[va], tokens[va], page_weight)
             if not self.refit:
                 self.forest_ = Forest.from_sklearn(booster)
                 return self
@@ -199,10 +204,11 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         y: npt.NDArray[np.bool_],
         groups: npt.NDArray[Any],
         tokens: npt.NDArray[Any],
+        weights: npt.NDArray[Any] | None,
     ) -> None:
-        """Choose the threshold on held-out pages and record their figures."""
-        self.threshold_, _ = best_threshold(groups, tokens, y, proba)
-        p, r, f = page_token_f1(groups, tokens, y, proba >= self.threshold_)
+        """Choose the threshold on held-out pages (weighted like the training pages) and record their figures."""
+        self.threshold_, _ = best_threshold(groups, tokens, y, proba, weights)
+        p, r, f = page_token_f1(groups, tokens, y, proba >= self.threshold_, weights)
         self.validation_ = {
             "pages": len(np.unique(groups)),
             "blocks": len(y),
