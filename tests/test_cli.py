@@ -142,7 +142,7 @@ def test_time_limit_stops_a_slow_page() -> None:
     from blocksift.batch import time_limit
     from blocksift.errors import PageTimeoutError
 
-    with pytest.raises(PageTimeoutError, match="0.2-second limit"), time_limit(0.2):
+    with pytest.raises(PageTimeoutError, match=r"0\.2-second limit"), time_limit(0.2):
         time.sleep(5)
     with time_limit(5):
         pass  # the timer is cleared afterwards

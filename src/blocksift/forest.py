@@ -9,7 +9,9 @@ scikit-learn version that trained it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -67,14 +69,24 @@ class Forest:
 
     def decision_function(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """Raw score (log-odds of content) of each row."""
-        X = np.asarray(X, dtype=np.float64)
+        X = np.ascontiguousarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ModelError(f"the model expects {self.n_features} feature columns, got shape {X.shape}")
         n = X.shape[0]
         if n == 0 or len(self.roots) == 0:
             return np.full(n, self.baseline)
-        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
-        rows = np.arange(n)[:, None]
+        walk = _compiled_walk()
+        if walk is None:
+            return self.baseline + self._walk_numpy(X)
+        out = np.empty(n)
+        walk(X, self.feature, self.threshold, self.left, self.right, self.value, self.is_leaf, self.missing_left,
+             self.roots, out)  # fmt: skip
+        return self.baseline + out
+
+    def _walk_numpy(self, X: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        """Sum of the leaf values reached, every tree and row at once, one level per step (no numba)."""
+        node = np.broadcast_to(self.roots, (X.shape[0], len(self.roots))).copy()
+        rows = np.arange(X.shape[0])[:, None]
         for _ in range(self.max_depth):
             leaf = self.is_leaf[node]
             if leaf.all():
@@ -82,7 +94,7 @@ class Forest:
             x = X[rows, self.feature[node]]
             go_left = np.where(np.isnan(x), self.missing_left[node], x <= self.threshold[node])
             node = np.where(leaf, node, np.where(go_left, self.left[node], self.right[node]))
-        return self.baseline + self.value[node].sum(axis=1)
+        return self.value[node].sum(axis=1)
 
     def predict_proba(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """p(content) of each row."""
@@ -124,6 +136,10 @@ class Forest:
         if same != {n}:
             raise ModelError("the model's node arrays differ in length")
         inner = ~self.is_leaf
+        # Children come after their parent (as scikit-learn numbers them), so every walk ends at a leaf.
+        inner_ids = np.flatnonzero(inner)
+        if (self.left[inner] <= inner_ids).any() or (self.right[inner] <= inner_ids).any():
+            raise ModelError("the model's trees have a child before its parent (a cycle would never end)")
         for name, idx in (("left", self.left[inner]), ("right", self.right[inner]), ("roots", self.roots)):
             if len(idx) and (idx.min() < 0 or idx.max() >= n):
                 raise ModelError(f"the model's {name} node indices point outside the tree arrays")
@@ -131,3 +147,34 @@ class Forest:
             raise ModelError("the model's split features point outside the feature columns")
         if not 0 <= self.max_depth <= 1000:
             raise ModelError(f"implausible tree depth {self.max_depth}")
+
+
+def _walk_source(
+    X: Any, feature: Any, threshold: Any, left: Any, right: Any, value: Any, is_leaf: Any, missing_left: Any,
+    roots: Any, out: Any,
+) -> None:  # fmt: skip
+    """Per row, the sum over trees of the leaf value reached (compiled by numba: one tight loop, no temporaries)."""
+    for i in range(X.shape[0]):
+        total = 0.0
+        for t in range(roots.shape[0]):
+            node = roots[t]
+            while not is_leaf[node]:
+                x = X[i, feature[node]]
+                if x != x:  # NaN: the side scikit-learn sent missing values to
+                    node = left[node] if missing_left[node] else right[node]
+                elif x <= threshold[node]:
+                    node = left[node]
+                else:
+                    node = right[node]
+            total += value[node]
+        out[i] = total
+
+
+@lru_cache(maxsize=1)
+def _compiled_walk() -> Callable[..., None] | None:
+    """The tree walk compiled with numba (cached on disk after the first run), or None where numba is missing."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency; the numpy walk is the fallback
+        return None
+    return numba.njit(cache=True, nogil=True)(_walk_source)  # type: ignore[no-any-return,unused-ignore]
