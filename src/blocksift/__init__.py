@@ -12,10 +12,24 @@ The classifier (``BlockClassifier``) is a scikit-learn estimator; ``blocksift.tr
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from blocksift.errors import BlocksiftError, DatasetError, InputError, ModelError
 from blocksift.extract import Extraction, extract, extract_blocks
-from blocksift.model import BlockClassifier
 from blocksift.modelfile import load_model, save_model
+
+if TYPE_CHECKING:
+    from blocksift.model import BlockClassifier
+
+
+def __getattr__(name: str) -> Any:
+    # The estimator imports scikit-learn (seconds); only training needs it, so it loads on first use.
+    if name == "BlockClassifier":
+        from blocksift.model import BlockClassifier
+
+        return BlockClassifier
+    raise AttributeError(f"module 'blocksift' has no attribute {name!r}")
+
 
 __all__ = [
     "BlockClassifier",

@@ -20,13 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from joblib import Parallel, delayed
-
 from blocksift.datasets import is_html_file, read_html_file
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extract import extract_blocks
-from blocksift.model import BlockClassifier
 from blocksift.modelfile import load_model
+from blocksift.predictor import Predictor
 from blocksift.render import block_records, page_record, to_html, to_markdown
 
 STDIN = "-"
@@ -76,11 +74,11 @@ def expand(inputs: Iterable[str], stdin: Any = None) -> Iterator[Source]:
 
 
 @lru_cache(maxsize=4)
-def _model(path: str | None) -> BlockClassifier:
+def _model(path: str | None) -> Predictor:
     return load_model(path)
 
 
-def render(source: Source, html: bytes, model: BlockClassifier, fmt: str, threshold: float | None) -> Result:
+def render(source: Source, html: bytes, model: Predictor, fmt: str, threshold: float | None) -> Result:
     """Extract one page and render it in ``fmt``."""
     extraction = extract_blocks(html, model, threshold)
     output: str | dict[str, Any] | list[dict[str, Any]]
@@ -162,5 +160,7 @@ def run(
     timeout: float | None = PAGE_TIMEOUT,
 ) -> Iterator[Result]:
     """Results in input order, computed by ``jobs`` processes."""
+    from joblib import Parallel, delayed  # imported on use: the CLI starts faster
+
     runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=1 if jobs != 1 else "auto")
     yield from runner(delayed(run_one)(s, model_path, fmt, threshold, max_bytes, timeout) for s in sources)

@@ -30,7 +30,6 @@ from blocksift.outputs import atomic_write, output_name
 from blocksift.render import EXTENSIONS, FORMATS
 from blocksift.table import build_rows, default_cache_dir, to_frame
 from blocksift.training import DEFAULT_BALANCE
-from blocksift.training import train as train_model
 
 app = typer.Typer(
     name="blocksift",
@@ -221,6 +220,8 @@ def train(
     no_cache: NoCache = False,
 ) -> None:
     """Train a model on the train split of labelled datasets and save it with its card."""
+    from blocksift.training import train as train_model
+
     pages = _pages(dirs, split or ["train"])
     params = {
         "max_iter": max_iter,

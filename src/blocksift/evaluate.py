@@ -18,7 +18,7 @@ import numpy.typing as npt
 from blocksift.datasets import Page
 from blocksift.decide import decide
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
-from blocksift.model import BlockClassifier
+from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows
 
 
@@ -76,7 +76,7 @@ class Report:
 Chooser = Callable[[PageRows], npt.NDArray[np.bool_]]
 
 
-def model_chooser(model: BlockClassifier, threshold: float | None = None) -> Chooser:
+def model_chooser(model: Predictor, threshold: float | None = None) -> Chooser:
     """Keep what ``model`` keeps on a page, exactly as ``extract`` does."""
     cut = model.threshold_ if threshold is None else threshold
 

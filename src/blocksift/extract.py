@@ -15,9 +15,9 @@ import numpy.typing as npt
 from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
 from blocksift.features import featurize, structure
-from blocksift.model import BlockClassifier
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import parse_html
+from blocksift.predictor import Predictor
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,17 @@ class Extraction:
         return "\n".join(b.text for b in self.content)
 
 
-def resolve_model(model: BlockClassifier | str | None) -> BlockClassifier:
+def resolve_model(model: Predictor | str | None) -> Predictor:
     """A classifier from an object, a model file path, or None for the shipped model."""
     if model is None:
         return default_model()
-    if isinstance(model, BlockClassifier):
+    if isinstance(model, Predictor):
         return model
     return load_model(model)
 
 
 def extract_blocks(
-    html: bytes | str, model: BlockClassifier | str | None = None, threshold: float | None = None
+    html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None
 ) -> Extraction:
     """Label every block of ``html``; ``threshold`` overrides the model's (lower keeps more, higher keeps less).
 
@@ -80,6 +80,6 @@ def extract_blocks(
     return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding)
 
 
-def extract(html: bytes | str, model: BlockClassifier | str | None = None, threshold: float | None = None) -> str:
+def extract(html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None) -> str:
     """The main content of a page as plain text, one block per line ("" when nothing is content)."""
     return extract_blocks(html, model, threshold).text

@@ -25,9 +25,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
-from blocksift.context import CONTEXT_NAMES, context_features
-from blocksift.features import ANCESTOR_LEVELS
+from blocksift.context import context_features
 from blocksift.forest import Forest
+from blocksift.predictor import Predictor, page_args
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
@@ -65,7 +65,7 @@ def best_threshold(
     return float(THRESHOLD_GRID[i]), float(scores[i])
 
 
-class BlockClassifier(ClassifierMixin, BaseEstimator):
+class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     """Gradient-boosted block classifier with a validated decision threshold.
 
     Parameters mirror HistGradientBoostingClassifier's; ``weight_cap`` caps the token-count weight of a block,
@@ -147,7 +147,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         ``sample_weight`` is an extra per-block weight."""
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y).astype(bool)
-        groups, tokens, structure = _page_args(len(y), groups, tokens, structure)
+        groups, tokens, structure = page_args(len(y), groups, tokens, structure)
         weight = np.minimum(tokens, self.weight_cap) * (1.0 if sample_weight is None else np.asarray(sample_weight))
         fit_rows = self._fit_rows(tokens)
         weight = weight / np.where(tokens <= self.short_tokens, self.short_rate, 1.0)
@@ -227,61 +227,3 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         if not self.short_rate > 0.0:
             raise ValueError("short_rate must lie in (0, 1]")
         return (tokens > self.short_tokens) | (rng.random(len(tokens)) < self.short_rate)
-
-    def design(
-        self,
-        X: npt.NDArray[Any],
-        groups: npt.NDArray[Any] | None = None,
-        tokens: npt.NDArray[Any] | None = None,
-        structure: npt.NDArray[Any] | None = None,
-    ) -> npt.NDArray[np.float32]:
-        """The matrix the final forest reads: ``X``, plus the context columns when the model is two-stage."""
-        X = np.asarray(X, dtype=np.float32)
-        if not self.stage1_:
-            return X
-        groups, tokens, structure = _page_args(len(X), groups, tokens, structure)
-        p1 = np.mean([f.predict_proba(X) for f in self.stage1_], axis=0)
-        return np.hstack([X, context_features(p1, tokens, structure, groups)])
-
-    def predict_proba(
-        self,
-        X: npt.NDArray[Any],
-        *,
-        groups: npt.NDArray[Any] | None = None,
-        tokens: npt.NDArray[Any] | None = None,
-        structure: npt.NDArray[Any] | None = None,
-    ) -> npt.NDArray[np.float64]:
-        """Columns: p(boilerplate), p(content)."""
-        p = self.forest_.predict_proba(self.design(X, groups, tokens, structure))
-        return np.column_stack([1.0 - p, p])
-
-    def predict(
-        self,
-        X: npt.NDArray[Any],
-        *,
-        groups: npt.NDArray[Any] | None = None,
-        tokens: npt.NDArray[Any] | None = None,
-        structure: npt.NDArray[Any] | None = None,
-    ) -> npt.NDArray[np.bool_]:
-        """True for the blocks whose p(content) reaches the validated threshold."""
-        return self.predict_proba(X, groups=groups, tokens=tokens, structure=structure)[:, 1] >= self.threshold_
-
-    @property
-    def feature_names_out_(self) -> tuple[str, ...]:
-        """Names of the context columns the final forest reads after the block features."""
-        return CONTEXT_NAMES if self.stage1_ else ()
-
-
-def _page_args(
-    n: int, groups: npt.NDArray[Any] | None, tokens: npt.NDArray[Any] | None, structure: npt.NDArray[Any] | None
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """Defaults for the page arguments: one page, one token per block, each block in a container of its own."""
-    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
-    t = np.ones(n) if tokens is None else np.asarray(tokens, dtype=np.float64)
-    if structure is None:
-        s = np.repeat(np.arange(n, dtype=np.int64)[:, None], len(ANCESTOR_LEVELS), axis=1)
-    else:
-        s = np.asarray(structure, dtype=np.int64)
-    if not len(g) == len(t) == len(s) == n:
-        raise ValueError(f"groups, tokens and structure must have one entry per row ({n})")
-    return g, t, s

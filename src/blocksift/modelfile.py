@@ -17,20 +17,19 @@ import platform
 import zipfile
 from datetime import UTC, datetime
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import sklearn
 
 from blocksift import __version__
 from blocksift.context import CONTEXT_NAMES
 from blocksift.errors import ModelError
 from blocksift.features import FEATURE_NAMES, SCHEMA_VERSION
 from blocksift.forest import Forest
-from blocksift.model import BlockClassifier
+from blocksift.predictor import Model, Predictor
 
 FORMAT = "blocksift-model"
 FORMAT_VERSION = 1
@@ -52,7 +51,7 @@ def arrays_digest(arrays: dict[str, npt.NDArray[Any]]) -> str:
     return h.hexdigest()
 
 
-def forest_arrays(clf: BlockClassifier) -> dict[str, npt.NDArray[Any]]:
+def forest_arrays(clf: Predictor) -> dict[str, npt.NDArray[Any]]:
     """Every forest of the classifier as named arrays: ``main__*`` and ``stage1_<k>__*``."""
     forests = {"main": clf.forest_, **{f"stage1_{k}": f for k, f in enumerate(clf.stage1_)}}
     return {f"{name}__{key}": a for name, forest in forests.items() for key, a in forest.to_arrays().items()}
@@ -71,7 +70,7 @@ def _forests(arrays: dict[str, npt.NDArray[Any]], path: Path) -> tuple[Forest, l
     return Forest.from_arrays(grouped["main"]), stage1
 
 
-def build_card(clf: BlockClassifier, training: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, Any]:
     """The model card of a fitted classifier; ``training`` describes the data (datasets, pages, splits, timings)."""
     return {
         "format": FORMAT,
@@ -79,7 +78,7 @@ def build_card(clf: BlockClassifier, training: dict[str, Any] | None = None) -> 
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": {
             "blocksift": __version__,
-            "scikit-learn": sklearn.__version__,
+            "scikit-learn": metadata.version("scikit-learn"),
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
@@ -97,7 +96,7 @@ def build_card(clf: BlockClassifier, training: dict[str, Any] | None = None) -> 
     }
 
 
-def save_model(clf: BlockClassifier, path: Path | str, training: dict[str, Any] | None = None) -> dict[str, Any]:
+def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``clf`` to ``path`` (.npz) with its card inside and beside it; returns the card."""
     path = Path(path)
     if not hasattr(clf, "forest_"):
@@ -153,7 +152,7 @@ def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: 
         )
 
 
-def load_model(path: Path | str | None = None) -> BlockClassifier:
+def load_model(path: Path | str | None = None) -> Model:
     """Load a model file (default: the shipped model); raises ModelError for anything it cannot trust."""
     path = Path(path) if path is not None else default_model_path()
     card, arrays = _read(path)
@@ -162,20 +161,18 @@ def load_model(path: Path | str | None = None) -> BlockClassifier:
     width = len(FEATURE_NAMES) + (len(CONTEXT_NAMES) if stage1 else 0)
     if forest.n_features != width or any(f.n_features != len(FEATURE_NAMES) for f in stage1):
         raise ModelError(f"{path}: the trees expect other feature columns than the code makes")
-    params = {k: v for k, v in (card.get("params") or {}).items() if k in BlockClassifier().get_params()}
-    clf = BlockClassifier(**params)
-    clf.forest_ = forest
-    clf.stage1_ = stage1
-    clf.threshold_ = float(card["threshold"])
-    clf.validation_ = dict(card.get("validation") or {})
-    clf.classes_ = np.array([False, True])
-    clf.n_features_in_ = forest.n_features
-    clf.card_ = card
-    return clf
+    return Model(
+        forest=forest,
+        stage1=stage1,
+        threshold=float(card["threshold"]),
+        validation=dict(card.get("validation") or {}),
+        params=dict(card.get("params") or {}),
+        card=card,
+    )
 
 
 @lru_cache(maxsize=1)
-def default_model() -> BlockClassifier:
+def default_model() -> Model:
     """The shipped model, loaded once per process."""
     return load_model()
 

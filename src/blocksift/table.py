@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from joblib import Parallel, delayed
 
 import blocksift.align as align_module
 import blocksift.blocks as blocks_module
@@ -33,6 +32,9 @@ from blocksift.errors import BlocksiftError
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, featurize, structure
 from blocksift.labels import read_block_labels
 from blocksift.page import parse_html
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 META_COLUMNS = ("dataset", "page", "split", "block", "text", "n_tokens", "aligned", "label")
 CACHE_ENV = "BLOCKSIFT_CACHE"
@@ -178,6 +180,8 @@ def build_rows(
     progress: Callable[[int], None] | None = None,
 ) -> list[PageRows]:
     """Rows of every page, in the order given, computed by ``jobs`` processes (cached in ``cache_dir``)."""
+    from joblib import Parallel, delayed  # imported on use: the CLI starts faster
+
     cache = RowCache(cache_dir) if cache_dir is not None else None
     out: list[PageRows] = []
     runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=4)
@@ -190,6 +194,8 @@ def build_rows(
 
 def to_frame(pages: Sequence[Page], rows: Sequence[PageRows]) -> pd.DataFrame:
     """One table of blocks: page identity, block index, text, features, label and aligned share."""
+    import pandas as pd  # imported on use: the CLI starts faster
+
     frames = []
     for page, r in zip(pages, rows, strict=True):
         if r.error is not None or len(r.labels) == 0:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from blocksift.datasets import Page
 from blocksift.errors import DatasetError
-from blocksift.model import BlockClassifier
+from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows
 
 # Datasets differ in size by 20 times (wcxb 1,067 training pages, cleanportaleval 50); the benchmark figure is the
@@ -84,7 +84,7 @@ def train(
     cache_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
-) -> tuple[BlockClassifier, dict[str, Any]]:
+) -> tuple[Predictor, dict[str, Any]]:
     """Fit a classifier on ``pages``; returns it and the training record for its card."""
     say = log or (lambda _msg: None)
     t0 = time.perf_counter()
@@ -98,6 +98,8 @@ def train(
     )
     for key, error in data.failed:
         say(f"  skipped {key}: {error}")
+    from blocksift.model import BlockClassifier  # scikit-learn: imported only when training
+
     clf = BlockClassifier(**(params or {}))
     # scikit-learn reports boosting iterations on stdout; the CLI keeps stdout for results.
     with contextlib.redirect_stdout(sys.stderr):

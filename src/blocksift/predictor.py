@@ -1,0 +1,109 @@
+"""Applying a trained model: the first-stage forests, the context columns, the final forest, the threshold.
+
+Prediction needs only numpy (and numba when installed), never scikit-learn: importing scikit-learn takes longer
+than extracting a hundred pages, so ``load_model`` returns a ``Model`` and only training imports the estimator
+(``model.BlockClassifier``, which shares this code through ``Predictor``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from blocksift.context import CONTEXT_NAMES, context_features
+from blocksift.features import ANCESTOR_LEVELS
+from blocksift.forest import Forest
+
+
+class Predictor:
+    """Prediction from fitted forests: ``stage1_`` (empty for one stage), ``forest_`` and ``threshold_``."""
+
+    forest_: Forest
+    stage1_: list[Forest]
+    threshold_: float
+    validation_: dict[str, Any]
+
+    def design(
+        self,
+        X: npt.NDArray[Any],
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.float32]:
+        """The matrix the final forest reads: ``X``, plus the context columns when the model is two-stage."""
+        X = np.asarray(X, dtype=np.float32)
+        if not self.stage1_:
+            return X
+        groups, tokens, structure = page_args(len(X), groups, tokens, structure)
+        p1 = np.mean([f.predict_proba(X) for f in self.stage1_], axis=0)
+        return np.hstack([X, context_features(p1, tokens, structure, groups)])
+
+    def predict_proba(
+        self,
+        X: npt.NDArray[Any],
+        *,
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """Columns: p(boilerplate), p(content)."""
+        p = self.forest_.predict_proba(self.design(X, groups, tokens, structure))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(
+        self,
+        X: npt.NDArray[Any],
+        *,
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.bool_]:
+        """True for the blocks whose p(content) reaches the validated threshold."""
+        return self.predict_proba(X, groups=groups, tokens=tokens, structure=structure)[:, 1] >= self.threshold_
+
+    @property
+    def feature_names_out_(self) -> tuple[str, ...]:
+        """Names of the context columns the final forest reads after the block features."""
+        return CONTEXT_NAMES if self.stage1_ else ()
+
+
+class Model(Predictor):
+    """A trained model read from a file: the forests, the threshold, the settings and the card it was saved with."""
+
+    def __init__(
+        self,
+        forest: Forest,
+        stage1: list[Forest],
+        threshold: float,
+        validation: dict[str, Any],
+        params: dict[str, Any],
+        card: dict[str, Any],
+    ) -> None:
+        self.forest_ = forest
+        self.stage1_ = stage1
+        self.threshold_ = threshold
+        self.validation_ = validation
+        self.params = params
+        self.card_ = card
+        self.random_state = params.get("random_state", 0)
+
+    def get_params(self) -> dict[str, Any]:
+        """The settings the model was trained with (as the estimator's ``get_params``)."""
+        return dict(self.params)
+
+
+def page_args(
+    n: int, groups: npt.NDArray[Any] | None, tokens: npt.NDArray[Any] | None, structure: npt.NDArray[Any] | None
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Defaults for the page arguments: one page, one token per block, each block in a container of its own."""
+    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
+    t = np.ones(n) if tokens is None else np.asarray(tokens, dtype=np.float64)
+    if structure is None:
+        s = np.repeat(np.arange(n, dtype=np.int64)[:, None], len(ANCESTOR_LEVELS), axis=1)
+    else:
+        s = np.asarray(structure, dtype=np.int64)
+    if not len(g) == len(t) == len(s) == n:
+        raise ValueError(f"groups, tokens and structure must have one entry per row ({n})")
+    return g, t, s
