@@ -228,7 +228,7 @@ def train(
         "max_leaf_nodes": max_leaf_nodes,
         "learning_rate": learning_rate,
         "random_state": seed,
-        "verbose": 1 if err.is_terminal else 0,
+        "verbose": 1,
     }
     try:
         with progress_bar("reading pages", len(pages)) as advance:

@@ -163,6 +163,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             split = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=self.random_state)
             tr, va = next(split.split(X, y, groups))
             fit_tr = tr[fit_rows[tr]]
+            self._say(f"final forest: {len(fit_tr):,} blocks, {self.max_iter} iterations; {len(va):,} held out")
             booster = self._booster().fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
             page_weight = None if sample_weight is None else np.asarray(sample_weight)[va]
             self._validate(booster.predict_proba(X[va])[:, 1], y[va], groups[va], tokens[va], page_weight)
@@ -190,13 +191,19 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             forest = Forest.from_sklearn(booster)
             self.stage1_ = [forest]
             return forest.predict_proba(X)
-        for tr, va in GroupKFold(n_splits=folds).split(X, y, groups):
+        for k, (tr, va) in enumerate(GroupKFold(n_splits=folds).split(X, y, groups), start=1):
             fit_tr = tr[fit_rows[tr]]
+            self._say(f"first stage, fold {k} of {folds}: {len(fit_tr):,} blocks, {self.stage1_max_iter} iterations")
             booster = self._booster(stage1=True).fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
             forest = Forest.from_sklearn(booster)
             self.stage1_.append(forest)
             oof[va] = forest.predict_proba(X[va])
         return oof
+
+    def _say(self, message: str) -> None:
+        """A progress line on stdout when ``verbose`` (the CLI sends stdout to stderr while training)."""
+        if self.verbose:
+            print(f"[blocksift] {message}", flush=True)
 
     def _validate(
         self,
