@@ -34,7 +34,7 @@ BLOCK_TAGS = frozenset(
 BREAK_TAGS = frozenset({"br", "img", "input"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Container:
     """A block-level element met during segmentation."""
 
@@ -46,7 +46,7 @@ class Container:
     attrs: str  # lowercased class and id values, space-separated
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Block:
     """A run of visible text: what it says, how much of it is linked, and where it sits in the tree."""
 
@@ -94,7 +94,13 @@ class Segmentation:
 
 
 class _Walker:
-    """State of one segmentation pass: the open containers and the text of the block being built."""
+    """State of one segmentation pass: the open containers and the text of the block being built.
+
+    Most text nodes of a page are the indentation between tags; they only matter as word separators, so a block's
+    text is joined and tokenised only when a chunk with visible characters arrived (``has_text``).
+    """
+
+    __slots__ = ("blocks", "chunks", "containers", "has_text", "link_chunks", "link_depth", "stack")
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
@@ -103,28 +109,38 @@ class _Walker:
         self.chunks: list[str] = []
         self.link_chunks: list[str] = []
         self.link_depth = 0
+        self.has_text = False
 
     def open(self, el: html.HtmlElement, tag: str) -> None:
-        self.flush()
-        attrs = f"{el.get('class', '')} {el.get('id', '')}".lower().strip()
-        parent = self.stack[-1] if self.stack else -1
+        if self.chunks:
+            self.flush()
+        get = el.get
+        cls, eid = get("class"), get("id")
+        attrs = f"{cls or ''} {eid or ''}".lower().strip() if cls or eid else ""
+        stack = self.stack
         cid = len(self.containers)
-        self.containers.append(Container(cid, el, tag, parent, len(self.stack), attrs))
-        self.stack.append(cid)
+        self.containers.append(Container(cid, el, tag, stack[-1] if stack else -1, len(stack), attrs))
+        stack.append(cid)
 
     def close(self) -> None:
-        self.flush()
+        if self.chunks:
+            self.flush()
         if self.stack:
             self.stack.pop()
 
     def add(self, text: str) -> None:
         self.chunks.append(text)
+        if not self.has_text and not text.isspace():
+            self.has_text = True
         if self.link_depth:
             self.link_chunks.append(text)
 
     def flush(self) -> None:
-        if not self.chunks:
+        if not self.has_text:
+            self.chunks.clear()
+            self.link_chunks.clear()
             return
+        self.has_text = False
         text = " ".join("".join(self.chunks).split())
         self.chunks.clear()
         linked = " ".join(self.link_chunks)
@@ -143,23 +159,28 @@ def _events(root: html.HtmlElement) -> Iterator[tuple[str, html.HtmlElement]]:
 def segment(doc: Document) -> Segmentation:
     """Split a cleaned page into blocks, in document order."""
     w = _Walker()
+    opened, closed, add, flush = w.open, w.close, w.add, w.flush
+    block_tags, break_tags = BLOCK_TAGS, BREAK_TAGS
     for event, el in _events(doc.root):
         tag = el.tag
         if event == "start":
-            if tag in BLOCK_TAGS:
-                w.open(el, tag)
-            elif tag in BREAK_TAGS:
-                w.flush()
+            if tag in block_tags:
+                opened(el, tag)
+            elif tag in break_tags:
+                if w.chunks:
+                    flush()
             elif tag == "a":
                 w.link_depth += 1
-            if el.text:
-                w.add(el.text)
+            text = el.text
+            if text:
+                add(text)
         else:
-            if tag in BLOCK_TAGS:
-                w.close()
+            if tag in block_tags:
+                closed()
             elif tag == "a":
                 w.link_depth -= 1
-            if el.tail:
-                w.add(el.tail)
-    w.flush()
+            tail = el.tail
+            if tail:
+                add(tail)
+    flush()
     return Segmentation(blocks=tuple(w.blocks), containers=tuple(w.containers), title=doc.title)
