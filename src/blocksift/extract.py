@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
-from blocksift.features import featurize, structure
+from blocksift.features import page_matrices
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import parse_html
 from blocksift.predictor import Predictor
@@ -72,7 +72,8 @@ def extract_blocks(
     seg = segment(doc)
     if seg.blocks:
         tokens = np.array([b.n_tokens for b in seg.blocks])
-        proba = clf.predict_proba(featurize(seg), tokens=tokens, structure=structure(seg))[:, 1]
+        X, shape = page_matrices(seg)
+        proba = clf.predict_proba(X, tokens=tokens, structure=shape)[:, 1]
     else:
         proba = np.zeros(0)
     cut = clf.threshold_ if threshold is None else float(threshold)

@@ -208,9 +208,11 @@ class PageArrays:
     @cached_property
     def path_matrix(self) -> npt.NDArray[np.int64]:
         """Block paths as rows of a matrix, root first, padded on the right."""
-        out = np.zeros((self.n, int(self.depth.max()) if self.n else 0), dtype=np.int64)
-        for i, b in enumerate(self.seg.blocks):
-            out[i, : len(b.path)] = b.path
+        lengths = self.depth.astype(np.int64)
+        out = np.zeros((self.n, int(lengths.max()) if self.n else 0), dtype=np.int64)
+        rows = np.repeat(np.arange(self.n), lengths)
+        cols = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[rows, cols] = self.pairs[1]
         return out
 
     def ancestor(self, level: int) -> npt.NDArray[np.int64]:
@@ -302,8 +304,15 @@ def _local(a: PageArrays) -> FloatArray:
     *[(f"owner_{name}", f"1 if the block's own element is {'/'.join(sorted(tags))}; 0/1") for name, tags in OWNER_TAGS]
 )
 def _owner_tag(a: PageArrays) -> FloatArray:
-    tags = [a.seg.containers[o].tag for o in a.owner]
-    return np.array([[t in group for _, group in OWNER_TAGS] for t in tags], dtype=float).reshape(a.n, -1)
+    containers = a.seg.containers
+    column = np.fromiter((_OWNER_COLUMN.get(containers[o].tag, -1) for o in a.owner.tolist()), np.int64, a.n)
+    out = np.zeros((a.n, len(OWNER_TAGS)))
+    hit = column >= 0
+    out[np.flatnonzero(hit), column[hit]] = 1.0
+    return out
+
+
+_OWNER_COLUMN = {tag: i for i, (_, tags) in enumerate(OWNER_TAGS) for tag in tags}
 
 
 @group(
@@ -483,16 +492,18 @@ FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 def structure(seg: Segmentation) -> npt.NDArray[np.int32]:
     """Container ids ``ANCESTOR_LEVELS`` steps above each block's owner: which blocks share a container, the page
     structure the second stage reads its context from (``context.py``)."""
-    if not seg.blocks:
-        return np.zeros((0, len(ANCESTOR_LEVELS)), dtype=np.int32)
-    arrays = PageArrays(seg)
-    return np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).astype(np.int32)
+    return page_matrices(seg)[1]
 
 
 def featurize(seg: Segmentation) -> npt.NDArray[np.float32]:
     """The feature matrix of a page: one row per block, one column per name in FEATURE_NAMES."""
+    return page_matrices(seg)[0]
+
+
+def page_matrices(seg: Segmentation) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int32]]:
+    """The feature matrix and the structure of a page, from one pass over its blocks."""
     if not seg.blocks:
-        return np.zeros((0, len(FEATURES)), dtype=np.float32)
+        return np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros((0, len(ANCESTOR_LEVELS)), dtype=np.int32)
     arrays = PageArrays(seg)
     parts = []
     for cols, fn in _GROUPS:
@@ -502,4 +513,5 @@ def featurize(seg: Segmentation) -> npt.NDArray[np.float32]:
                 f"feature group {fn.__name__} returned {part.shape}, expected ({arrays.n}, {len(cols)})"
             )
         parts.append(part)
-    return np.hstack(parts).astype(np.float32)
+    shape = np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).astype(np.int32)
+    return np.hstack(parts).astype(np.float32), shape

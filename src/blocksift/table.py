@@ -29,7 +29,7 @@ from blocksift.align import align
 from blocksift.blocks import segment
 from blocksift.datasets import Page
 from blocksift.errors import BlocksiftError
-from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, featurize, structure
+from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, page_matrices
 from blocksift.labels import read_block_labels
 from blocksift.page import parse_html
 
@@ -102,14 +102,15 @@ def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows
     else:
         alignment = align(seg, gold)
         labels, aligned = alignment.labels, alignment.aligned
+    X, shape = page_matrices(seg)
     return PageRows(
         key=key,
-        features=featurize(seg),
+        features=X,
         labels=labels,
         aligned=aligned,
         texts=tuple(b.text for b in seg.blocks),
         n_tokens=np.array([b.n_tokens for b in seg.blocks], dtype=np.int64),
-        structure=structure(seg),
+        structure=shape,
     )
 
 

@@ -1,0 +1,116 @@
+"""Error analysis: the worst pages of a dataset, with the text a model wrongly kept and wrongly dropped.
+
+Each improvement should start from evidence. For every page of the chosen datasets and split this scores the
+model's extraction (shingle F1 against the gold, as `blocksift evaluate` does), sorts the pages from worst, and
+for the worst ones prints the blocks the model kept that the gold alignment calls boilerplate ("wrongly kept"),
+and the blocks it dropped that the alignment calls content ("wrongly dropped"), with p(content) and tag path.
+A summary counts, over all pages, the wrongly kept and dropped tokens by the block's owner tag, so that the
+largest kinds of mistake stand out.
+
+    python benchmarks/errors.py ../shared/datasets/wcxb --worst 10
+    python benchmarks/errors.py ../shared/datasets/*/ --model my-model.npz --worst 3 --split test
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from blocksift.datasets import load_datasets
+from blocksift.decide import decide
+from blocksift.evaluate import PageResult, model_chooser, score, worst_pages
+from blocksift.modelfile import load_model
+from blocksift.table import build_rows, default_cache_dir
+
+CLIP = 160
+
+
+def page_f1(r: PageResult) -> float:
+    """Shingle F1 of one page (1.0 when neither gold nor extraction has a shingle)."""
+    c = r.counts
+    return 2 * c.tp / (2 * c.tp + c.fp + c.fn) if c.tp + c.fp + c.fn else 1.0
+
+
+def clip(text: str) -> str:
+    """One line of at most CLIP characters."""
+    return text if len(text) <= CLIP else text[: CLIP - 1] + "…"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the worst pages of each dataset and the mistakes by owner tag."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("datasets", nargs="+", type=Path, help="dataset folders")
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--model", type=Path, default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--worst", type=int, default=5, help="pages shown per dataset")
+    ap.add_argument("--blocks", type=int, default=8, help="wrong blocks shown per page and kind")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    missing = [d for d in args.datasets if not d.is_dir()]
+    if missing:
+        print(f"errors.py: no dataset folder at {missing[0]}", file=sys.stderr)
+        return 2
+    pages = load_datasets(args.datasets, splits=[args.split])
+    model = load_model(args.model)
+    cache = default_cache_dir()
+    report = score(pages, model_chooser(model), jobs=args.jobs, cache_dir=cache)
+    rows = {r.key: r for r in build_rows(pages, jobs=args.jobs, cache_dir=cache)}
+    kinds: Counter[tuple[str, str]] = Counter()
+    for d in report.datasets:
+        print(f"\n=== {d.dataset}: {d.pages} pages, shingle F1 {d.f1:.4f} (P {d.precision:.3f}, R {d.recall:.3f})")
+        for r in d.results:
+            _count_mistakes(rows[r.page.key], model, kinds)
+        for r in worst_pages(d, args.worst):
+            kind, url = r.page.meta.get("page_type", ""), r.page.meta.get("url", "")
+            print(f"\n--- {r.page.key}  F1 {page_f1(r):.3f}  {kind} {url}")
+            _show_page(rows[r.page.key], model, args.blocks)
+    print("\n=== wrongly kept / wrongly dropped tokens by the block's owner tag (all pages)")
+    for (kind, tag), n in kinds.most_common(20):
+        print(f"{kind:16s} {tag:12s} {n:>9,}")
+    return 0
+
+
+def _decisions(rows, model) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
+    return proba, decide(rows.texts, list(rows.n_tokens), proba, model.threshold_)
+
+
+def _owner_tags(rows) -> list[str]:  # type: ignore[no-untyped-def]
+    from blocksift.features import FEATURE_NAMES
+
+    owner_cols = [i for i, n in enumerate(FEATURE_NAMES) if n.startswith("owner_")]
+    names = [FEATURE_NAMES[i][6:] for i in owner_cols]
+    sub = rows.features[:, owner_cols]
+    return [names[int(np.argmax(row))] if row.any() else "other" for row in sub]
+
+
+def _count_mistakes(rows, model, kinds: Counter[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    if rows.error is not None or not len(rows.labels):
+        return
+    _, keep = _decisions(rows, model)
+    for tag, k, lab, n in zip(_owner_tags(rows), keep, rows.labels, rows.n_tokens, strict=True):
+        if k and not lab:
+            kinds["wrongly kept", tag] += int(n)
+        elif lab and not k:
+            kinds["wrongly dropped", tag] += int(n)
+
+
+def _show_page(rows, model, limit: int) -> None:  # type: ignore[no-untyped-def]
+    if rows.error is not None:
+        print(f"  error: {rows.error}")
+        return
+    proba, keep = _decisions(rows, model)
+    for title, mask in (("wrongly kept", keep & ~rows.labels), ("wrongly dropped", ~keep & rows.labels)):
+        idx = np.flatnonzero(mask)
+        tokens = int(rows.n_tokens[idx].sum())
+        print(f"  {title}: {len(idx)} blocks, {tokens} tokens")
+        for i in sorted(idx, key=lambda j: -rows.n_tokens[j])[:limit]:
+            print(f"    p={proba[i]:.2f} [{rows.n_tokens[i]:>4}] {clip(rows.texts[i])}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
