@@ -7,7 +7,8 @@ map blocks back to their elements). ``extract`` is the one-call version that ret
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -15,12 +16,13 @@ import numpy.typing as npt
 from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
 from blocksift.features import page_matrices
+from blocksift.metadata import PageMeta, headline, page_meta
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import parse_html
 from blocksift.predictor import Predictor
 
 
-@dataclass(frozen=True)
+@dataclass
 class Extraction:
     """A page's blocks with p(content) and the keep decision of each."""
 
@@ -29,6 +31,16 @@ class Extraction:
     keep: npt.NDArray[np.bool_]
     threshold: float
     encoding: str
+    source: bytes | str = field(default=b"", repr=False)
+
+    @cached_property
+    def meta(self) -> PageMeta:
+        """What the page declares about itself: title (its visible headline first), author, date, language, URL."""
+        if isinstance(self.source, bytes):
+            text = self.source.decode(self.encoding, errors="replace") if self.encoding != "str" else ""
+        else:
+            text = self.source
+        return page_meta(text, headline(self.segmentation))
 
     @property
     def title(self) -> str:
@@ -78,7 +90,7 @@ def extract_blocks(
         proba = np.zeros(0)
     cut = clf.threshold_ if threshold is None else float(threshold)
     keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, cut)
-    return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding)
+    return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding, source=html)
 
 
 def extract(html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None) -> str:

@@ -195,11 +195,12 @@ def to_html(extraction: Extraction) -> str:
 
 
 def page_record(source: str, extraction: Extraction | None, error: str | None = None) -> dict[str, Any]:
-    """The json/jsonl object of a page: source, title, text; or source and error for a page that failed."""
+    """The json/jsonl object of a page: source, the metadata it declares (title, author, date, language, url,
+    site_name: each where found), and text; or source and error for a page that failed."""
     if extraction is None:
         return {"source": source, "error": error or "unknown error"}
-    record: dict[str, Any] = {"source": source}
-    if extraction.title:
+    record: dict[str, Any] = {"source": source, **extraction.meta.as_dict()}
+    if "title" not in record and extraction.title:
         record["title"] = extraction.title
     record["text"] = extraction.text
     return record
