@@ -18,7 +18,7 @@ from blocksift.decide import decide
 from blocksift.features import page_matrices
 from blocksift.metadata import PageMeta, headline, page_meta
 from blocksift.modelfile import default_model, load_model
-from blocksift.page import parse_html
+from blocksift.page import decode_html, parse_html
 from blocksift.predictor import Predictor
 
 
@@ -37,7 +37,10 @@ class Extraction:
     def meta(self) -> PageMeta:
         """What the page declares about itself: title (its visible headline first), author, date, language, URL."""
         if isinstance(self.source, bytes):
-            text = self.source.decode(self.encoding, errors="replace") if self.encoding != "str" else ""
+            try:
+                text = self.source.decode(self.encoding, errors="replace")
+            except LookupError:  # not one codec's name (a page that mixes two): decode as the page loader did
+                text = decode_html(self.source)
         else:
             text = self.source
         return page_meta(text, headline(self.segmentation))

@@ -8,6 +8,7 @@ without escaping: its users (indexes, RAG chunkers, language-model corpora) want
 from __future__ import annotations
 
 import html as htmlmod
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ EXTENSIONS = {
 }
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
+_BACKTICKS_RE = re.compile("`+")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,11 @@ def _rows(cells: list[Item]) -> list[list[str]]:
     return rows
 
 
+def _fence(code: str) -> str:
+    """A code fence longer than any run of backticks in ``code``, so that no line of it closes the block."""
+    return "`" * max(3, max((len(run) + 1 for run in _BACKTICKS_RE.findall(code)), default=0))
+
+
 def to_markdown(extraction: Extraction) -> str:
     """Content as Markdown: # headings, - and 1. lists, | tables |, ``` code, > quotations."""
     parts: list[str] = []
@@ -123,7 +130,8 @@ def to_markdown(extraction: Extraction) -> str:
         if kind == "heading":
             parts.append("#" * run[0].level + " " + run[0].text)
         elif kind == "code":
-            parts.append("```\n" + run[0].text + "\n```")
+            fence = _fence(run[0].text)
+            parts.append(f"{fence}\n{run[0].text}\n{fence}")
         elif kind == "cell":
             rows = _rows(run)
             width = max(len(r) for r in rows)
