@@ -86,15 +86,13 @@ def test_meta_of_a_page_whose_encoding_is_not_one_codec() -> None:
 # the page's already decoded text from its UTF-8 bytes without telling lxml they are UTF-8, so libxml2 reads them
 # as Latin-1 (no charset declared) or as the declared charset: every non-ASCII title, author or site name comes out
 # as mojibake ("CafÃ©"). And _clean unescapes the text lxml already unescaped, so a title that shows "&lt;" gives "<".
-# The fix belongs in metadata.py: an HTMLParser(encoding="utf-8", ...) as page.py has, and no second unescape.
-@pytest.mark.xfail(strict=True, reason="open: metadata._head parses UTF-8 bytes without saying they are UTF-8")
+# Fixed in metadata.py: an HTMLParser(encoding="utf-8", ...) as page.py has, and no second unescape.
 @pytest.mark.parametrize("declared", ["", '<meta charset="koi8-r">', '<meta charset="windows-1252">'])
 def test_metadata_keeps_a_non_ascii_title(declared: str) -> None:
     page = f"<html><head>{declared}<title>Café in Tōkyō 東京</title></head><body><p>Text.</p></body></html>"
     assert page_meta(page).title == "Café in Tōkyō 東京"
 
 
-@pytest.mark.xfail(strict=True, reason="open: metadata._clean unescapes text that lxml has already unescaped")
 def test_metadata_title_is_unescaped_once() -> None:
     page = "<html><head><title>Escaping &amp;lt;p&amp;gt; in HTML</title></head><body><p>Text.</p></body></html>"
     assert page_meta(page).title == "Escaping &lt;p&gt; in HTML"

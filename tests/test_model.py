@@ -140,3 +140,18 @@ def test_classifier_is_a_scikit_learn_estimator() -> None:
     y = X[:, 0] > 0.5
     clf.fit(X, y, groups=np.repeat(np.arange(20), 20), tokens=np.full(400, 10))
     assert clf.score(X, y) > 0.9 and clf.predict_proba(X).shape == (400, 2)
+
+
+def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> None:
+    from blocksift.forest import _compiled_walk
+
+    forest = sample_model.forest_
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, forest.n_features)) * 5
+    X[rng.random(X.shape) < 0.05] = np.nan  # missing values take the side scikit-learn learned
+    walk = _compiled_walk()
+    assert walk is not None, "numba is a dependency; the compiled walk must load"
+    out = np.empty(len(X))
+    walk(X, forest.feature, forest.threshold, forest.left, forest.right, forest.value, forest.is_leaf,
+         forest.missing_left, forest.roots, out)  # fmt: skip
+    assert np.allclose(forest.baseline + out, forest.baseline + forest._walk_numpy(X))

@@ -32,7 +32,7 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TITLE_SUFFIX_RE = re.compile(r"\s+(?:\||-|–|—|::|·|•)\s+[^|–—:·•]{1,60}$")
 HEAD_CHARS = 200_000
 
-_PARSER = html.HTMLParser(remove_comments=True, no_network=True, huge_tree=False)
+_PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True, huge_tree=False)
 
 TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "title")
 AUTHOR_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
@@ -60,6 +60,12 @@ class PageMeta:
 
 
 def _clean(text: str | None) -> str:
+    """White space collapsed (lxml has already turned entities into characters)."""
+    return " ".join((text or "").split())
+
+
+def _clean_raw(text: str | None) -> str:
+    """Text from raw markup (JSON-LD, regex matches): tags removed, entities decoded, white space collapsed."""
     return " ".join(unescape(_TAG_RE.sub(" ", text or "")).split())
 
 
@@ -106,9 +112,9 @@ def _json_ld(text: str) -> Iterator[dict[str, Any]]:
 def _name(value: Any) -> str:
     """A person's or organisation's name from a JSON-LD value (string, object or list)."""
     if isinstance(value, str):
-        return _clean(value)
+        return _clean_raw(value)
     if isinstance(value, dict):
-        return _clean(str(value.get("name") or ""))
+        return _clean_raw(str(value.get("name") or ""))
     if isinstance(value, list):
         names = [n for n in (_name(v) for v in value) if n]
         return ", ".join(dict.fromkeys(names))
@@ -128,7 +134,7 @@ def _from_json_ld(text: str) -> dict[str, str]:
                            ("language", "inLanguage")):  # fmt: skip
             value = item.get(key)
             if isinstance(value, str) and value.strip() and field not in out:
-                out[field] = _clean(value)
+                out[field] = _clean_raw(value)
         author = _name(item.get("author"))
         if author and "author" not in out:
             out["author"] = author
@@ -157,7 +163,7 @@ def page_meta(text: str, headline: str = "") -> PageMeta:
     author = ld.get("author") or _first(metas, AUTHOR_KEYS)
     if not author:
         link = _AUTHOR_LINK_RE.search(text)
-        author = _clean(link.group(1)) if link else ""
+        author = _clean_raw(link.group(1)) if link else ""
     date = ld.get("date") or _first(metas, DATE_KEYS)
     if not date:
         found = _TIME_RE.search(text)
