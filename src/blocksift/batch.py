@@ -1,26 +1,42 @@
 """Many pages in, one result per page out: what ``blocksift predict`` runs.
 
 Inputs are files, directories (every .html, .htm, .html.gz and .htm.gz below them, in sorted order) and ``-`` for
-stdin. Each page is read, extracted and rendered on its own, in ``jobs`` processes; a page that cannot be read or
-parsed yields an error result and the batch goes on. Workers load the model from its file once each, so nothing but
-paths and bytes crosses process boundaries.
+stdin. Each page is read, extracted and rendered on its own; every input yields exactly one result, its output or the
+error that stopped it (a page that cannot be read, is not HTML, takes too long, runs out of memory, or meets a bug),
+and the batch goes on.
+
+With ``jobs`` > 1 (or a memory limit) pages run in a pool of worker processes that survives its workers: each worker
+takes one page at a time; a worker that dies (killed, out of memory, a crash in C code) costs only the page it was on,
+which is retried once in a fresh worker and reported as an error if it kills that one too; a worker stuck on a page
+past the time limit inside C code (where the alarm cannot interrupt it) is killed and replaced. Workers are forked
+from a parent that has loaded and warmed up the model, so starting or replacing one costs milliseconds and nothing
+but sources and results crosses process boundaries. Results come back in input order as they are ready: at most
+``WINDOW_PER_JOB`` pages per worker run ahead of the oldest unfinished one, so memory does not grow with the batch.
+
+``max_memory`` (megabytes) caps how far each worker's address space may grow beyond its size at start (RLIMIT_AS):
+a page that needs more gets ``MemoryError``, reported as that page's error, instead of pushing the machine into swap
+or the kernel's out-of-memory killer.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from blocksift.datasets import is_html_file, read_html_file
+from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extract import extract_blocks
 from blocksift.modelfile import load_model
@@ -32,15 +48,25 @@ STDIN = "-"
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 # Seconds one page may take, reading to rendering. Real pages take milliseconds; the limit stops pathological input.
 PAGE_TIMEOUT = 60.0
+# A worker still on a page this many seconds after its time limit is stuck in C code: it is killed.
+KILL_GRACE = 10.0
+# Pages each worker may run ahead of the oldest unfinished page (results wait in input order).
+WINDOW_PER_JOB = 8
+OUT_OF_MEMORY = "out of memory while processing the page"
+WORKER_DIED = "the worker processing this page died (killed or out of memory)"
+WARM_UP_PAGE = (
+    b"<html><body><h1>Warm-up</h1><p>A short page that loads the model and its compiled code.</p></body></html>"
+)
 
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a file path, or stdin with its bytes already read."""
+    """One input: a file path, or stdin with its bytes already read; ``error`` where it could not even be listed."""
 
     name: str
     path: Path | None = None
     data: bytes | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,21 +78,35 @@ class Result:
     error: str | None = None
 
 
-def expand(inputs: Iterable[str], stdin: Any = None) -> Iterator[Source]:
-    """Sources named by ``inputs``; raises InputError for a path that does not exist."""
+Work = Callable[[Source], Result]
+
+
+def expand(inputs: Iterable[str], stdin: Any = None, max_bytes: int = MAX_PAGE_BYTES) -> Iterator[Source]:
+    """Sources named by ``inputs``; raises InputError for a path that does not exist.
+
+    A directory yields every page file below it; one that cannot be listed yields a source carrying that error, so
+    that no page goes missing silently. Stdin is read up to ``max_bytes + 1`` bytes (more is refused later).
+    """
     for item in inputs:
         if item == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield Source("<stdin>", data=stream.read(MAX_PAGE_BYTES + 1))
+            yield Source("<stdin>", data=stream.read(max_bytes + 1))
             continue
         path = Path(item)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            unreadable: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unreadable.append):
                 dirs.sort()
                 for f in sorted(files):
                     p = Path(root) / f
-                    if is_html_file(p):
+                    # Not is_file(): a broken link or unreadable entry named like a page is reported, not skipped.
+                    if f.lower().endswith(HTML_SUFFIXES) and not p.is_dir():
                         yield Source(str(p), path=p)
+                while unreadable:
+                    exc = unreadable.pop(0)
+                    yield Source(str(exc.filename), error=f"cannot list the directory: {exc.strerror or exc}")
+            for exc in unreadable:
+                yield Source(str(exc.filename), error=f"cannot list the directory: {exc.strerror or exc}")
         elif path.exists():
             yield Source(str(path), path=path)
         else:
@@ -76,6 +116,12 @@ def expand(inputs: Iterable[str], stdin: Any = None) -> Iterator[Source]:
 @lru_cache(maxsize=4)
 def _model(path: str | None) -> Predictor:
     return load_model(path)
+
+
+def warm_up(model_path: str | None) -> None:
+    """Load the model and run it once, so that processes forked afterwards start ready (compiled code included)."""
+    with suppress(BlocksiftError):  # a bad model: each page will report it
+        extract_blocks(WARM_UP_PAGE, _model(model_path))
 
 
 def render(source: Source, html: bytes, model: Predictor, fmt: str, threshold: float | None) -> Result:
@@ -123,12 +169,18 @@ def run_one(
     max_bytes: int,
     timeout: float | None = PAGE_TIMEOUT,
 ) -> Result:
-    """Read, extract and render one source within ``timeout`` seconds; every domain error becomes an error result."""
+    """Read, extract and render one source within ``timeout`` seconds; every failure becomes an error result."""
+    if source.error is not None:
+        return Result(source, None, source.error)
     try:
         with time_limit(timeout):
             return _run_one(source, model_path, fmt, threshold, max_bytes)
     except BlocksiftError as exc:
         return Result(source, None, str(exc))
+    except MemoryError:
+        return Result(source, None, OUT_OF_MEMORY)
+    except Exception as exc:  # a bug must cost this page only; the message says where to look
+        return Result(source, None, f"internal error ({type(exc).__name__}: {exc}); please report it with the page")
 
 
 def _run_one(source: Source, model_path: str | None, fmt: str, threshold: float | None, max_bytes: int) -> Result:
@@ -145,8 +197,13 @@ def _run_one(source: Source, model_path: str | None, fmt: str, threshold: float 
         return Result(source, None, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     except RecursionError:
         return Result(source, None, "the page is nested too deeply to process")
-    except MemoryError:
-        return Result(source, None, "out of memory while processing the page")
+
+
+def resolve_jobs(jobs: int) -> int:
+    """Worker processes for ``jobs``: n > 0 as given, -1 one per core, -2 all cores but one, and so on."""
+    if jobs == 0:
+        raise ValueError("jobs must not be 0")
+    return jobs if jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + jobs)
 
 
 def run(
@@ -158,9 +215,277 @@ def run(
     jobs: int = 1,
     max_bytes: int = MAX_PAGE_BYTES,
     timeout: float | None = PAGE_TIMEOUT,
-) -> Iterator[Result]:
-    """Results in input order, computed by ``jobs`` processes."""
-    from joblib import Parallel, delayed  # imported on use: the CLI starts faster
+    max_memory: int | None = None,
+    work: Work | None = None,
+) -> Generator[Result, None, None]:
+    """One result per source, in input order, computed by ``jobs`` processes.
 
-    runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=1 if jobs != 1 else "auto")
-    yield from runner(delayed(run_one)(s, model_path, fmt, threshold, max_bytes, timeout) for s in sources)
+    ``jobs`` = 1 without ``max_memory`` runs in this process; otherwise in a pool of worker processes that outlives
+    its workers (see the module docstring). ``max_memory``: megabytes each worker may grow by. ``work`` replaces the
+    page function (tests use it to make workers die).
+    """
+    if work is None:
+        work = partial(
+            run_one, model_path=model_path, fmt=fmt, threshold=threshold, max_bytes=max_bytes, timeout=timeout
+        )
+        warm = True
+    else:
+        warm = False
+    jobs = resolve_jobs(jobs)
+    if jobs == 1 and not max_memory:
+        for source in sources:
+            yield work(source)
+        return
+    if warm:
+        warm_up(model_path)
+    yield from Pool(work, jobs, max_memory=max_memory, timeout=timeout).map(sources)
+
+
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    source: Source
+    attempt: int = 1
+
+
+def _context() -> Any:
+    # Fork: workers start with the parent's warmed-up model. Where there is no fork, spawn (each loads the model).
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _flush_std_streams() -> None:
+    # A forked child would flush the parent's pending output a second time.
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+
+
+def limit_memory(megabytes: int) -> None:
+    """Let this process's address space grow by at most ``megabytes`` MB beyond its present size (RLIMIT_AS)."""
+    import resource
+
+    limit = _address_space() + megabytes * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def memory_limit_supported() -> bool:
+    """True where ``limit_memory`` works (POSIX systems with RLIMIT_AS)."""
+    try:
+        import resource
+    except ImportError:
+        return False
+    return hasattr(resource, "RLIMIT_AS") and sys.platform != "darwin"  # macOS ignores RLIMIT_AS
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
+    """A worker: answer (index, source) messages with (index, output, error) until told to stop or orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    if max_memory:
+        limit_memory(max_memory)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break  # the parent is gone
+        if message is None:
+            break
+        index, source = message
+        try:
+            result = work(source)
+        except MemoryError:
+            result = Result(source, None, OUT_OF_MEMORY)
+        except Exception as exc:
+            result = Result(source, None, f"internal error ({type(exc).__name__}: {exc}); please report it")
+        try:
+            conn.send((index, result.output, result.error))
+        except MemoryError:
+            conn.send((index, None, OUT_OF_MEMORY))
+        except (EOFError, OSError):
+            break
+        except Exception as exc:  # an output that cannot be pickled
+            conn.send((index, None, f"internal error: the result could not be sent back ({exc})"))
+        if result.error == OUT_OF_MEMORY:
+            break  # a process that ran out of memory may be left damaged: the pool starts a fresh one
+    conn.close()
+
+
+class _Worker:
+    """One worker process, its end of the pipe, and the task it is on."""
+
+    def __init__(self, ctx: Any, work: Work, max_memory: int | None) -> None:
+        parent_end, child_end = ctx.Pipe()
+        _flush_std_streams()
+        self.process = ctx.Process(target=_worker_main, args=(child_end, work, max_memory), daemon=True)
+        self.process.start()
+        child_end.close()
+        self.conn: Connection = parent_end
+        self.task: _Task | None = None
+        self.since = 0.0
+
+    def give(self, task: _Task) -> bool:
+        """Send ``task`` to the worker; False where it is gone."""
+        try:
+            self.conn.send((task.index, task.source))
+        except (OSError, ValueError):
+            return False
+        self.task = task
+        self.since = time.monotonic()
+        return True
+
+    def death(self) -> str:
+        """How the process ended, for the error message."""
+        self.process.join(1.0)
+        code = self.process.exitcode
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            try:
+                return f"it got {signal.Signals(-code).name}"
+            except ValueError:
+                return f"it got signal {-code}"
+        return f"it exited with status {code}"
+
+    def stop(self, force: bool) -> None:
+        if not force:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                force = True
+        if not force:
+            self.process.join(2.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2.0)
+        self.conn.close()
+
+
+class Pool:
+    """Worker processes that run ``work`` on sources and survive their workers' deaths (see the module docstring)."""
+
+    def __init__(
+        self,
+        work: Work,
+        jobs: int,
+        *,
+        max_memory: int | None = None,
+        timeout: float | None = None,
+        grace: float = KILL_GRACE,
+    ) -> None:
+        self.work = work
+        self.jobs = jobs
+        self.max_memory = max_memory
+        self.timeout = timeout
+        self.kill_after = timeout + grace if timeout else None
+        self.ctx = _context()
+        self.deaths_while_idle = 0
+
+    def _start(self) -> _Worker:
+        return _Worker(self.ctx, self.work, self.max_memory)
+
+    def _count_idle_death(self) -> None:
+        self.deaths_while_idle += 1
+        if self.deaths_while_idle > 10 * self.jobs:
+            raise BlocksiftError("worker processes keep dying before they get a page; giving up")
+
+    def _replace_idle(self, worker: _Worker) -> _Worker:
+        self._count_idle_death()
+        worker.stop(force=True)
+        return self._start()
+
+    def map(self, sources: Iterable[Source]) -> Iterator[Result]:
+        """One result per source, in input order, yielded as soon as it and all before it are done."""
+        todo = enumerate(sources)
+        exhausted = False
+        retry: deque[_Task] = deque()
+        done: dict[int, Result] = {}
+        taken = next_out = 0
+        window = self.jobs * WINDOW_PER_JOB
+        workers = [self._start() for _ in range(self.jobs)]
+        clean = False
+        try:
+            while True:
+                for i, worker in enumerate(workers):
+                    if worker.task is not None:
+                        continue
+                    if retry:
+                        task = retry.popleft()
+                    elif not exhausted and taken < next_out + window:
+                        item = next(todo, None)
+                        if item is None:
+                            exhausted = True
+                            break
+                        task = _Task(*item)
+                        taken += 1
+                    else:
+                        break
+                    if not worker.give(task):  # it died while idle: the page goes to the next worker, unharmed
+                        retry.appendleft(task)
+                        workers[i] = self._replace_idle(worker)
+                if not any(w.task is not None for w in workers):
+                    if exhausted and not retry:
+                        break
+                    continue
+                ready = self._wait(workers)
+                for i, worker in enumerate(workers):
+                    if not self._collect(worker, ready, done, retry):
+                        worker.stop(force=True)
+                        workers[i] = self._start()
+                while next_out in done:
+                    yield done.pop(next_out)
+                    next_out += 1
+            clean = True
+        finally:
+            for worker in workers:
+                worker.stop(force=not clean)
+
+    def _wait(self, workers: list[_Worker]) -> set[Any]:
+        busy = [w for w in workers if w.task is not None]
+        timeout = None
+        if self.kill_after is not None and busy:
+            timeout = max(0.0, min(w.since for w in busy) + self.kill_after - time.monotonic())
+        handles: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in workers]
+        return set(wait(handles, timeout))
+
+    def _collect(self, worker: _Worker, ready: set[Any], done: dict[int, Result], retry: deque[_Task]) -> bool:
+        """Take ``worker``'s result if it has one; False where the worker must be replaced (dead, stuck, spent)."""
+        task = worker.task
+        if task is None:
+            if worker.process.sentinel in ready:  # died between pages (killed from outside)
+                self._count_idle_death()
+                return False
+            return True
+        if worker.conn in ready or worker.process.sentinel in ready:
+            try:
+                index, output, error = worker.conn.recv()
+            except (EOFError, OSError):
+                how = worker.death()
+                if task.attempt == 1:
+                    retry.append(replace(task, attempt=2))
+                else:
+                    done[task.index] = Result(task.source, None, f"{WORKER_DIED}: {how}, twice")
+                worker.task = None
+                return False
+            done[index] = Result(task.source, output, error)
+            worker.task = None
+            return error != OUT_OF_MEMORY  # a worker that ran out of memory quits; start another
+        if self.kill_after is not None and time.monotonic() - worker.since > self.kill_after:
+            done[task.index] = Result(
+                task.source,
+                None,
+                f"the page took longer than the {self.timeout:g}-second limit (its worker was stopped)",
+            )
+            worker.task = None
+            return False
+        return True

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,12 +21,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from blocksift import __version__
-from blocksift.batch import MAX_PAGE_BYTES, PAGE_TIMEOUT, Result, Source, expand, run
+from blocksift.batch import MAX_PAGE_BYTES, PAGE_TIMEOUT, Result, Source, expand, memory_limit_supported, run
 from blocksift.datasets import Page, load_datasets
 from blocksift.errors import BlocksiftError
 from blocksift.evaluate import Report, model_chooser, oracle_chooser, score, worst_pages
 from blocksift.modelfile import card_markdown, load_model, save_model
-from blocksift.outputs import atomic_write, output_name
+from blocksift.outputs import atomic_write, output_name, remove_temporaries
 from blocksift.render import EXTENSIONS, FORMATS
 from blocksift.table import build_rows, default_cache_dir, to_frame
 from blocksift.training import DEFAULT_BALANCE
@@ -249,22 +249,38 @@ def train(
     raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
 
 
-def _write_results(results: Iterator[Result], fmt: str, output: Path | None, names: dict[str, Path]) -> int:
-    """Write each result where it belongs (``names``: the output file of each source); returns the failures."""
+def _write_results(
+    results: Iterator[Result], fmt: str, output: Path | None, names: dict[str, Path], errors: IO[str] | None = None
+) -> int:
+    """Write each result where it belongs (``names``: the output file of each source); returns the failures.
+
+    Each failure is reported on stderr, as a ``{source, error}`` record in json/jsonl on stdout, and as a JSON line
+    in ``errors``; a page whose output file cannot be written fails.
+    """
     failed = 0
     collected: list[dict[str, Any]] = []
     for r in results:
-        if r.error is not None:
+        error = r.error
+        if error is None and output is not None:
+            target = names[r.source.name]
+            try:
+                with atomic_write(target) as fh:
+                    fh.write(_serialise(r.output, fmt))
+            except (OSError, ValueError) as exc:  # a full disk, a read-only folder; text no codec can write
+                error = f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
+        if error is not None:
             failed += 1
-            err.print(f"blocksift: {r.source.name}: {r.error}", markup=False)
+            err.print(f"blocksift: {r.source.name}: {error}", markup=False, soft_wrap=True)
+            record = {"source": r.source.name, "error": error}
+            if errors is not None:
+                errors.write(json.dumps(record, ensure_ascii=False) + "\n")
+                errors.flush()
             if fmt in ("json", "jsonl") and output is None:
-                record = {"source": r.source.name, "error": r.error}
                 collected.append(record) if fmt == "json" else out.out(json.dumps(record, ensure_ascii=False))
             continue
         if output is not None:
-            with atomic_write(names[r.source.name]) as fh:
-                fh.write(_serialise(r.output, fmt))
-        elif fmt == "json":
+            continue
+        if fmt == "json":
             assert isinstance(r.output, dict)
             collected.append(r.output)
         else:
@@ -293,7 +309,8 @@ def predict(
     ],
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")] = "text",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write one file per page into this directory.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write one file per page into this directory."),
     ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
@@ -304,25 +321,46 @@ def predict(
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Refuse pages larger than this many bytes.")] = MAX_PAGE_BYTES,
     timeout: Annotated[float, typer.Option(help="Seconds one page may take (0: no limit).")] = PAGE_TIMEOUT,
+    max_memory: Annotated[
+        int,
+        typer.Option(
+            "--max-memory",
+            help="Megabytes of memory one page may take, in worker processes (a larger page fails; 0: no limit).",
+        ),
+    ] = 0,
     skip_existing: Annotated[
         bool, typer.Option("--skip-existing", help="With --output: leave out pages whose output file exists.")
     ] = False,
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", help="Also record each failed page here, as a JSON line {source, error}."),
+    ] = None,
 ) -> None:
     """Extract the content of pages with a trained model."""
     if fmt not in FORMATS:
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise fail("--threshold must lie between 0 and 1")
+    if jobs == 0:
+        raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
+    if max_bytes < 1 or timeout < 0 or max_memory < 0:
+        raise fail("--max-bytes must be positive, --timeout and --max-memory zero or positive")
+    if max_memory and not memory_limit_supported():
+        raise fail("--max-memory needs a system with RLIMIT_AS (Linux, BSD); leave it out here")
     try:
         load_model(model)  # refuse a bad model before reading any page
-        sources = list(expand(paths))
+        sources = list(expand(paths, max_bytes=max_bytes))
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
     if not sources:
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}")
     names: dict[str, Path] = {}
+    total = len(sources)
     if output is not None:
-        output.mkdir(parents=True, exist_ok=True)
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise fail(f"cannot create the --output directory {output}: {exc.strerror or exc}") from exc
         names, sources = _output_plan(sources, output, EXTENSIONS[fmt], skip_existing)
     results = run(
         sources,
@@ -332,10 +370,23 @@ def predict(
         threshold=threshold,
         jobs=jobs,
         max_bytes=max_bytes,
+        max_memory=max_memory or None,
     )
-    failed = _write_results(results, fmt, output, names)
-    if failed:
-        err.print(f"blocksift: {failed} of {len(sources)} pages failed")
+    try:
+        error_log = errors.open("w", encoding="utf-8") if errors is not None else None
+    except OSError as exc:
+        raise fail(f"cannot write --errors {errors}: {exc.strerror or exc}") from exc
+    try:
+        failed = _write_results(results, fmt, output, names, error_log)
+    finally:
+        results.close()  # stops the worker processes at once on Ctrl-C or an error
+        if error_log is not None:
+            error_log.close()
+    skipped = total - len(sources)
+    if total > 1 or failed:
+        summary = f"{failed:,} of {total:,} pages failed, " if failed else f"{total:,} pages: "
+        summary += f"{len(sources) - failed:,} done" + (f", {skipped:,} skipped (output exists)" if skipped else "")
+        err.print(f"blocksift: {summary}", markup=False, soft_wrap=True)
     raise typer.Exit(PARTIAL if failed else OK)
 
 
@@ -349,9 +400,12 @@ def _output_plan(
     clash = [name for name, path in names.items() if path.resolve() in inputs]
     if clash:
         raise fail(f"the output for {clash[0]} would overwrite an input; choose another --output directory")
+    removed = remove_temporaries(output, [p.name for p in names.values()])
+    if removed:
+        err.print(f"removed {removed} temporary files left by an interrupted run", markup=False)
     todo = [s for s in sources if not (skip_existing and names[s.name].exists())]
     if len(todo) < len(sources):
-        err.print(f"skipping {len(sources) - len(todo)} pages whose output exists (--skip-existing)")
+        err.print(f"skipping {len(sources) - len(todo)} pages whose output exists (--skip-existing)", markup=False)
     return names, todo
 
 

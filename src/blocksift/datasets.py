@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from blocksift.errors import DatasetError, InputError
 
@@ -56,16 +57,53 @@ class Page:
 
 
 def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
-    """Read a page's bytes, inflating ``.gz`` files; refuse more than ``max_bytes`` without inflating it all."""
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "rb") as fh:
-            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
-    else:
-        with path.open("rb") as fh:
-            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    """Read a page's bytes, inflating ``.gz`` files; refuse more than ``max_bytes`` without reading or inflating it all.
+
+    A ``.gz`` file is inflated in chunks of ``READ_CHUNK`` bytes and abandoned as soon as it passes ``max_bytes``, so a
+    compression bomb costs at most about twice ``max_bytes`` of memory. A damaged or truncated ``.gz`` raises
+    ``InputError``.
+    """
+    limit = max_bytes if max_bytes is not None else -1
+    try:
+        with path.open("rb") as raw:
+            gzipped = False
+            if path.name.lower().endswith(".gz"):
+                # A .gz name on bytes that are not gzip (a crawler that saved the inflated body) is read as it is.
+                gzipped = raw.read(2) == GZIP_MAGIC
+                raw.seek(0)
+            if gzipped:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                    data = _read_bounded(fh, limit)
+            else:
+                data = _read_bounded(raw, limit)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: not a readable gzip file ({exc})") from exc
     if max_bytes is not None and len(data) > max_bytes:
         raise InputError(f"{path}: more than {max_bytes:,} bytes (after inflating); raise the size limit to read it")
     return data
+
+
+READ_CHUNK = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _read_bounded(fh: _Readable, limit: int) -> bytes:
+    """Everything ``fh`` holds, or its first ``limit + 1`` bytes where it holds more (``limit`` < 0: no limit)."""
+    if limit < 0:
+        return fh.read()
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = fh.read(min(READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def page_id(path: Path) -> str:

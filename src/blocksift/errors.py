@@ -6,7 +6,7 @@ class BlocksiftError(Exception):
 
 
 class InputError(BlocksiftError):
-    """A page could not be read: empty, binary, too large, or not HTML."""
+    """A page could not be read: empty, binary (a PDF, an image...), JSON, too large, or otherwise not HTML."""
 
 
 class DatasetError(BlocksiftError):

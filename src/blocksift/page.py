@@ -4,17 +4,32 @@ Decoding follows what a browser would end up showing, ordered by how often each 
 a byte-order mark wins; then bytes that are valid UTF-8 are UTF-8 (legacy pages mislabelled as Latin-1 are common, the
 reverse is almost impossible since non-ASCII Latin-1 text is almost never valid UTF-8); then the charset the page
 declares; then a statistical guess (charset-normalizer); and in the end Windows-1252, which decodes any byte.
+Where a browser would show garbage, the text is recovered instead: a page that mixes UTF-8 with a single-byte legacy
+encoding (a UTF-8 template around text from an old database) is decoded run by run; a page declared UTF-8 whose bytes
+are not, or declared Latin-1 whose non-ASCII bytes come in the long runs of a multi-byte encoding (Shift-JIS, GB18030,
+EUC-KR...), is decoded with the statistical guess.
+
+Input that is not a page is refused with ``InputError`` saying what it is, rather than extracted as noise: the
+formats crawlers fetch by mistake, by their magic numbers (PDF, images, archives, compressed data, fonts, audio and
+video, executables); other binary data (control bytes in the first 4 KB); JSON (an API response saved as a page); and
+input with no characters besides white space and control characters. NUL and other control characters inside a
+page are dropped, as browsers drop them.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree, html
 
 from blocksift.errors import InputError
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 # Elements whose content is never visible text.
 DROP_TAGS = frozenset(
@@ -41,6 +56,16 @@ WHATWG_ALIASES = {"latin_1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252",
 SNIFF_BYTES = 8192
 # Statistical guessing is slow on big pages; a sample of this many bytes decides as well.
 GUESS_BYTES = 65536
+# How runs of non-ASCII bytes look (valid UTF-8 or not, long or short) is measured on this many bytes.
+RUNS_BYTES = 1 << 18
+# Bytes of valid multi-byte UTF-8 a page needs before its other non-ASCII bytes are read as a second encoding (and
+# they must be at least a third as many as those bytes). Legacy text is almost never valid UTF-8 by accident.
+MIXED_MIN_BYTES = 12
+# A page declared UTF-8 with at most this many invalid sequences stays UTF-8.
+FEW_BROKEN = 8
+_NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_JSON = json.JSONDecoder()
 FALLBACK_ENCODING = "cp1252"
 LATIN_CODECS = frozenset(
     {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-9",
@@ -56,8 +81,22 @@ _STRUCTURED = etree.XPath(
     " or self::div[normalize-space(text())]])"
 )
 
-# Control characters are not allowed in XML text nodes and never visible; NUL bytes come with binary junk.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (and the noncharacters U+FFFE, U+FFFF) are not allowed in XML text nodes and never visible; NUL
+# bytes come with binary junk. Character references to them (&#1;, &#xFFFE;) are dropped too: libxml2 would put the
+# characters in the tree, where lxml refuses to join them to other text (drop_tree raises ValueError).
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]+")
+_CONTROL_REF_RE = re.compile(
+    r"&#(?:0*(?:[1-8]|1[1-24-9]|2[0-9]|3[01]|6553[45])(?![0-9])|[xX]0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])"
+    r"(?![0-9a-fA-F]));?"
+)
+
+
+def _control_ref(match: re.Match[str]) -> str:
+    """A form feed (white space in HTML) becomes a space; other control characters nothing."""
+    digits = match.group().strip("&#;")
+    code = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
+    return " " if code == 0x0C else ""
+
 
 _PARSER = html.HTMLParser(
     encoding="utf-8",
@@ -108,7 +147,10 @@ def _bom_encoding(data: bytes) -> tuple[str, int] | None:
 def _guess_encoding(data: bytes) -> str | None:
     from charset_normalizer import from_bytes  # imported lazily: only legacy pages need it
 
-    best = from_bytes(data[:GUESS_BYTES]).best()
+    # Guess from the text, not from the ASCII head: start a little before the first non-ASCII byte.
+    first = _NON_ASCII_RE.search(data)
+    start = max(0, first.start() - 1024) if first is not None else 0
+    best = from_bytes(data[start : start + GUESS_BYTES]).best()
     guess = _normalise_codec(best.encoding) if best is not None else None
     # Guessers split hairs between Latin code pages on the few accented bytes of a mostly-ASCII page
     # (cleaneval's undeclared English pages come out as cp1250); windows-1252 is what such pages were written in.
@@ -117,37 +159,158 @@ def _guess_encoding(data: bytes) -> str | None:
     return guess
 
 
-def _mostly_utf8(data: bytes) -> bool:
-    """Valid UTF-8, or UTF-8 with a handful of stray bytes among many well-formed multi-byte characters."""
-    try:
-        data.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        pass
+@dataclass(frozen=True)
+class _Utf8Damage:
+    """How a page's bytes fare read as UTF-8 (``good``/``bad`` over the whole page, runs over a sample)."""
+
+    good: int  # well-formed non-ASCII characters
+    bad: int  # invalid sequences
+    valid_run_bytes: int  # bytes in runs of non-ASCII bytes that are valid UTF-8
+    invalid_run_bytes: int  # bytes in runs that are not
+    long_invalid_run_bytes: int  # bytes in invalid runs of 4 bytes or more: multi-byte legacy text, not Latin
+
+    @property
+    def mostly_utf8(self) -> bool:
+        """UTF-8 with a handful of stray bytes among many well-formed multi-byte characters."""
+        # Calibrated on the shared datasets' pages: mixed pages carry hundreds of good characters per stray byte.
+        return self.good >= 20 and self.bad * 50 <= self.good
+
+    @property
+    def multibyte_legacy(self) -> bool:
+        """Most non-UTF-8 bytes come in long runs, as in Shift-JIS, GB18030, Big5, EUC or Cyrillic text."""
+        return self.invalid_run_bytes >= 16 and self.long_invalid_run_bytes * 2 >= self.invalid_run_bytes
+
+
+def _utf8_damage(data: bytes) -> _Utf8Damage:
     text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
-    # Calibrated on the shared datasets' pages: mixed pages carry hundreds of good characters per stray byte.
-    return good >= 20 and bad * 50 <= good
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    del text
+    valid = invalid = long_invalid = 0
+    for match in _NON_ASCII_RE.finditer(data, 0, RUNS_BYTES):
+        run = match.group()
+        try:
+            run.decode("utf-8")
+            valid += len(run)
+        except UnicodeDecodeError:
+            invalid += len(run)
+            if len(run) >= 4:
+                long_invalid += len(run)
+    return _Utf8Damage(non_ascii - bad, bad, valid, invalid, long_invalid)
+
+
+def _single_byte(encoding: str | None) -> bool:
+    """True for encodings with one character per byte (windows-125x, ISO-8859-x, KOI8...)."""
+    if not encoding or encoding == "utf-8":
+        return False
+    try:
+        return len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
+    except LookupError:
+        return False
+
+
+def _mixed_fallback(damage: _Utf8Damage, declared: str | None) -> str | None:
+    """The single-byte encoding of the non-UTF-8 runs of a page that mixes it with UTF-8, or None if not mixed."""
+    # On a page declared UTF-8, one valid multi-byte character is evidence enough.
+    least = 2 if declared == "utf-8" else MIXED_MIN_BYTES
+    if damage.valid_run_bytes < least or damage.valid_run_bytes * 3 < damage.invalid_run_bytes:
+        return None
+    if _single_byte(declared):
+        return declared
+    # Undeclared: only Latin text (accented letters one or two bytes apart, not long runs) is safe to call cp1252.
+    return None if damage.multibyte_legacy else FALLBACK_ENCODING
+
+
+def _mixed_error_handler(encoding: str) -> str:
+    """The name of a codec error handler that decodes the bytes UTF-8 rejects with ``encoding``."""
+    name = f"blocksift-{encoding}"
+    try:
+        codecs.lookup_error(name)
+    except LookupError:
+
+        def handler(exc: UnicodeError) -> tuple[str, int]:
+            assert isinstance(exc, UnicodeDecodeError)
+            return exc.object[exc.start : exc.end].decode(encoding, errors="replace"), exc.end
+
+        codecs.register_error(name, handler)
+    return name
+
+
+def _mixed_codec(name: str) -> codecs.CodecInfo | None:
+    """The codec ``"utf-8+<encoding>"`` (UTF-8, with the bytes it rejects read as a single-byte ``encoding``).
+
+    Registered, so that the encoding a mixed page reports decodes its bytes anywhere: ``data.decode(doc.encoding)``.
+    Codec search sees the name normalised (``utf_8_cp1252``).
+    """
+    if not name.startswith("utf_8_"):
+        return None
+    try:
+        fallback = codecs.lookup(name[len("utf_8_") :]).name
+    except LookupError:
+        return None
+    if not _single_byte(fallback):
+        return None
+    handler = _mixed_error_handler(fallback)
+
+    def decode(data: Buffer, errors: str = "strict", /) -> tuple[str, int]:
+        raw = bytes(data)
+        return raw.decode("utf-8", errors=handler), len(raw)
+
+    def encode(text: str, errors: str = "strict", /) -> tuple[bytes, int]:
+        return codecs.utf_8_encode(text, errors)
+
+    return codecs.CodecInfo(encode, decode, name=f"utf-8+{fallback}")
+
+
+codecs.register(_mixed_codec)
 
 
 def detect_encoding(data: bytes) -> str:
-    """The encoding to decode ``data`` with (BOM, valid UTF-8, declared charset, statistical guess, cp1252)."""
+    """The encoding to decode ``data`` with (BOM, valid UTF-8, declared charset, statistical guess, cp1252).
+
+    A page that mixes UTF-8 with a single-byte encoding gets ``"utf-8+<that encoding>"``, a codec registered here.
+    """
     bom = _bom_encoding(data)
     if bom is not None:
         return bom[0]
-    if _mostly_utf8(data):
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    damage = _utf8_damage(data)
+    if damage.mostly_utf8:
         return "utf-8"
     declared = declared_encoding(data)
+    mixed = _mixed_fallback(damage, declared)
+    if mixed is not None:
+        return f"utf-8+{mixed}"
     if declared == "utf-8":
-        return declared  # declared UTF-8 with a few broken bytes: browsers keep UTF-8 and show U+FFFD
+        # Declared UTF-8 with a few broken bytes: keep UTF-8 (browsers show U+FFFD). With many, the declaration is
+        # wrong (a legacy page in a UTF-8 template, a CJK page): the guess recovers the text a browser would mangle.
+        return "utf-8" if damage.bad <= FEW_BROKEN else _guess_encoding(data) or FALLBACK_ENCODING
     if declared:
         try:
             data.decode(declared)
-            return declared
         except (UnicodeDecodeError, LookupError):
             pass
+        else:
+            if declared in LATIN_CODECS and damage.multibyte_legacy:
+                # Declared Latin-1 but written in a multi-byte encoding (a template's default charset, a CJK page):
+                # the long runs of non-ASCII bytes give it away; trust a guess that decodes them.
+                guess = _guess_encoding(data)
+                if guess and guess not in LATIN_CODECS and _decodes(data, guess):
+                    return guess
+            return declared
     return _guess_encoding(data) or FALLBACK_ENCODING
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+        return True
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 def decode_html(data: bytes) -> str:
@@ -160,7 +323,87 @@ def decode_with_encoding(data: bytes) -> tuple[str, str]:
     encoding = detect_encoding(data)
     bom = _bom_encoding(data)
     body = data[bom[1] :] if bom is not None else data
-    return body.decode(encoding, errors="replace"), encoding
+    if not encoding.startswith(("utf-16", "utf-32")) and b"\x00" in body:
+        body = body.replace(b"\x00", b"")  # NUL is never visible; dropping the bytes is far faster than the chars
+    return body.decode(encoding, errors="replace"), encoding  # "utf-8+cp1252" too: a codec of its own
+
+
+# Formats that crawlers fetch by mistake and store as pages, by their magic number: (prefix, offset, what it is).
+MAGIC_NUMBERS: tuple[tuple[bytes, int, str], ...] = (
+    (b"%PDF-", 0, "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image"),
+    (b"GIF87a", 0, "a GIF image"),
+    (b"GIF89a", 0, "a GIF image"),
+    (b"\xff\xd8\xff", 0, "a JPEG image"),
+    (b"II*\x00", 0, "a TIFF image"),
+    (b"MM\x00*", 0, "a TIFF image"),
+    (b"WEBP", 8, "a WebP image"),
+    (b"WAVE", 8, "a WAV audio file"),
+    (b"AVI ", 8, "an AVI video"),
+    (b"ftyp", 4, "an MP4/QuickTime video or a HEIF/AVIF image"),
+    (b"\x1aE\xdf\xa3", 0, "a Matroska/WebM video"),
+    (b"OggS", 0, "an Ogg audio or video file"),
+    (b"fLaC", 0, "a FLAC audio file"),
+    (b"ID3", 0, "an MP3 audio file"),
+    (b"PK\x03\x04", 0, "a ZIP archive (or an Office document, EPUB or JAR)"),
+    (b"PK\x05\x06", 0, "an empty ZIP archive"),
+    (b"\x1f\x8b", 0, "gzip-compressed data (files named .html.gz are inflated)"),
+    (b"\xfd7zXZ\x00", 0, "xz-compressed data"),
+    (b"(\xb5/\xfd", 0, "zstd-compressed data"),
+    (b"BZh", 0, "bzip2-compressed data"),
+    (b"7z\xbc\xaf'\x1c", 0, "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", 0, "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "a Microsoft Office document"),
+    (b"\x7fELF", 0, "an executable (ELF)"),
+    (b"\x00asm", 0, "a WebAssembly module"),
+    (b"wOFF", 0, "a web font (WOFF)"),
+    (b"wOF2", 0, "a web font (WOFF2)"),
+    (b"SQLite format 3\x00", 0, "an SQLite database"),
+)
+# Bytes that text never holds (NUL apart: pages do carry stray NULs, and UTF-16 is full of them). Random or compressed
+# data has about one in ten; a page, none or a few.
+_BINARY_BYTES = bytes(range(0x01, 0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20))
+BINARY_SAMPLE = 4096
+BINARY_SHARE = 0.03
+# Below this many control bytes the sample is too small to call binary (a page with a stray byte table is a page).
+BINARY_MIN_CONTROLS = 32
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """What ``data`` is when it is plainly not text (``"a PDF document"``, ``"binary data"``), else None."""
+    head = data[:64]
+    stripped = head.lstrip()
+    for prefix, offset, what in MAGIC_NUMBERS:
+        if head[offset : offset + len(prefix)] == prefix:
+            if offset == 8 and not head.startswith(b"RIFF"):
+                continue
+            if prefix == b"BZh" and head[4:10] != b"1AY&SY":
+                continue
+            if prefix == b"ID3" and not (head[3:4] in (b"\x02", b"\x03", b"\x04") and head[4:5] == b"\x00"):
+                continue
+            return what
+    if stripped.startswith(b"%PDF-"):
+        return "a PDF document"
+    if _bom_encoding(data) is not None:
+        return None  # UTF-16/32 text
+    sample = data[:BINARY_SAMPLE].replace(b"\x00", b"")
+    if len(sample) < 64:
+        return None
+    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
+    return "binary data" if controls >= max(BINARY_MIN_CONTROLS, BINARY_SHARE * len(sample)) else None
+
+
+def looks_like_json(text: str) -> bool:
+    """True when the text is a JSON object or array (or JSON Lines of them), as API responses are."""
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return False
+    try:
+        _value, end = _JSON.raw_decode(stripped)
+    except ValueError:
+        return False
+    rest = stripped[end : end + 64].lstrip()
+    return not rest or rest.startswith(("{", "["))
 
 
 def _drop_invisible(root: html.HtmlElement) -> None:
@@ -243,21 +486,34 @@ def flatten_nesting(text: str, limit: int = MAX_NESTING) -> str:
 def _parse(text: str) -> html.HtmlElement:
     try:
         return html.document_fromstring(text.encode("utf-8", errors="replace"), parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
+    except (etree.LxmlError, ValueError) as exc:
+        log = getattr(exc, "error_log", None) or _PARSER.error_log
+        if any(e.type_name == "ERR_NO_MEMORY" for e in log):  # libxml2 reports a failed malloc as a syntax error
+            raise MemoryError("libxml2 ran out of memory while parsing the page") from exc
         raise InputError(f"lxml could not parse the page: {exc}") from exc
 
 
 def parse_html(page: bytes | str) -> Document:
     """Decode (where bytes), parse and clean a page; raise InputError for input that holds no HTML at all."""
     if isinstance(page, bytes):
+        what = sniff_binary(page)
+        if what is not None:
+            raise InputError(f"the input looks like {what}, not HTML")
         text, encoding = decode_with_encoding(page)
     elif isinstance(page, str):
+        what = sniff_binary(page[:BINARY_SAMPLE].encode("latin-1", errors="replace"))
+        if what is not None:
+            raise InputError(f"the input looks like {what} (decoded as text), not HTML")
         text, encoding = page, "str"
     else:
         raise InputError(f"a page must be bytes or str, not {type(page).__name__}")
     text = _CONTROL_RE.sub("", text)
+    if "&#" in text:
+        text = _CONTROL_REF_RE.sub(_control_ref, text)
     if not text.strip():
-        raise InputError("the page is empty (no characters besides white space)")
+        raise InputError("the page is empty (no characters besides white space and control characters)")
+    if looks_like_json(text):
+        raise InputError("the input is JSON, not HTML")
     root = _parse(text)
     if any("Excessive depth" in e.message for e in _PARSER.error_log):
         # libxml2 gives up on the whole document past 2,048 open elements; flatten the excess and parse again.
