@@ -36,6 +36,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from blocksift import forest
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extract import extract_blocks
@@ -122,6 +123,11 @@ def warm_up(model_path: str | None) -> None:
     """Load the model and run it once, so that processes forked afterwards start ready (compiled code included)."""
     with suppress(BlocksiftError):  # a bad model: each page will report it
         extract_blocks(WARM_UP_PAGE, _model(model_path))
+    # A batch wants the compiled tree walk that forest.py switches to after a few pages: load it here, once, so that
+    # every forked worker (and every replacement) starts with it instead of importing numba on its own.
+    compiled_walk = getattr(forest, "_compiled_walk", None)
+    if callable(compiled_walk):
+        compiled_walk()
 
 
 def render(source: Source, html: bytes, model: Predictor, fmt: str, threshold: float | None) -> Result:
