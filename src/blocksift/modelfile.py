@@ -92,6 +92,7 @@ def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, An
         "threshold": float(clf.threshold_),
         "validation": dict(clf.validation_),
         "trees": len(clf.forest_.roots),
+        "stage1_trees": [len(f.roots) for f in clf.stage1_],
         "training": dict(training or {}),
     }
 
