@@ -22,17 +22,11 @@ import numpy as np
 
 from blocksift.datasets import load_datasets
 from blocksift.decide import decide
-from blocksift.evaluate import PageResult, model_chooser, score, worst_pages
+from blocksift.evaluate import model_chooser, score_rows, worst_pages
 from blocksift.modelfile import load_model
 from blocksift.table import build_rows, default_cache_dir
 
 CLIP = 160
-
-
-def page_f1(r: PageResult) -> float:
-    """Shingle F1 of one page (1.0 when neither gold nor extraction has a shingle)."""
-    c = r.counts
-    return 2 * c.tp / (2 * c.tp + c.fp + c.fn) if c.tp + c.fp + c.fn else 1.0
 
 
 def clip(text: str) -> str:
@@ -56,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     pages = load_datasets(args.datasets, splits=[args.split])
     model = load_model(args.model)
-    cache = default_cache_dir()
-    report = score(pages, model_chooser(model), jobs=args.jobs, cache_dir=cache)
-    rows = {r.key: r for r in build_rows(pages, jobs=args.jobs, cache_dir=cache)}
+    page_rows = build_rows(pages, jobs=args.jobs, cache_dir=default_cache_dir())
+    report = score_rows(pages, page_rows, model_chooser(model))
+    rows = {r.key: r for r in page_rows}
     kinds: Counter[tuple[str, str]] = Counter()
     for d in report.datasets:
         print(f"\n=== {d.dataset}: {d.pages} pages, shingle F1 {d.f1:.4f} (P {d.precision:.3f}, R {d.recall:.3f})")
@@ -66,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             _count_mistakes(rows[r.page.key], model, kinds)
         for r in worst_pages(d, args.worst):
             kind, url = r.page.meta.get("page_type", ""), r.page.meta.get("url", "")
-            print(f"\n--- {r.page.key}  F1 {page_f1(r):.3f}  {kind} {url}")
+            print(f"\n--- {r.page.key}  F1 {r.counts.f1:.3f}  {kind} {url}")
             _show_page(rows[r.page.key], model, args.blocks)
     print("\n=== wrongly kept / wrongly dropped tokens by the block's owner tag (all pages)")
     for (kind, tag), n in kinds.most_common(20):

@@ -25,3 +25,11 @@ def test_word_f1_page() -> None:
     assert word_f1_page("The cat", "the cat sat") == pytest.approx(2 * 1.0 * (2 / 3) / (1 + 2 / 3))
     assert word_f1_page("", "") == 1.0
     assert word_f1_page("x", "") == 0.0
+
+
+def test_page_f1_ranks_pages() -> None:
+    from blocksift.metrics import PageCounts
+
+    assert PageCounts(tp=3, fp=1, fn=2).f1 == 6 / 9
+    assert PageCounts(tp=0, fp=0, fn=0).f1 == 1.0
+    assert PageCounts(tp=0, fp=4, fn=0).f1 == 0.0

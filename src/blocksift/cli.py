@@ -140,12 +140,11 @@ def show_worst(report: Report, n: int, floor: float) -> None:
         )
         for r in worst_pages(d, n):
             c = r.counts
-            f1 = 2 * c.tp / (2 * c.tp + c.fp + c.fn) if c.tp + c.fp + c.fn else 1.0
             gold = r.page.read_gold()
             kept = shingles(r.extracted)
             missed = [line for line in gold.splitlines() if line.strip() and not shingles(line) & kept]
             out.print(
-                f"  {r.page.key}: F1 {f1:.3f} (tp {c.tp}, fp {c.fp}, fn {c.fn})"
+                f"  {r.page.key}: F1 {c.f1:.3f} (tp {c.tp}, fp {c.fp}, fn {c.fn})"
                 + (f" error: {r.error}" if r.error else "")
             )
             out.print(f"    kept:   {_clip(r.extracted)!r}")

@@ -131,7 +131,11 @@ def score(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Score ``choose``'s extraction of every page, grouped by dataset in the order first seen."""
-    rows = build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    return score_rows(pages, build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress), choose)
+
+
+def score_rows(pages: Sequence[Page], rows: Sequence[PageRows], choose: Chooser) -> Report:
+    """``score`` for rows already built (one row set per page, in the same order)."""
     by_dataset: dict[str, list[PageResult]] = {}
     for page, r in zip(pages, rows, strict=True):
         by_dataset.setdefault(page.dataset, []).append(score_page(page, r, choose))
@@ -140,9 +144,4 @@ def score(
 
 def worst_pages(score_: DatasetScore, n: int) -> list[PageResult]:
     """The ``n`` pages with the lowest shingle F1 (pages with no gold and no extraction do not count)."""
-
-    def f1(r: PageResult) -> float:
-        c = r.counts
-        return 2 * c.tp / (2 * c.tp + c.fp + c.fn) if c.tp + c.fp + c.fn else 1.0
-
-    return sorted(score_.results, key=f1)[:n]
+    return sorted(score_.results, key=lambda r: r.counts.f1)[:n]

@@ -56,6 +56,13 @@ class PageCounts:
             return None
         return self.tp / (self.tp + self.fn)
 
+    @property
+    def f1(self) -> float:
+        """This page's own shingle F1, for ranking pages (1.0 when neither side has a shingle). The benchmark's
+        dataset figure is not the mean of these: ``shingle_score`` averages precision and recall first."""
+        total = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / total if total else 1.0
+
 
 def shingle_counts(extracted: str, gold: str) -> PageCounts:
     """Compare one page's extraction with its gold: shared shingles counted with multiplicity."""

@@ -70,7 +70,7 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0)
         tokens=np.concatenate([r.n_tokens for _, r in good]),
         structure=np.vstack([r.structure for _, r in good]),
         datasets=datasets,
-        failed=[(k, e) for k, e in failed if e is not None],
+        failed=failed,
         empty=empty,
     )
 
