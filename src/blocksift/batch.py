@@ -40,7 +40,7 @@ from blocksift import forest
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extract import extract_blocks
-from blocksift.modelfile import load_model
+from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Predictor
 from blocksift.render import block_records, page_record, to_html, to_markdown
 
@@ -116,7 +116,8 @@ def expand(inputs: Iterable[str], stdin: Any = None, max_bytes: int = MAX_PAGE_B
 
 @lru_cache(maxsize=4)
 def _model(path: str | None) -> Predictor:
-    return load_model(path)
+    # The shipped model through its own per-process cache, which extract() shares.
+    return default_model() if path is None else load_model(path)
 
 
 def warm_up(model_path: str | None) -> None:
@@ -125,9 +126,7 @@ def warm_up(model_path: str | None) -> None:
         extract_blocks(WARM_UP_PAGE, _model(model_path))
     # A batch wants the compiled tree walk that forest.py switches to after a few pages: load it here, once, so that
     # every forked worker (and every replacement) starts with it instead of importing numba on its own.
-    compiled_walk = getattr(forest, "_compiled_walk", None)
-    if callable(compiled_walk):
-        compiled_walk()
+    forest._compiled_walk()
 
 
 def render(source: Source, html: bytes, model: Predictor, fmt: str, threshold: float | None) -> Result:
