@@ -12,6 +12,9 @@ from blocksift.model import BlockClassifier
 from blocksift.modelfile import load_model, save_model
 from blocksift.training import train
 
+# tests/browser.py: the headless chromium fixtures (chromium, browser_page) for tests of HTML output.
+pytest_plugins = ("browser",)
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "datasets" / "sample"
 SHARED = Path(os.environ.get("BLOCKSIFT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
