@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lxml import etree, html
+from lxml import etree
 
 from blocksift.page import Document
 
@@ -39,7 +39,7 @@ class Container:
     """A block-level element met during segmentation."""
 
     id: int
-    element: html.HtmlElement
+    element: etree._Element
     tag: str
     parent: int  # -1 for the root
     depth: int
@@ -80,7 +80,7 @@ class Segmentation:
     containers: tuple[Container, ...]
     title: str
 
-    def element(self, block: Block) -> html.HtmlElement:
+    def element(self, block: Block) -> etree._Element:
         """The element that holds ``block`` (its innermost block-level ancestor)."""
         return self.containers[block.owner].element
 
@@ -111,7 +111,7 @@ class _Walker:
         self.link_depth = 0
         self.has_text = False
 
-    def open(self, el: html.HtmlElement, tag: str) -> None:
+    def open(self, el: etree._Element, tag: str) -> None:
         if self.chunks:
             self.flush()
         get = el.get
@@ -152,7 +152,7 @@ class _Walker:
         self.blocks.append(Block(len(self.blocks), text, n_tokens, n_link, tuple(self.stack)))
 
 
-def _events(root: html.HtmlElement) -> Iterator[tuple[str, html.HtmlElement]]:
+def _events(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
     return etree.iterwalk(root, events=("start", "end"))
 
 

@@ -57,7 +57,7 @@ def classify(seg: Segmentation, block: Block) -> Item:
         return Item("heading", block.text, level=HEADINGS[tags[h]])
     pre = _nearest(tags, ("pre", "xmp", "listing"))
     if pre >= 0:
-        return Item("code", seg.containers[path[pre]].element.text_content().strip("\n"), group=(path[pre],))
+        return Item("code", "".join(seg.containers[path[pre]].element.itertext()).strip("\n"), group=(path[pre],))
     cell = _nearest(tags, ("td", "th"))
     if cell >= 0:
         row = _nearest(tags[:cell], ("tr",))
