@@ -70,7 +70,9 @@ class Forest:
 
     def decision_function(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """Raw score (log-odds of content) of each row."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        # float32 feature matrices are walked as they are (each value widened to float64 for the comparison, which is
+        # exact), saving a copy of the matrix per forest.
+        X = np.ascontiguousarray(X, dtype=X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ModelError(f"the model expects {self.n_features} feature columns, got shape {X.shape}")
         n = X.shape[0]
@@ -155,11 +157,18 @@ def _walk_source(
     X: Any, feature: Any, threshold: Any, left: Any, right: Any, value: Any, is_leaf: Any, missing_left: Any,
     roots: Any, out: Any,
 ) -> None:  # fmt: skip
-    """Per row, the sum over trees of the leaf value reached (compiled by numba: one tight loop, no temporaries)."""
-    for i in range(X.shape[0]):
-        total = 0.0
-        for t in range(roots.shape[0]):
-            node = roots[t]
+    """Per row, the sum over trees of the leaf value reached (compiled by numba: one tight loop, no temporaries).
+
+    Trees are the outer loop, so one tree's nodes stay in the cache while every row walks it; each row still adds
+    its leaf values in tree order, so the sums are the same as a row-by-row walk.
+    """
+    n = X.shape[0]
+    for i in range(n):
+        out[i] = 0.0
+    for t in range(roots.shape[0]):
+        root = roots[t]
+        for i in range(n):
+            node = root
             while not is_leaf[node]:
                 x = X[i, feature[node]]
                 if x != x:  # NaN: the side scikit-learn sent missing values to
@@ -168,8 +177,7 @@ def _walk_source(
                     node = left[node]
                 else:
                     node = right[node]
-            total += value[node]
-        out[i] = total
+            out[i] += value[node]
 
 
 # Importing numba and loading the compiled walk takes about a second; the numpy walk does one page's forests in
