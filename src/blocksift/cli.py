@@ -443,6 +443,57 @@ def evaluate(
     raise typer.Exit(PARTIAL if failed else OK)
 
 
+@app.command()
+def show(
+    page: Annotated[Path, typer.Argument(help="The page: an .html, .htm or .html.gz file.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The report to write (default: PAGE's name + .show.html, here)."),
+    ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option("--gold", help="The page's gold text: marks the blocks wrongly kept and wrongly dropped."),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option(help="Decision threshold (default: the model's).")] = None,
+    url: Annotated[str, typer.Option(help="The page's URL for the header (default: the one it declares).")] = "",
+) -> None:
+    """Write a self-contained HTML report of one page: every block coloured by its label, and why."""
+    from blocksift.datasets import read_html_file
+    from blocksift.show import build_view, model_name, write_report
+
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise fail("--threshold must lie between 0 and 1")
+    for given in (page, gold):
+        if given is not None and not given.is_file():
+            raise fail(f"no such file: {given}")
+    target = output or Path(output_name(page.name, ".show.html", set()))
+    if target.resolve() == page.resolve():
+        raise fail("the report would overwrite the page; choose another --output")
+    try:
+        clf = load_model(model)
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        html = read_html_file(page, max_bytes=MAX_PAGE_BYTES)
+        gold_text = gold.read_text(encoding="utf-8", errors="replace") if gold is not None else None
+        view = build_view(
+            html, source=page.name, model=clf, model_label=model_name(clf, model), threshold=threshold,
+            gold=gold_text, url=url,
+        )  # fmt: skip
+    except (BlocksiftError, OSError) as exc:
+        raise fail(f"{page}: {exc}", PARTIAL) from exc
+    try:
+        write_report(view, target)
+    except OSError as exc:
+        raise fail(f"cannot write {target}: {exc.strerror or exc}", PARTIAL) from exc
+    n, kept = len(view.extraction.blocks), int(view.extraction.keep.sum())
+    err.print(f"wrote {target} ({n:,} blocks, {kept:,} kept)", markup=False, soft_wrap=True)
+    raise typer.Exit(OK)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
