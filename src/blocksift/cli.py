@@ -444,6 +444,87 @@ def evaluate(
 
 
 @app.command()
+def annotate(
+    pages: Annotated[list[Path], typer.Argument(help="Page files (.html, .htm, .html.gz) or folders of them.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Dataset folder; the labelling pages go into its annotate/ folder.")
+    ],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model whose labels pre-fill the pages (default: shipped).")
+    ] = None,
+) -> None:
+    """Write a labelling page per page (open it in a browser, fix the labels, save the labels file)."""
+    from blocksift.annotate import annotate_page, check_ids, write_index
+    from blocksift.datasets import is_html_file
+
+    files = [f for p in pages for f in (sorted(x for x in p.rglob("*") if is_html_file(x)) if p.is_dir() else [p])]
+    missing = [p for p in files if not p.is_file()]
+    if missing or not files:
+        raise fail(f"no such page file: {missing[0]}" if missing else f"no pages in {', '.join(map(str, pages))}")
+    try:
+        check_ids(files)
+        clf = load_model(model)
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    failed = 0
+    for path in files:
+        try:
+            done = annotate_page(path, out_dir, clf, model_name=str(model) if model else None)
+        except (BlocksiftError, OSError) as exc:
+            failed += 1
+            err.print(f"blocksift: {path}: {exc}", markup=False, soft_wrap=True)
+            continue
+        out.print(str(done.path), markup=False)
+        err.print(f"  {done.id}: {done.n_content} of {done.n_blocks} blocks content ({done.prefill})", markup=False)
+    index = write_index(out_dir)
+    err.print(f"blocksift: {len(files) - failed} labelling pages; open {index}", markup=False, soft_wrap=True)
+    raise typer.Exit(PARTIAL if failed else OK)
+
+
+@app.command("import-labels")
+def import_labels(
+    files: Annotated[list[Path], typer.Argument(help="Labels files saved by labelling pages (<id>.labels.json).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to add the pages to.")],
+    split: Annotated[
+        str, typer.Option(help="train, test, or auto: a known page keeps its split, a new one gets 1 in 5 test.")
+    ] = "auto",
+    page_type: Annotated[str | None, typer.Option("--page-type", help="Page type recorded in meta.jsonl.")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Language code for meta.jsonl (default: the page's declared language).")
+    ] = None,
+    pages: Annotated[
+        list[Path] | None, typer.Option("--pages", help="Where the pages are, if not where annotate saw them.")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a different page of the same id in the dataset.")
+    ] = False,
+) -> None:
+    """Check labels files against their pages and add the pages to a dataset (html/, gold/, labels/, meta.jsonl)."""
+    from blocksift.importer import AUTO_SPLIT, PAGE_TYPES, Options, read_labels_file
+    from blocksift.importer import import_labels as import_one
+
+    if split not in ("train", "test", AUTO_SPLIT):
+        raise fail(f"--split must be train, test or {AUTO_SPLIT}, not {split!r}")
+    if page_type is not None and page_type not in PAGE_TYPES:
+        raise fail(f"--page-type must be one of {', '.join(PAGE_TYPES)}, not {page_type!r}")
+    options = Options(split=split, page_type=page_type, lang=lang, replace=replace)
+    failed = 0
+    for path in files:
+        try:
+            done = import_one(read_labels_file(path), out_dir, options, search=pages or ())
+        except (BlocksiftError, OSError) as exc:
+            failed += 1
+            err.print(f"blocksift: {exc}", markup=False, soft_wrap=True)
+            continue
+        verb = "updated" if done.replaced else "added"
+        out.print(f"{verb} {done.id} ({done.split}): {done.n_content} of {done.n_blocks} blocks content", markup=False)
+    if len(files) > 1 or failed:
+        done_count = f"{len(files) - failed} of {len(files)} labels files"
+        err.print(f"blocksift: {done_count} imported into {out_dir}", markup=False)
+    raise typer.Exit(PARTIAL if failed else OK)
+
+
+@app.command()
 def show(
     page: Annotated[Path, typer.Argument(help="The page: an .html, .htm or .html.gz file.")],
     output: Annotated[
