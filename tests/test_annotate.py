@@ -1,7 +1,7 @@
 """The labelling tool: annotate pages, label them in a real browser, import the labels files, train on the result.
 
-The browser tests drive Debian's chromium through Playwright (never a downloaded browser); they skip, with the
-reason, where playwright or chromium is not installed.
+The browser tests use tests/browser.py's ``chromium`` (Debian's chromium driven by Playwright, never a downloaded
+browser); they skip, with the reason, where playwright or chromium is not installed.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,6 @@ runner = CliRunner()
 FORUM = SAMPLE / "html" / "forum-chain-skipping.html"
 NEWS = SAMPLE / "html" / "news-ferry-timetable.html"
 JAPANESE = SAMPLE / "html" / "ja-library-evening-hours.html"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Text that would break a page that pasted block texts into its markup or script unescaped.
 HOSTILE = """<!DOCTYPE html><html><head><title>Escapes</title></head><body>
 <nav><a href="/">Home</a> <a href="/a">About</a></nav>
@@ -253,18 +242,6 @@ def test_auto_split_is_stable_and_about_one_in_five() -> None:
 # --- in a real browser --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, driven by Playwright (no browser download)."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class LabelPage:
     """One labelling page open in the browser, with the labels it shows read back from the DOM."""
 
@@ -298,7 +275,7 @@ class LabelPage:
         self.context.close()
 
 
-def test_label_in_the_browser_import_and_train(browser: Any, tmp_path: Path) -> None:
+def test_label_in_the_browser_import_and_train(chromium: Any, tmp_path: Path) -> None:
     hostile = tmp_path / "escapes.html"
     hostile.write_text(HOSTILE, encoding="utf-8")
     sources = [FORUM, NEWS, SAMPLE / "html" / "blog-rye-bread.html", hostile]
@@ -306,7 +283,7 @@ def test_label_in_the_browser_import_and_train(browser: Any, tmp_path: Path) -> 
     downloads.mkdir()
     assert run("annotate", *sources, "--out", dataset)[0] == 0
 
-    ui = LabelPage(browser, dataset / "annotate" / "forum-chain-skipping.html")
+    ui = LabelPage(chromium, dataset / "annotate" / "forum-chain-skipping.html")
     initial = [b["label"] for b in embedded(dataset / "annotate" / "forum-chain-skipping.html")["blocks"]]
     expect = initial.copy()
     assert ui.labels() == expect and ui.count("content") == sum(expect) and ui.count("edited") == 0
@@ -344,6 +321,10 @@ def test_label_in_the_browser_import_and_train(browser: Any, tmp_path: Path) -> 
     assert "Unsaved" in ui.page.inner_text("#status")
     saved = ui.save(downloads)
     assert saved.name == "forum-chain-skipping.labels.json" and "Downloaded" in ui.page.inner_text("#status")
+    browser_file = json.loads(saved.read_text(encoding="utf-8"))
+    assert browser_file["edited"] == sum(a != b for a, b in zip(expect, initial, strict=True))
+    del browser_file["saved"], browser_file["edited"]
+    assert browser_file == labels_file(dataset / "annotate" / "forum-chain-skipping.html", expect)
     ui.context.grant_permissions(["clipboard-read", "clipboard-write"])
     ui.page.click("#copy")
     ui.page.wait_for_function("document.getElementById('status').textContent.startsWith('Copied')")
@@ -356,7 +337,7 @@ def test_label_in_the_browser_import_and_train(browser: Any, tmp_path: Path) -> 
     ui.close()
 
     for source in sources[1:]:  # the other pages: one toggle each, saved with the keyboard
-        ui = LabelPage(browser, dataset / "annotate" / source.name)
+        ui = LabelPage(chromium, dataset / "annotate" / source.name)
         ui.page.keyboard.press("x")
         ui.save(downloads, key="s")
         assert ui.errors == [], ui.errors
