@@ -422,8 +422,22 @@ def evaluate(
     ] = None,
     jobs: Jobs = 1,
     no_cache: NoCache = False,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write an HTML and Markdown report with plots into this folder."),
+    ] = None,
+    peers: Annotated[
+        Path | None,
+        typer.Option("--peers", help="With --report: other systems' figures (benchmarks/compare.py --json)."),
+    ] = None,
+    worst_pages: Annotated[
+        int, typer.Option("--worst-pages", help="With --report: write show reports of this many worst pages.")
+    ] = 10,
 ) -> None:
     """Score a model's extractions against the gold text: per dataset and the mean over datasets."""
+    if report_dir is None and peers is not None:
+        raise fail("--peers goes with --report DIR")
+    peer_figures = _peer_figures(peers)
     pages = _pages(dirs, split or ["test"])
     try:
         clf = load_model(model)
@@ -439,8 +453,52 @@ def evaluate(
         if json_out is not None:
             with atomic_write(json_out) as fh:
                 fh.write(figures + "\n")
+    if report_dir is not None:
+        _evaluation_report(report_dir, pages, clf, model, threshold, peer_figures, worst_pages, jobs, no_cache)
     failed = sum(d.failed for d in report.datasets)
     raise typer.Exit(PARTIAL if failed else OK)
+
+
+def _peer_figures(path: Path | None) -> Any:
+    """The peers' figures of a compare.py JSON file (None without one); a file that cannot be read is misuse."""
+    if path is None:
+        return None
+    from blocksift.report import load_peers
+
+    try:
+        return load_peers(path)
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _evaluation_report(
+    report_dir: Path,
+    pages: list[Page],
+    clf: Any,
+    model: Path | None,
+    threshold: float | None,
+    peers: Any,
+    worst: int,
+    jobs: int,
+    no_cache: bool,
+) -> None:
+    """``evaluate --report``: plots, HTML, Markdown and the worst pages' show reports (rows from the row cache)."""
+    from blocksift.report import evaluate_pages, write_report
+    from blocksift.show import model_name
+
+    rows = build_rows(pages, jobs=jobs, cache_dir=_cache(no_cache))
+    evaluated = evaluate_pages(pages, rows, clf, threshold)
+    splits = ", ".join(sorted({p.split for p in pages}))
+    try:
+        written = write_report(
+            report_dir, evaluated, clf, peers=peers, worst=max(worst, 0), model_label=model_name(clf, model),
+            subtitle=f"split {splits}; {len(pages):,} pages", log=lambda m: err.print(f"report: {m}", markup=False),
+        )  # fmt: skip
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    except OSError as exc:
+        raise fail(f"cannot write the report into {report_dir}: {exc.strerror or exc}", PARTIAL) from exc
+    err.print(f"wrote {written[0]} and {written[1]}", markup=False, soft_wrap=True)
 
 
 @app.command()
