@@ -13,6 +13,10 @@ from a parent that has loaded and warmed up the model, so starting or replacing 
 but sources and results crosses process boundaries. Results come back in input order as they are ready: at most
 ``WINDOW_PER_JOB`` pages per worker run ahead of the oldest unfinished one, so memory does not grow with the batch.
 
+WARC files (``.warc``, ``.warc.gz``, and inside directories) stream their HTML records through the same path, one
+source per record (``blocksift.warc``): the parent reads a record only when a worker has room for it, so a crawl file of
+any size takes the memory of the pages in flight.
+
 ``max_memory`` (megabytes) caps how far each worker's address space may grow beyond its size at start (RLIMIT_AS):
 a page that needs more gets ``MemoryError``, reported as that page's error, instead of pushing the machine into swap
 or the kernel's out-of-memory killer.
@@ -43,6 +47,7 @@ from blocksift.extract import extract_blocks
 from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Predictor
 from blocksift.render import block_records, page_record, to_html, to_markdown
+from blocksift.warc import WarcPage, WarcStats, decode_payload, is_warc, read_warc, warc_page_record
 
 STDIN = "-"
 # Larger inputs are refused unread: no real page is this big, and parsing one would take minutes and gigabytes.
@@ -62,12 +67,14 @@ WARM_UP_PAGE = (
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a file path, or stdin with its bytes already read; ``error`` where it could not even be listed."""
+    """One input: a file path, stdin or a WARC record with its bytes already read (``record``: where the record came
+    from), or ``error`` where it could not even be listed or read."""
 
     name: str
     path: Path | None = None
     data: bytes | None = None
     error: str | None = None
+    record: WarcPage | None = None
 
 
 @dataclass(frozen=True)
@@ -82,11 +89,15 @@ class Result:
 Work = Callable[[Source], Result]
 
 
-def expand(inputs: Iterable[str], stdin: Any = None, max_bytes: int = MAX_PAGE_BYTES) -> Iterator[Source]:
-    """Sources named by ``inputs``; raises InputError for a path that does not exist.
+def expand(
+    inputs: Iterable[str], stdin: Any = None, max_bytes: int = MAX_PAGE_BYTES, warc_stats: WarcStats | None = None
+) -> Iterator[Source]:
+    """Sources named by ``inputs``, lazily; raises InputError for a path that does not exist.
 
     A directory yields every page file below it; one that cannot be listed yields a source carrying that error, so
-    that no page goes missing silently. Stdin is read up to ``max_bytes + 1`` bytes (more is refused later).
+    that no page goes missing silently. Stdin is read up to ``max_bytes + 1`` bytes (more is refused later). A WARC
+    file (named or inside a directory) yields its HTML records one by one as they are read; ``warc_stats`` counts the
+    records skipped as not pages.
     """
     for item in inputs:
         if item == STDIN:
@@ -101,17 +112,38 @@ def expand(inputs: Iterable[str], stdin: Any = None, max_bytes: int = MAX_PAGE_B
                 for f in sorted(files):
                     p = Path(root) / f
                     # Not is_file(): a broken link or unreadable entry named like a page is reported, not skipped.
-                    if f.lower().endswith(HTML_SUFFIXES) and not p.is_dir():
+                    if is_warc(f) and not p.is_dir():
+                        yield from warc_sources(p, max_bytes, warc_stats)
+                    elif f.lower().endswith(HTML_SUFFIXES) and not p.is_dir():
                         yield Source(str(p), path=p)
                 while unreadable:
                     exc = unreadable.pop(0)
                     yield Source(str(exc.filename), error=f"cannot list the directory: {exc.strerror or exc}")
             for exc in unreadable:
                 yield Source(str(exc.filename), error=f"cannot list the directory: {exc.strerror or exc}")
+        elif path.exists() and is_warc(path):
+            yield from warc_sources(path, max_bytes, warc_stats)
         elif path.exists():
             yield Source(str(path), path=path)
         else:
             raise InputError(f"no such file or directory: {item}")
+
+
+def warc_sources(path: Path, max_bytes: int, stats: WarcStats | None = None) -> Iterator[Source]:
+    """One source per HTML record of a WARC file (or per record that could not be read), read as they are needed."""
+    for item in read_warc(path, max_bytes, stats):
+        yield Source(item.name, data=item.data, error=item.error, record=item.page)
+
+
+def has_warc(inputs: Iterable[str]) -> bool:
+    """True where an input is a WARC file or a directory that holds one (what makes ``predict`` write JSON lines)."""
+    for item in inputs:
+        path = Path(item)
+        if is_warc(path) and not path.is_dir():
+            return True
+        if path.is_dir() and any(is_warc(f) for _root, _dirs, files in os.walk(path) for f in files):
+            return True
+    return False
 
 
 @lru_cache(maxsize=4)
@@ -129,7 +161,7 @@ def warm_up(model_path: str | None) -> None:
     forest._compiled_walk()
 
 
-def render(source: Source, html: bytes, model: Predictor, fmt: str, threshold: float | None) -> Result:
+def render(source: Source, html: bytes | str, model: Predictor, fmt: str, threshold: float | None) -> Result:
     """Extract one page and render it in ``fmt``."""
     extraction = extract_blocks(html, model, threshold)
     output: str | dict[str, Any] | list[dict[str, Any]]
@@ -141,6 +173,8 @@ def render(source: Source, html: bytes, model: Predictor, fmt: str, threshold: f
         output = to_html(extraction)
     elif fmt == "blocks":
         output = block_records(source.name, extraction)
+    elif source.record is not None:
+        output = warc_page_record(source.name, source.record, extraction)
     else:
         output = page_record(source.name, extraction)
     return Result(source, output)
@@ -194,6 +228,8 @@ def _run_one(source: Source, model_path: str | None, fmt: str, threshold: float 
             if len(source.data) > max_bytes:
                 raise InputError(f"the input is larger than the {max_bytes:,}-byte limit")
             html = source.data
+            if source.record is not None:  # a WARC record: its HTTP header's charset applies
+                return render(source, decode_payload(html, source.record.charset), _model(model_path), fmt, threshold)
         else:
             assert source.path is not None
             html = read_html_file(source.path, max_bytes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -21,7 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from blocksift import __version__
-from blocksift.batch import MAX_PAGE_BYTES, PAGE_TIMEOUT, Result, Source, expand, memory_limit_supported, run
+from blocksift.batch import (
+    MAX_PAGE_BYTES,
+    PAGE_TIMEOUT,
+    Result,
+    Source,
+    expand,
+    has_warc,
+    memory_limit_supported,
+    run,
+)
 from blocksift.datasets import Page, load_datasets
 from blocksift.errors import BlocksiftError
 from blocksift.evaluate import Report, model_chooser, oracle_chooser, score, worst_pages
@@ -30,6 +39,7 @@ from blocksift.outputs import atomic_write, output_name, remove_temporaries
 from blocksift.render import EXTENSIONS, FORMATS
 from blocksift.table import build_rows, default_cache_dir, to_frame
 from blocksift.training import DEFAULT_BALANCE
+from blocksift.warc import WarcStats
 
 app = typer.Typer(
     name="blocksift",
@@ -304,9 +314,16 @@ def _serialise(payload: Any, fmt: str) -> str:
 def predict(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Files, directories (every .html/.htm/.html.gz inside), or - for stdin."),
+        typer.Argument(
+            help="Files, directories (every .html/.htm/.html.gz and .warc/.warc.gz inside), WARC files, or - for stdin."
+        ),
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")] = "text",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help=f"Output format: {', '.join(FORMATS)} (default: text; jsonl for WARC input)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write one file per page into this directory."),
@@ -336,6 +353,8 @@ def predict(
     ] = None,
 ) -> None:
     """Extract the content of pages with a trained model."""
+    warc_input = has_warc(p for p in paths if p != "-")
+    fmt = fmt or ("jsonl" if warc_input else "text")
     if fmt not in FORMATS:
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
@@ -346,16 +365,22 @@ def predict(
         raise fail("--max-bytes must be positive, --timeout and --max-memory zero or positive")
     if max_memory and not memory_limit_supported():
         raise fail("--max-memory needs a system with RLIMIT_AS (Linux, BSD); leave it out here")
+    if warc_input:
+        _check_warc_options(fmt, output, paths)
+    warc_stats = WarcStats()
     try:
         load_model(model)  # refuse a bad model before reading any page
-        sources = list(expand(paths, max_bytes=max_bytes))
+        # WARC records stream (never all in memory): the count of pages is known at the end
+        sources: Iterable[Source] = expand(paths, max_bytes=max_bytes, warc_stats=warc_stats)
+        if not warc_input:
+            sources = list(sources)
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
-    if not sources:
+    if not warc_input and not sources:
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}")
     names: dict[str, Path] = {}
-    total = len(sources)
-    if output is not None:
+    total = len(sources) if isinstance(sources, list) else 0
+    if output is not None and isinstance(sources, list):
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -376,17 +401,39 @@ def predict(
     except OSError as exc:
         raise fail(f"cannot write --errors {errors}: {exc.strerror or exc}") from exc
     try:
-        failed = _write_results(results, fmt, output, names, error_log)
+        seen = [0]
+        failed = _write_results(_counted(results, seen), fmt, output, names, error_log)
     finally:
         results.close()  # stops the worker processes at once on Ctrl-C or an error
         if error_log is not None:
             error_log.close()
-    skipped = total - len(sources)
+    skipped = total - len(sources) if isinstance(sources, list) else 0
+    total = total or seen[0]
+    if warc_stats.summary():
+        err.print(f"blocksift: {warc_stats.summary()}", markup=False, soft_wrap=True)
     if total > 1 or failed:
         summary = f"{failed:,} of {total:,} pages failed, " if failed else f"{total:,} pages: "
-        summary += f"{len(sources) - failed:,} done" + (f", {skipped:,} skipped (output exists)" if skipped else "")
+        summary += f"{total - skipped - failed:,} done" + (f", {skipped:,} skipped (output exists)" if skipped else "")
         err.print(f"blocksift: {summary}", markup=False, soft_wrap=True)
     raise typer.Exit(PARTIAL if failed else OK)
+
+
+def _check_warc_options(fmt: str, output: Path | None, paths: list[str]) -> None:
+    """WARC input holds many pages in one file: it is written as records to stdout, never one file per page."""
+    if fmt not in ("jsonl", "json", "blocks"):
+        raise fail(f"WARC input gives one record per page: use --format jsonl (its default), json or blocks, not {fmt}")
+    if output is not None:
+        raise fail("--output writes one file per page, which WARC input does not have: redirect stdout instead")
+    for item in paths:
+        if item != "-" and not Path(item).exists():
+            raise fail(f"no such file or directory: {item}")
+
+
+def _counted(results: Iterator[Result], seen: list[int]) -> Iterator[Result]:
+    """``results``, counting them in ``seen[0]`` (a WARC batch knows its size only at the end)."""
+    for r in results:
+        seen[0] += 1
+        yield r
 
 
 def _output_plan(

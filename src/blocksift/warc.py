@@ -1,0 +1,340 @@
+"""WARC files in: the HTML pages of a web crawl, one source per record, read as a stream.
+
+``read_warc`` yields the HTML responses of a WARC file (``.warc``, or compressed per record with gzip, zstd or lz4,
+as Common Crawl's ``.warc.gz`` are) one record at a time, so a file of any size takes the memory of one page. It reads
+with FastWARC (a Rust parser: several times faster than warcio, and a small wheel for Python 3.11). Records that are
+not HTML pages are skipped and counted: requests, metadata, revisits; responses whose status is not 2xx (redirects
+and error pages hold no content of their own); bodies that are neither ``text/html`` nor XHTML (nor untyped bodies
+that start like HTML). A record that cannot be read (truncated, larger than the page limit, corrupt) becomes one
+error item and the file goes on: after corrupt bytes the reader looks for the next record (the next gzip member, or
+the next ``WARC/1.x`` line) and reports the bytes it skipped as one error.
+
+The HTTP header's charset is used to decode the page (``decode_payload``), as a browser does, except where it cannot
+be right: valid UTF-8 stays UTF-8 (a server's default ``ISO-8859-1`` label is the classic mislabel), and a Latin-1
+label does not override a charset that the page itself declares.
+
+``warc_page_record`` is the JSON object of one extracted record; the Spark job (``blocksift.spark``) writes the same
+fields, so the single-machine and the cluster output of a crawl are the same page for page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from blocksift.page import declared_encoding
+
+if TYPE_CHECKING:
+    from blocksift.extract import Extraction
+
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".warc.lz4")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Untyped or generically typed bodies count as HTML when they start like it.
+GENERIC_TYPES = ("", "application/octet-stream", "unknown/unknown", "text/plain")
+HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")
+# Where a record starts after corrupt bytes, by the file's first bytes: a compressed member, or a WARC version line.
+MEMBER_MAGIC = {b"\x1f\x8b": b"\x1f\x8b\x08", b"\x28\xb5": b"\x28\xb5\x2f\xfd", b"\x04\x22": b"\x04\x22\x4d\x18"}
+PLAIN_MAGIC = b"WARC/1."
+BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+SCAN_CHUNK = 1 << 20
+# Page-level metadata that a WARC record's own fields replace: the record's URL and capture date come first, the
+# page's declared canonical URL and publication date keep their values under these names.
+RENAMED = {"url": "canonical_url", "date": "published"}
+# The columns of a record's result, in order (the Spark job's schema has the same ones, plus ``error``).
+RECORD_FIELDS = (
+    "source", "url", "record_id", "date", "title", "author", "published", "language", "canonical_url", "site_name",
+    "content_chars", "page_chars", "kept_share", "blocks", "content_blocks", "text",
+)  # fmt: skip
+
+
+def is_warc(path: str | Path) -> bool:
+    """True for a file named like a WARC (``.warc``, ``.warc.gz``, ``.warc.zst``, ``.warc.lz4``)."""
+    return str(path).lower().endswith(WARC_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class WarcPage:
+    """Where an HTML page came from in a crawl: its URL, WARC-Record-ID, capture date, and the HTTP charset."""
+
+    url: str
+    record_id: str
+    date: str
+    charset: str | None = None
+
+
+@dataclass(frozen=True)
+class WarcItem:
+    """One item of a WARC file: an HTML page (``page`` and ``data``), or the ``error`` that stopped a record."""
+
+    name: str
+    page: WarcPage | None = None
+    data: bytes | None = None
+    error: str | None = None
+
+
+@dataclass
+class WarcStats:
+    """What the readers saw: records read as pages, and records skipped with the reason."""
+
+    pages: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        """``"12 records skipped (not HTML: 10, status not 2xx: 2)"``, or "" when none was."""
+        total = sum(self.skipped.values())
+        if not total:
+            return ""
+        reasons = ", ".join(f"{why}: {n:,}" for why, n in self.skipped.most_common())
+        return f"{total:,} WARC records skipped ({reasons})"
+
+
+def _html_type(content_type: str | None, head: bytes) -> bool:
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime in HTML_TYPES:
+        return True
+    return mime in GENERIC_TYPES and head.lstrip()[:16].lower().startswith(HTML_STARTS)
+
+
+def _skip_reason(record: Any) -> str | None:
+    """Why ``record`` is not an HTML page (before its body is read), or None."""
+    from fastwarc.warc import WarcRecordType
+
+    if record.record_type == WarcRecordType.response:
+        if not record.is_http:
+            return "not HTTP"
+        status = record.http_headers.status_code
+        if status is None or not 200 <= status < 300:
+            return "status not 2xx"
+    return None
+
+
+def _content_type(record: Any) -> str | None:
+    from fastwarc.warc import WarcRecordType
+
+    if record.record_type == WarcRecordType.response:
+        return record.http_content_type
+    return record.headers.get("Content-Type")
+
+
+def _charset(record: Any) -> str | None:
+    from fastwarc.warc import WarcRecordType
+
+    if record.record_type == WarcRecordType.response:
+        return record.http_charset
+    params = (record.headers.get("Content-Type") or "").split(";")[1:]
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
+def _encoded(record: Any) -> bool:
+    """True where the body was content- or transfer-encoded (its decoded length is not the header's)."""
+    headers = record.http_headers if record.is_http else None
+    return headers is not None and bool(headers.get("Content-Encoding") or headers.get("Transfer-Encoding"))
+
+
+def _item(name: str, record: Any, max_bytes: int, stats: WarcStats) -> WarcItem | None:
+    """The page item of one record, an error item, or None for a record that is not an HTML page (counted)."""
+    reason = _skip_reason(record)
+    if reason is not None:
+        stats.skipped[reason] += 1
+        return None
+    try:
+        data = record.reader.read(max_bytes + 1)
+    except OSError as exc:  # a body whose content encoding is corrupt
+        return WarcItem(name, error=f"cannot read the WARC record: {exc}")
+    if not _html_type(_content_type(record), data[:256]):
+        stats.skipped["not HTML"] += 1
+        return None
+    if len(data) > max_bytes:
+        return WarcItem(name, error=f"the input is larger than the {max_bytes:,}-byte limit")
+    if len(data) < record.content_length and not _encoded(record):
+        return WarcItem(name, error=f"the WARC record is truncated ({len(data):,} of {record.content_length:,} bytes)")
+    stats.pages += 1
+    page = WarcPage(
+        url=record.headers.get("WARC-Target-URI") or "",
+        record_id=record.record_id or "",
+        date=record.headers.get("WARC-Date") or "",
+        charset=_charset(record),
+    )
+    return WarcItem(name, page=page, data=data)
+
+
+def record_name(path: str | Path, record_id: str | None) -> str:
+    """The source name of a record: ``crawl.warc.gz#urn:uuid:...``."""
+    return f"{path}#{(record_id or '').strip('<>')}"
+
+
+def _find(fh: IO[bytes], start: int, magic: bytes) -> int | None:
+    """The offset of the next ``magic`` at or after ``start`` (for ``WARC/1.`` only at a line start), or None."""
+    pos = start
+    fh.seek(pos)
+    carry = b""
+    while True:
+        chunk = fh.read(SCAN_CHUNK)
+        if not chunk:
+            return None
+        buf = carry + chunk
+        base = pos - len(carry)
+        i = buf.find(magic)
+        while i >= 0:
+            at = base + i
+            if at >= start and (magic != PLAIN_MAGIC or at == 0 or buf[i - 1 : i] == b"\n"):
+                return at
+            i = buf.find(magic, i + 1)
+        carry = buf[-(len(magic) + 1) :]
+        pos += len(chunk)
+
+
+def read_warc(
+    path: str | Path, max_bytes: int, stats: WarcStats | None = None, stream: IO[bytes] | None = None
+) -> Iterator[WarcItem]:
+    """The HTML pages of one WARC file, one record at a time (see the module docstring); ``stream`` instead of
+    opening ``path`` (an fsspec file on a cluster)."""
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    stats = stats if stats is not None else WarcStats()
+    wanted = WarcRecordType.response | WarcRecordType.resource
+    try:
+        fh = stream if stream is not None else open(path, "rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        yield WarcItem(str(path), error=f"cannot read: {exc.strerror or exc}")
+        return
+    try:
+        magic = MEMBER_MAGIC.get(fh.read(2), PLAIN_MAGIC)
+        gap: tuple[int, str] | None = None  # corrupt bytes not yet reported: after which record, and the error
+        start: int | None = 0
+        while start is not None:
+            begin = start
+            fh.seek(begin)
+            last = -1  # where the last record read in this pass starts
+            try:
+                for record in ArchiveIterator(fh, record_types=wanted, auto_decode="all"):
+                    last = record.stream_pos
+                    if gap is not None:  # reading resumed: the corrupt stretch before it is one error
+                        yield _corrupt(path, *gap, resumed=begin)
+                        gap = None
+                    item = _item(record_name(path, record.record_id), record, max_bytes, stats)
+                    if item is not None:
+                        yield item
+                start = None
+            except OSError as exc:
+                if gap is None:
+                    gap = (last, str(exc))
+                start = _find(fh, max(last, begin) + 1, magic)  # always past where this pass began: no loop
+        if gap is not None:
+            yield _corrupt(path, *gap, resumed=None)
+    finally:
+        if stream is None:
+            fh.close()
+
+
+def _corrupt(path: str | Path, after: int, error: str, resumed: int | None) -> WarcItem:
+    """The error item of a corrupt stretch of a WARC file: where it began, why, and where reading resumed."""
+    where = "at the start of the file" if after < 0 else f"after the record at offset {after:,}"
+    then = "there is no further record" if resumed is None else f"reading resumed at offset {resumed:,}"
+    return WarcItem(f"{path}@{max(after, 0)}", error=f"corrupt WARC data {where} ({error}); {then}")
+
+
+def _codec(label: str) -> str | None:
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if name.startswith(("utf-16", "utf-32")):  # without a BOM such a label is wrong in practice
+        return None
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def decode_payload(data: bytes, charset: str | None) -> bytes | str:
+    """The page to extract: text decoded with the HTTP ``charset`` where it applies, else the bytes themselves
+    (which the page loader decodes by BOM, UTF-8 validity, the page's declared charset, and a guess)."""
+    codec = _codec(charset) if charset else None
+    if codec is None or codec == "utf-8" or data.isascii() or data.startswith(BOMS):
+        return data
+    try:
+        data.decode("utf-8")
+        return data  # valid UTF-8 is UTF-8 whatever the label says
+    except UnicodeDecodeError:
+        pass
+    if codec == "cp1252":
+        declared = declared_encoding(data)
+        if declared is not None and declared != codec:
+            return data  # a server's default Latin-1 label; the page knows its own charset
+    return data.decode(codec, errors="replace")
+
+
+def quality(extraction: Extraction) -> dict[str, Any]:
+    """Language-neutral signals of how much of the page is content: characters kept and their share of the page's
+    text, blocks and content blocks (characters, not words: words need a tokeniser per language)."""
+    page_chars = sum(len(b.text) for b in extraction.blocks)
+    content_chars = sum(len(b.text) for b in extraction.content)
+    return {
+        "content_chars": content_chars,
+        "page_chars": page_chars,
+        "kept_share": round(content_chars / page_chars, 4) if page_chars else 0.0,
+        "blocks": len(extraction.blocks),
+        "content_blocks": len(extraction.content),
+    }
+
+
+def warc_page_record(source: str, page: WarcPage, extraction: Extraction) -> dict[str, Any]:
+    """The JSON object of one record: source, url, record_id, date (the capture), the metadata the page declares
+    (its own URL and date as canonical_url and published), the quality signals, and the text."""
+    from blocksift.render import page_record
+
+    declared = page_record(source, extraction)
+    record: dict[str, Any] = {"source": source, "url": page.url, "record_id": page.record_id, "date": page.date}
+    for key, value in declared.items():
+        if key not in ("source", "text"):
+            record[RENAMED.get(key, key)] = value
+    record.update(quality(extraction))
+    record["text"] = declared["text"]
+    return record
+
+
+def write_warc(
+    path: str | Path,
+    pages: Iterable[tuple[Any, ...]],
+    *,
+    content_type: str = "text/html; charset=utf-8",
+    date: datetime | None = None,
+) -> list[str]:
+    """Write pages as HTTP response records, each after a request record as crawlers write them (gzip per record
+    when ``path`` ends in .gz); returns the response records' ids. For tests and benchmarks.
+
+    ``pages``: ``(url, body)``, ``(url, body, content_type)`` or ``(url, body, content_type, status)`` tuples.
+    """
+    stamp = (date or datetime(2024, 1, 1, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids: list[str] = []
+    compress = str(path).endswith(".gz")
+    with open(path, "wb") as fh:
+        for i, (url, body, *rest) in enumerate(pages):
+            ctype = rest[0] if rest else content_type
+            status = rest[1] if len(rest) > 1 else 200
+            host = url.split("/")[2] if "//" in url else "localhost"
+            request = f"GET {url} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+            head = f"HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+            ids.append(f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{i}:{url}')}>")
+            records = (
+                ("request", request, f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'request:{i}:{url}')}>"),
+                ("response", head.encode() + body, ids[-1]),
+            )
+            for kind, block, record_id in records:
+                warc_head = (
+                    f"WARC/1.1\r\nWARC-Type: {kind}\r\nWARC-Record-ID: {record_id}\r\nWARC-Date: {stamp}\r\n"
+                    f"WARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype={kind}\r\n"
+                    f"Content-Length: {len(block)}\r\n\r\n"
+                ).encode()
+                raw = warc_head + block + b"\r\n\r\n"
+                fh.write(gzip.compress(raw, compresslevel=6, mtime=0) if compress else raw)
+    return ids
