@@ -17,7 +17,6 @@ from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from blocksift import __version__
@@ -36,6 +35,7 @@ from blocksift.errors import BlocksiftError
 from blocksift.evaluate import Report, model_chooser, oracle_chooser, score, worst_pages
 from blocksift.modelfile import card_markdown, load_model, save_model
 from blocksift.outputs import atomic_write, output_name, remove_temporaries
+from blocksift.progress import NORMAL, QUIET, VERBOSE, Reporter
 from blocksift.render import EXTENSIONS, FORMATS
 from blocksift.table import build_rows, default_cache_dir, to_frame
 from blocksift.training import DEFAULT_BALANCE
@@ -50,6 +50,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+# Messages on stderr at the level of the global --quiet / --verbose, which main_options sets on every invocation.
+reporter = Reporter(err)
 
 OK, PARTIAL, MISUSE = 0, 1, 2
 
@@ -68,15 +70,15 @@ def fail(message: str, code: int = MISUSE) -> typer.Exit:
 
 
 @contextmanager
-def progress_bar(label: str, total: int, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr; yields the function that advances it."""
-    if not enabled or not err.is_terminal:
-        yield lambda _n: None
-        return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+def progress_bar(
+    label: str, total: int, enabled: bool = True, names: list[str] | None = None
+) -> Iterator[Callable[[int], None]]:
+    """Progress on stderr at the chosen level (``blocksift.progress``); yields the function that advances it.
+
+    ``names``: the item each advance finishes, in order, for the per-page lines of ``--verbose``.
+    """
+    with reporter.track(label, total, names=names, display=enabled) as tracker:
+        yield tracker
 
 
 def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
@@ -84,6 +86,7 @@ def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
         pages = load_datasets(dirs, splits=splits)
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
+    reporter.detail(f"{len(pages):,} pages in split(s) {', '.join(splits or ['any'])} of {len(dirs)} dataset(s)")
     if not pages:
         raise fail(f"no pages in split(s) {', '.join(splits or ['any'])} of {', '.join(map(str, dirs))}")
     return pages
@@ -106,8 +109,17 @@ def main_options(
         bool,
         typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version and exit."),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but errors (no progress, no summary).")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also print a line per page, stages and timings on stderr.")
+    ] = False,
 ) -> None:
     """Tell a web page's own content from its boilerplate."""
+    if quiet and verbose:
+        raise fail("--quiet and --verbose contradict each other; give one of them")
+    reporter.level = QUIET if quiet else VERBOSE if verbose else NORMAL
 
 
 def report_table(report: Report, title: str) -> Table:
@@ -189,11 +201,11 @@ def label(
         raise fail(f"--output must end in .parquet or .csv, not {output.name!r}")
     pages = _pages(dirs, split)
     cache = _cache(no_cache)
-    with progress_bar("labelling", len(pages)) as advance:
+    with progress_bar("labelling", len(pages), names=[p.key for p in pages]) as advance:
         rows = build_rows(pages, jobs=jobs, cache_dir=cache, progress=advance)
     failed = [r for r in rows if r.error is not None]
     for r in failed:
-        err.print(f"blocksift: {r.key}: {r.error}")
+        reporter.error(f"{r.key}: {r.error}")
     if output is not None:
         frame = to_frame(pages, rows)
         with atomic_write(output, binary=True) as fh:
@@ -201,7 +213,7 @@ def label(
                 frame.to_csv(fh, index=False)
             else:
                 frame.to_parquet(fh, index=False)
-        err.print(f"wrote {len(frame):,} blocks of {len(pages) - len(failed):,} pages to {output}")
+        reporter.info(f"wrote {len(frame):,} blocks of {len(pages) - len(failed):,} pages to {output}")
     if report:
         result = score(pages, oracle_chooser, jobs=jobs, cache_dir=cache)
         out.print(report_table(result, "Oracle: the blocks labelled content, scored against the gold"))
@@ -237,10 +249,10 @@ def train(
         "max_leaf_nodes": max_leaf_nodes,
         "learning_rate": learning_rate,
         "random_state": seed,
-        "verbose": 1,
+        "verbose": int(reporter.level >= NORMAL),  # the stages and boosting iterations, on stderr
     }
     try:
-        with progress_bar("reading pages", len(pages)) as advance:
+        with progress_bar("reading pages", len(pages), names=[p.key for p in pages]) as advance:
             clf, record = train_model(
                 pages,
                 params=params,
@@ -248,7 +260,7 @@ def train(
                 jobs=jobs,
                 cache_dir=_cache(no_cache),
                 progress=advance,
-                log=err.print,
+                log=reporter.info,
             )
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
@@ -279,7 +291,7 @@ def _write_results(
                 error = f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
         if error is not None:
             failed += 1
-            err.print(f"blocksift: {r.source.name}: {error}", markup=False, soft_wrap=True)
+            reporter.error(f"{r.source.name}: {error}")
             record = {"source": r.source.name, "error": error}
             if errors is not None:
                 errors.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -402,7 +414,7 @@ def predict(
         raise fail(f"cannot write --errors {errors}: {exc.strerror or exc}") from exc
     try:
         seen = [0]
-        failed = _write_results(_counted(results, seen), fmt, output, names, error_log)
+        failed = _write_results(_tracked(_counted(results, seen), sources, output), fmt, output, names, error_log)
     finally:
         results.close()  # stops the worker processes at once on Ctrl-C or an error
         if error_log is not None:
@@ -414,8 +426,19 @@ def predict(
     if total > 1 or failed:
         summary = f"{failed:,} of {total:,} pages failed, " if failed else f"{total:,} pages: "
         summary += f"{total - skipped - failed:,} done" + (f", {skipped:,} skipped (output exists)" if skipped else "")
-        err.print(f"blocksift: {summary}", markup=False, soft_wrap=True)
+        reporter.summary(f"blocksift: {summary}")
     raise typer.Exit(PARTIAL if failed else OK)
+
+
+def _tracked(results: Iterator[Result], sources: object, output: Path | None) -> Iterator[Result]:
+    """``results``, each counted on the progress display (and named in a ``--verbose`` line) as it arrives."""
+    total = len(sources) if isinstance(sources, list) else None  # WARC records stream: their number is unknown
+    # Results printed on a terminal are their own progress: a bar or progress lines would be drawn among them.
+    display = (output is not None or not sys.stdout.isatty()) and total != 1
+    with reporter.track("extracting", total, display=display) as tracker:
+        for r in results:
+            yield r
+            tracker.advance(name=r.source.name, error=r.error)
 
 
 def _check_warc_options(fmt: str, output: Path | None, paths: list[str]) -> None:
@@ -448,10 +471,10 @@ def _output_plan(
         raise fail(f"the output for {clash[0]} would overwrite an input; choose another --output directory")
     removed = remove_temporaries(output, [p.name for p in names.values()])
     if removed:
-        err.print(f"removed {removed} temporary files left by an interrupted run", markup=False)
+        reporter.info(f"removed {removed} temporary files left by an interrupted run")
     todo = [s for s in sources if not (skip_existing and names[s.name].exists())]
     if len(todo) < len(sources):
-        err.print(f"skipping {len(sources) - len(todo)} pages whose output exists (--skip-existing)", markup=False)
+        reporter.info(f"skipping {len(sources) - len(todo)} pages whose output exists (--skip-existing)")
     return names, todo
 
 
@@ -490,7 +513,7 @@ def evaluate(
         clf = load_model(model)
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
-    with progress_bar("scoring", len(pages)) as advance:
+    with progress_bar("scoring", len(pages), names=[p.key for p in pages]) as advance:
         report = score(pages, model_chooser(clf, threshold), jobs=jobs, cache_dir=_cache(no_cache), progress=advance)
     figures = json.dumps(report.as_dict(), indent=2)
     if json_out is not None and str(json_out) == "-":
