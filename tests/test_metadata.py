@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocksift.blocks import segment
-from blocksift.metadata import headline, iso_date, page_meta, strip_site
+from blocksift.metadata import headline, iso_date, normalise_date, page_meta, person, strip_site, tree_root, url_date
 from blocksift.page import parse_html
 
 PAGE = """<!DOCTYPE html><html lang="de-DE"><head>
@@ -20,11 +20,11 @@ PAGE = """<!DOCTYPE html><html lang="de-DE"><head>
 </script></head><body><nav><a href="/">Start</a></nav><h1>Neue Fähre ab Mai</h1><p>Text.</p></body></html>"""
 
 
-def test_json_ld_wins_over_meta_tags_and_the_visible_headline_over_both() -> None:
+def test_declared_fields_and_the_visible_headline_over_declared_titles() -> None:
     meta = page_meta(PAGE)
     assert meta.title == "Neue Fähre ab Mai (LD)"
-    assert meta.author == "Jana Beispiel, Ole Muster & Co"
-    assert meta.date == "2024-03-11"
+    assert meta.author == "Meta Author"  # <meta name=author> first: the most reliable on wcxb's train pages
+    assert meta.date == "2024-03-12T08:00:00+01:00"  # article:published_time is the most reliable date
     assert meta.language == "de-DE" and meta.site_name == "Hafenblatt"
     assert meta.url == "https://hafenblatt.example.org/faehre"
     seg = segment(parse_html(PAGE))
@@ -51,3 +51,64 @@ def test_helpers() -> None:
     assert strip_site("A long enough headline | Example Site") == "A long enough headline"
     assert strip_site("Short | Site") == "Short | Site"
     assert iso_date("2024-03-12T08:00:00+01:00") == "2024-03-12" and iso_date("March 2024") == ""
+
+
+def test_json_ld_author_through_graph_references() -> None:
+    page = """<html><head><script type="application/ld+json">{"@graph": [
+      {"@type": "Article", "author": [{"@id": "#p1"}, {"@id": "#p2"}], "datePublished": "2021-02-03"},
+      {"@type": "Person", "@id": "#p1", "name": "Ada Example"}, {"@type": "Person", "@id": "#p2", "name": "Bo Ex"},
+      {"@type": "Organization", "name": "Not The Author", "foundingDate": "1999-01-01"}]}</script></head>
+      <body><p>x</p></body></html>"""
+    meta = page_meta(page)
+    assert (meta.author, meta.date) == ("Ada Example, Bo Ex", "2021-02-03")
+
+
+def test_body_markup_bylines_and_dates() -> None:
+    twitter = '<head><meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Kim Lee">'
+    assert page_meta(twitter + "</head><body><p>x</p></body>").author == "Kim Lee"
+    itemprop = '<body><div itemprop="author" itemscope><span itemprop="name">Ola Nord</span> Staff</div></body>'
+    assert page_meta(itemprop).author == "Ola Nord"
+    byline = '<body><h1>Head</h1><div class="post-byline">By Sam Ray | March 3, 2024</div><p>x</p></body>'
+    meta = page_meta(byline)
+    assert (meta.author, meta.date) == ("Sam Ray", "2024-03-03")  # the date written under the headline
+    rel = '<body><a rel="author" href="/u/1">Jo Park</a><span itemprop="datePublished">12/31/2020</span></body>'
+    assert (page_meta(rel).author, page_meta(rel).date) == ("Jo Park", "2020-12-31")
+    # the site naming itself as author gives way to the person the byline names
+    site = '<head><meta property="og:site_name" content="Clinic"><meta name="author" content="Clinic"></head>'
+    assert page_meta(site + '<body><span class="author-name">Dr. Mia Holt</span></body>').author == "Dr. Mia Holt"
+    assert page_meta(site + "<body><p>x</p></body>").author == "Clinic"  # nobody else: the site it is
+
+
+def test_the_parsed_tree_of_an_extraction_is_used() -> None:
+    page = '<html><head><title>T</title></head><body><time datetime="2022-07-08">8 July</time><p>x y</p></body></html>'
+    seg = segment(parse_html(page))
+    assert page_meta(page, root=tree_root(seg)).date == "2022-07-08"
+
+
+def test_dates_in_the_url_and_normalisation() -> None:
+    canonical = '<head><link rel="canonical" href="https://ex.org/blog/2025/12/19/title/"></head><body>x</body>'
+    assert page_meta(canonical).date == "2025-12-19"
+    assert page_meta("<body>x</body>", url="https://ex.org/2024-01-02-post").date == "2024-01-02"
+    assert url_date("https://ex.org/p/20251219") == ""
+    cases = {
+        "Oct 31, 2025": "2025-10-31",
+        "December 17th 2025": "2025-12-17",
+        "on Friday January 12, 2024 @11:40AM": "2024-01-12",
+        "4 August 2010": "2010-08-04",
+        "13/11/2025 09:21:40": "2025-11-13",
+        "4/24/2000 12:00:00 AM": "2000-04-24",
+        "02-12-2025": "2025-12-02",
+        "2025/03/04": "2025-03-04",
+        "2024-05-27T07:11:40": "2024-05-27T07:11:40",
+        "yesterday": "",
+        "2024-13-45": "",
+    }
+    assert {k: normalise_date(k) for k in cases} == cases
+    assert iso_date("Oct 31, 2025") == "2025-10-31"
+
+
+def test_person_names() -> None:
+    assert person("Written by Luke KimDecember 17, 2025") == "Luke Kim"
+    assert person("BySummer Swann-June 12, 2025") == "Summer Swann"
+    assert person("Byron Smith") == "Byron Smith"
+    assert [person(x) for x in ("https://x.org/u/1", "a@b.org", "Read more about Us", "The Author", "")] == [""] * 5

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
 from blocksift.features import page_matrices
-from blocksift.metadata import PageMeta, headline, page_meta
+from blocksift.metadata import PageMeta, headline, page_meta, tree_root
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_html, parse_html
 from blocksift.predictor import Predictor
@@ -43,7 +43,7 @@ class Extraction:
                 text = decode_html(self.source)
         else:
             text = self.source
-        return page_meta(text, headline(self.segmentation))
+        return page_meta(text, headline(self.segmentation), root=tree_root(self.segmentation))
 
     @property
     def title(self) -> str:
