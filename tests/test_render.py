@@ -7,7 +7,7 @@ import numpy as np
 from blocksift.blocks import segment
 from blocksift.extract import Extraction
 from blocksift.page import parse_html
-from blocksift.render import block_records, page_record, to_html, to_markdown
+from blocksift.render import block_records, classify, page_record, to_html, to_markdown
 
 PAGE = """<html><head><title>Render me</title></head><body><nav><a href="/">Home</a></nav>
 <article><h2>Steps &amp; notes</h2><p>Intro paragraph.</p>
@@ -67,3 +67,86 @@ def test_block_records_have_every_block() -> None:
     assert len(rows) == len(ex.blocks)
     assert rows[0]["text"] == "Home" and rows[0]["label"] == "boilerplate" and rows[0]["proba"] == 0.1
     assert rows[1]["label"] == "content" and rows[1]["path"].endswith("article/h2")
+
+
+LINKED = """<html lang="en-GB"><head><title>Links</title><link rel="canonical" href="https://ex.org/guide/page">
+<style>p {color: red}</style></head><body><nav><a href="/">Home</a></nav><article>
+<h1><a href="https://ex.org/guide/page">The guide</a></h1>
+<p onclick="evil()" class="x">Read <a href="../docs/start?a=1" class="btn" style="c">the (first) docs</a>,
+<a href="javascript:alert(1)">not this</a>, <strong>bold words</strong> and <em>soft ones</em> with
+<code>run --it</code>; also <a href="#part-2">part [2]</a>.</p>
+<ul><li>Top <a href="https://other.example/x y">elsewhere</a><ul><li>Nested <b>deep</b></li></ul></li>
+<li>Second</li></ul>
+<script>document.write("<p>injected</p>")</script>
+<table><tr><th>Name</th><th>Link</th></tr><tr><td>Row</td><td><a href="/r">row link</a></td></tr></table>
+<pre><span>line one</span><br><span>line two</span><br></pre>
+<blockquote><p>Said <i>so</i>.</p></blockquote></article></body></html>"""
+
+
+def linked() -> Extraction:
+    seg = segment(parse_html(LINKED))
+    keep = np.array([b.text != "Home" for b in seg.blocks])
+    return Extraction(seg, np.where(keep, 0.9, 0.1), keep, 0.5, "str", source=LINKED)
+
+
+def test_markdown_keeps_links_resolved_and_emphasis() -> None:
+    from markdown_it import MarkdownIt
+
+    md = to_markdown(linked())
+    assert "Read [the (first) docs](https://ex.org/docs/start?a=1)," in md
+    assert "not this" in md and "javascript" not in md  # the text stays, the script link goes
+    assert "**bold words** and *soft ones* with `run --it`" in md
+    assert "[part \\[2\\]](https://ex.org/guide/page#part-2)" in md
+    assert md.startswith("# The guide\n")  # a link to the page itself is just the heading
+    tokens = MarkdownIt().enable("table").parse(md)
+    inline = [t for tok in tokens if tok.type == "inline" for t in tok.children or []]
+    links = [t.attrs["href"] for t in inline if t.type == "link_open"]
+    assert links == [
+        "https://ex.org/docs/start?a=1",
+        "https://ex.org/guide/page#part-2",
+        "https://other.example/x%20y",
+        "https://ex.org/r",
+    ]
+    types = [t.type for t in tokens]
+    assert types.count("bullet_list_open") == 2 and max(t.level for t in tokens if t.type == "bullet_list_open") > 0
+    assert "table_open" in types and "blockquote_open" in types
+    fences = [t.content for t in tokens if t.type == "fence"]
+    assert fences == ["line one\nline two\n"]  # <br> in code is a line break
+    assert {"strong_open", "em_open", "code_inline"} <= {t.type for t in inline}
+
+
+def test_markdown_of_the_sample_pages_parses_back_with_their_headings() -> None:
+    from markdown_it import MarkdownIt
+
+    import blocksift
+    from conftest import SAMPLE
+
+    for path in sorted((SAMPLE / "html").glob("*.html")):
+        ex = blocksift.extract_blocks(path.read_bytes())
+        md = to_markdown(ex)
+        tokens = MarkdownIt().enable("table").parse(md)
+        headings = [b for b in ex.content if classify(ex.segmentation, b).kind == "heading"]
+        parsed = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+        assert len(parsed) == len(headings), path.name
+        links = [c for tok in tokens if tok.type == "inline" for c in tok.children or [] if c.type == "link_open"]
+        assert all(not c.attrs["href"].startswith("javascript:") for c in links)
+
+
+def test_html_is_a_clean_document_with_links() -> None:
+    from lxml import html as lxml_html
+
+    out = to_html(linked())
+    root = lxml_html.document_fromstring(out)
+    assert root.get("lang") == "en-GB"
+    assert not root.xpath("//script | //style") and "injected" not in out and "evil" not in out
+    attributes = {(el.tag, name) for el in root.iter() for name in el.attrib if isinstance(el.tag, str)}
+    assert attributes <= {("html", "lang"), ("meta", "charset"), ("a", "href")}
+    assert [a.get("href") for a in root.iter("a")] == [
+        "https://ex.org/docs/start?a=1",
+        "https://ex.org/guide/page#part-2",
+        "https://other.example/x y",
+        "https://ex.org/r",
+    ]
+    assert root.xpath("//ul/li/ul/li/b | //ul/li/ul/li/strong")  # the nested list keeps its bold word
+    assert root.xpath("//table//td/a[@href='https://ex.org/r']") and root.xpath("//blockquote/p/em")
+    assert root.xpath("//pre/code")[0].text == "line one\nline two"

@@ -1,19 +1,25 @@
 """labelled blocks -> text, markdown, html, json records, block rows.
 
 Rendering reads the structure a content block sits in from its tag path (heading, list item, table cell,
-preformatted code, quotation, paragraph), so markdown and html keep headings, lists and tables. Markdown is written
-without escaping: its users (indexes, RAG chunkers, language-model corpora) want the words, not backslashes.
+preformatted code, quotation, paragraph), so markdown and html keep headings, lists and tables; and the inline
+markup inside each block (links, with their targets resolved against the page's URL or ``<base href>``; bold,
+italics, inline code), found by locating each inline element's text in its block's text. Markdown is written
+without escaping, except the brackets of link texts: its users (indexes, RAG chunkers, language-model corpora) want
+the words, not backslashes. Images, which hold no text, are not rendered.
 """
 
 from __future__ import annotations
 
 import html as htmlmod
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urljoin
 
-from blocksift.blocks import Block, Segmentation
+from lxml import etree
+
+from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation
 from blocksift.extract import Extraction
 
 FORMATS = ("text", "markdown", "json", "jsonl", "html", "blocks")
@@ -28,6 +34,21 @@ EXTENSIONS = {
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
 _BACKTICKS_RE = re.compile("`+")
+INLINE = {"a": "link", "strong": "strong", "b": "strong", "em": "em", "i": "em", "code": "code"}
+# Link targets that are not places to go (or are unsafe in a document made of scraped pages).
+_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+MD_MARKS = {"strong": "**", "em": "*"}
+HTML_TAGS = {"strong": "strong", "em": "em", "code": "code"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """Inline markup over ``text[start:end]`` of a block: a link (with its resolved ``href``), strong, em, code."""
+
+    start: int
+    end: int
+    kind: str
+    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,7 @@ class Item:
     level: int = 0  # heading level, or list nesting depth
     ordered: bool = False
     group: tuple[int, ...] = ()  # container ids: (table, row, cell) for cells, (li,) for list items, (pre,) for code
+    spans: tuple[Span, ...] = ()
 
 
 def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | dict[str, int]) -> int:
@@ -46,6 +68,20 @@ def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | d
         if tags[i] in wanted:
             return i
     return -1
+
+
+def pre_text(element: Any) -> str:
+    """The text of preformatted code, a ``<br>`` as a line break (highlighters end each line with one)."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if event == "start":
+            if node.tag == "br":
+                parts.append("\n")
+            if node.text and isinstance(node.tag, str):
+                parts.append(node.text)
+        elif node is not element and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
 
 
 def classify(seg: Segmentation, block: Block) -> Item:
@@ -57,7 +93,7 @@ def classify(seg: Segmentation, block: Block) -> Item:
         return Item("heading", block.text, level=HEADINGS[tags[h]])
     pre = _nearest(tags, ("pre", "xmp", "listing"))
     if pre >= 0:
-        return Item("code", "".join(seg.containers[path[pre]].element.itertext()).strip("\n"), group=(path[pre],))
+        return Item("code", pre_text(seg.containers[path[pre]].element).strip("\n"), group=(path[pre],))
     cell = _nearest(tags, ("td", "th"))
     if cell >= 0:
         row = _nearest(tags[:cell], ("tr",))
@@ -74,16 +110,116 @@ def classify(seg: Segmentation, block: Block) -> Item:
     return Item("para", block.text)
 
 
-def items(extraction: Extraction) -> list[Item]:
-    """The content blocks as structured items; a ``pre`` split into several blocks is given once."""
+def base_url(extraction: Extraction, url: str | None = None) -> str:
+    """What relative links resolve against: ``<base href>`` (itself resolved against ``url``), else ``url`` (where
+    the page came from), else the canonical URL the page declares; "" where none is known (links stay relative)."""
+    meta = extraction.meta
+    page = url or meta.url
+    return urljoin(page, meta.base) if meta.base else page
+
+
+def _inline_elements(owner: Any) -> list[tuple[str, Any]]:
+    """The inline elements of ``owner``'s own text (not inside a nested block): links, and emphasis or code that
+    neither sits in another inline element nor holds a link (the link is kept, the emphasis around it is not)."""
+    out = []
+    for node in owner.iter(*INLINE):
+        if node is owner:
+            continue
+        kind = INLINE[node.tag]
+        parent, usable = node.getparent(), True
+        while parent is not None and parent is not owner:
+            if parent.tag in BLOCK_TAGS or parent.tag == "a" or (kind != "link" and parent.tag in INLINE):
+                usable = False
+                break
+            parent = parent.getparent()
+        if usable and (kind == "link" or next(node.iter("a"), None) is None):
+            out.append((kind, node))
+    return out
+
+
+def _href(node: Any, base: str) -> str:
+    href = " ".join((node.get("href") or "").split())
+    if not href or href.lower().startswith(_UNSAFE_SCHEMES):
+        return ""
+    return urljoin(base, href) if base else href
+
+
+def spans(block: Block, elements: list[tuple[str, Any]], base: str) -> tuple[Span, ...]:
+    """The inline markup of ``block``: each element's text found in the block's text, in order."""
+    out: list[Span] = []
+    cursor = 0
+    for kind, node in elements:
+        text = " ".join("".join(node.itertext()).split())
+        href = _href(node, base) if kind == "link" else ""
+        if not text or (kind == "link" and (not href or href == base or not TOKEN_RE.search(text))):
+            continue  # a link without a target, to the page itself, or on a mark ("#", "¶", a heading anchor)
+        start = block.text.find(text, cursor)
+        if start < 0:
+            continue  # in another block of the same element
+        out.append(Span(start, start + len(text), kind, href))
+        cursor = start + len(text)
+    return tuple(out)
+
+
+def items(extraction: Extraction, url: str | None = None) -> list[Item]:
+    """The content blocks as structured items with their inline markup; a ``pre`` split into several blocks is
+    given once. ``url``: where the page came from, for resolving relative links."""
     seg = extraction.segmentation
+    base = base_url(extraction, url)
+    inline: dict[int, list[tuple[str, Any]]] = {}  # per owner element, found once for all its blocks
     out: list[Item] = []
     for block in extraction.content:
         item = classify(seg, block)
         if item.kind == "code" and out and out[-1].kind == "code" and out[-1].group == item.group:
             continue
+        if item.kind != "code":
+            if block.owner not in inline:
+                inline[block.owner] = _inline_elements(seg.element(block))
+            item = replace(item, spans=spans(block, inline[block.owner], base))
         out.append(item)
     return out
+
+
+def _apply(item: Item, plain: Callable[[str], str], mark: Callable[[Span, str], str]) -> str:
+    """``item``'s text with each span rendered by ``mark`` and the text between by ``plain``."""
+    parts, at = [], 0
+    for sp in item.spans:
+        parts.append(plain(item.text[at : sp.start]))
+        parts.append(mark(sp, item.text[sp.start : sp.end]))
+        at = sp.end
+    parts.append(plain(item.text[at:]))
+    return "".join(parts)
+
+
+def _md_url(href: str) -> str:
+    return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _md_span(sp: Span, text: str) -> str:
+    if sp.kind == "link":
+        label = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        return f"[{label}]({_md_url(sp.href)})"
+    if sp.kind == "code":
+        ticks = "`" * (max((len(r) for r in _BACKTICKS_RE.findall(text)), default=0) + 1)
+        pad = " " if text.startswith("`") or text.endswith("`") else ""
+        return f"{ticks}{pad}{text}{pad}{ticks}"
+    mark = MD_MARKS[sp.kind]
+    return text if "*" in text else f"{mark}{text}{mark}"
+
+
+def _md(item: Item) -> str:
+    return _apply(item, lambda t: t, _md_span)
+
+
+def _html_span(sp: Span, text: str) -> str:
+    if sp.kind == "link":
+        return f'<a href="{htmlmod.escape(sp.href, quote=True)}">{_e(text)}</a>'
+    tag = HTML_TAGS[sp.kind]
+    return f"<{tag}>{_e(text)}</{tag}>"
+
+
+def _h(item: Item) -> str:
+    return _apply(item, _e, _html_span)
 
 
 def _runs(seq: list[Item]) -> Iterator[list[Item]]:
@@ -100,8 +236,8 @@ def _runs(seq: list[Item]) -> Iterator[list[Item]]:
         i = j
 
 
-def _rows(cells: list[Item]) -> list[list[str]]:
-    """Cells grouped into rows, several blocks of one cell joined by a space."""
+def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[str]]:
+    """Cells grouped into rows (each cell's blocks rendered by ``text``, joined by a space)."""
     rows: list[list[str]] = []
     last_row, last_cell = None, None
     for c in cells:
@@ -110,9 +246,9 @@ def _rows(cells: list[Item]) -> list[list[str]]:
             rows.append([])
             last_cell = None
         if cell == last_cell:
-            rows[-1][-1] += " " + c.text
+            rows[-1][-1] += " " + text(c)
         else:
-            rows[-1].append(c.text)
+            rows[-1].append(text(c))
         last_row, last_cell = row, cell
     return rows
 
@@ -122,18 +258,19 @@ def _fence(code: str) -> str:
     return "`" * max(3, max((len(run) + 1 for run in _BACKTICKS_RE.findall(code)), default=0))
 
 
-def to_markdown(extraction: Extraction) -> str:
-    """Content as Markdown: # headings, - and 1. lists, | tables |, ``` code, > quotations."""
+def to_markdown(extraction: Extraction, url: str | None = None) -> str:
+    """Content as Markdown: # headings, - and 1. lists, | tables |, ``` code, > quotations, [links](href), **bold**,
+    *italics*, `code`; ``url`` (where the page came from) resolves relative links."""
     parts: list[str] = []
-    for run in _runs(items(extraction)):
+    for run in _runs(items(extraction, url)):
         kind = run[0].kind
         if kind == "heading":
-            parts.append("#" * run[0].level + " " + run[0].text)
+            parts.append("#" * run[0].level + " " + _md(run[0]))
         elif kind == "code":
             fence = _fence(run[0].text)
             parts.append(f"{fence}\n{run[0].text}\n{fence}")
         elif kind == "cell":
-            rows = _rows(run)
+            rows = _rows(run, _md)
             width = max(len(r) for r in rows)
             lines = ["| " + " | ".join(r + [""] * (width - len(r))).replace("\n", " ") + " |" for r in rows]
             if len(rows) > 1 or width > 1:
@@ -143,13 +280,13 @@ def to_markdown(extraction: Extraction) -> str:
             lines, last = [], None
             for it in run:
                 indent = "  " * (it.level - 1)
-                lines.append(indent + ("  " if it.group == last else ("1. " if it.ordered else "- ")) + it.text)
+                lines.append(indent + ("  " if it.group == last else ("1. " if it.ordered else "- ")) + _md(it))
                 last = it.group
             parts.append("\n".join(lines))
         elif kind == "quote":
-            parts.append("\n>\n".join("> " + it.text for it in run))
+            parts.append("\n>\n".join("> " + _md(it) for it in run))
         else:
-            parts.append(run[0].text)
+            parts.append(_md(run[0]))
     return "\n\n".join(parts) + ("\n" if parts else "")
 
 
@@ -168,33 +305,36 @@ def _html_list(run: list[Item]) -> str:
             open_lists.append(tag)
         while len(open_lists) > it.level:
             out.append(f"</{open_lists.pop()}>")
-        out.append(f"<p>{_e(it.text)}</p>" if it.group == last else f"<li>{_e(it.text)}")
+        out.append(f"<p>{_h(it)}</p>" if it.group == last else f"<li>{_h(it)}")
         last = it.group
     out.extend(f"</{t}>" for t in reversed(open_lists))
     return "\n".join(out)
 
 
-def to_html(extraction: Extraction) -> str:
-    """Content as a small, clean HTML document (headings, paragraphs, lists, tables, code, quotations)."""
+def to_html(extraction: Extraction, url: str | None = None) -> str:
+    """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
+    only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes."""
     body: list[str] = []
-    for run in _runs(items(extraction)):
+    for run in _runs(items(extraction, url)):
         kind = run[0].kind
         if kind == "heading":
-            body.append(f"<h{run[0].level}>{_e(run[0].text)}</h{run[0].level}>")
+            body.append(f"<h{run[0].level}>{_h(run[0])}</h{run[0].level}>")
         elif kind == "code":
             body.append(f"<pre><code>{_e(run[0].text)}</code></pre>")
         elif kind == "cell":
-            rows = "\n".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in _rows(run))
+            rows = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in _rows(run, _h))
             body.append(f"<table>\n{rows}\n</table>")
         elif kind == "item":
             body.append(_html_list(run))
         elif kind == "quote":
-            body.append("<blockquote>" + "".join(f"<p>{_e(it.text)}</p>" for it in run) + "</blockquote>")
+            body.append("<blockquote>" + "".join(f"<p>{_h(it)}</p>" for it in run) + "</blockquote>")
         else:
-            body.append(f"<p>{_e(run[0].text)}</p>")
+            body.append(f"<p>{_h(run[0])}</p>")
     title = f"<title>{_e(extraction.title)}</title>\n" if extraction.title else ""
+    lang = extraction.meta.language
+    opening = f'<html lang="{htmlmod.escape(lang, quote=True)}">' if lang else "<html>"
     return (
-        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n{opening}\n<head>\n<meta charset="utf-8">\n'
         + title
         + "</head>\n<body>\n"
         + "\n".join(body)
