@@ -31,6 +31,7 @@
     $("pid").textContent = PAGE.id;
     $("ptitle").textContent = [PAGE.title, PAGE.url].filter(Boolean).join(" · ") || PAGE.source;
     $("ptitle").title = PAGE.source;
+    $("ptitle").dir = "auto";
     $("prefill").textContent = "Pre-filled with " + DATA.prefill + ".";
     $("fname").textContent = FILE_NAME;
     const main = $("blocks");
@@ -67,7 +68,9 @@
       const body = el("div", "body");
       let cls = "text k-" + b.kind + (b.kind === "heading" ? " l" + b.level : "");
       if (b.links >= 0.5) cls += " linky";
-      body.appendChild(el("div", cls, b.text));
+      const text = el("div", cls, b.text);
+      text.dir = "auto";  // Arabic and Hebrew blocks read right to left, as on their page
+      body.appendChild(text);
       body.appendChild(el("div", "where", "<" + b.tag + "> in " + b.where + " · " + b.tokens + " words"));
       row.appendChild(gutter);
       row.appendChild(body);
