@@ -8,8 +8,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from browser import file_url
-from conftest import REPO, SAMPLE
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -19,6 +17,8 @@ from blocksift.metrics import PageCounts, shingle_score
 from blocksift.modelfile import default_model
 from blocksift.report import evaluate_pages, feature_groups, load_peers, permutation_importance
 from blocksift.table import build_rows
+from browser import file_url
+from conftest import REPO, SAMPLE
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

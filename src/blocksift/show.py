@@ -422,7 +422,7 @@ table.w{width:100%;border-collapse:collapse;font-size:12.5px}
 table.w th{font-size:11px;color:var(--mute);font-weight:600;text-align:left;padding:3px 4px;
 border-bottom:1px solid var(--line)}
 table.w td{padding:4px 4px;border-bottom:1px solid #f0f1f3;vertical-align:middle}
-table.w td.n{font:11.5px ui-monospace,monospace;overflow-wrap:anywhere;max-width:150px}
+table.w td.n{font:11px ui-monospace,monospace;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:170px}
 table.w td.v{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .wbar{position:relative;width:86px;height:12px}
 .wbar::before{content:"";position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #d0d5dd}
