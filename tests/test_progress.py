@@ -109,9 +109,7 @@ def test_cli_plain_progress_on_a_pipe(pages: Path, tmp_path: Path) -> None:
         cli("predict", pages, "-o", tmp_path / "out"), capture_output=True, text=True, env=ENV, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 2 and lines[0].startswith("extracting: 4 pages in ") and lines[0].endswith(" pages/s)")
-    assert lines[1] == "blocksift: 4 pages: 4 done"
+    assert proc.stderr.splitlines() == ["blocksift: 4 pages: 4 done"]  # a batch this short needs no progress line
     assert "\x1b[" not in proc.stderr  # no terminal control codes in a log
 
 
@@ -137,6 +135,7 @@ def test_cli_verbose_prints_a_line_per_page(pages: Path, tmp_path: Path) -> None
     per_page = [line for line in proc.stderr.splitlines() if line.startswith("[")]
     assert [line.split("] ", 1)[1] for line in per_page] == [str(pages / p.name) for p in PAGES], proc.stderr
     assert per_page[-1].startswith("[4/4 ")
+    assert any(line.startswith("extracting: 4 pages in ") for line in proc.stderr.splitlines())  # the rate
 
 
 def test_cli_quiet_and_verbose_together_is_misuse(pages: Path) -> None:

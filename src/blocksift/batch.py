@@ -189,7 +189,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         return
 
     def expire(_signum: int, _frame: object) -> None:
-        raise PageTimeoutError(f"the page took longer than the {seconds:g}-second limit")
+        raise PageTimeoutError(f"the page took longer than the {seconds:g}-second limit (--timeout raises it)")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
@@ -438,7 +438,10 @@ class Pool:
     def _count_idle_death(self) -> None:
         self.deaths_while_idle += 1
         if self.deaths_while_idle > 10 * self.jobs:
-            raise BlocksiftError("worker processes keep dying before they get a page; giving up")
+            raise BlocksiftError(
+                "worker processes keep dying before they get a page; giving up (is the machine out of memory? "
+                "try fewer --jobs, or --jobs 1)"
+            )
 
     def _replace_idle(self, worker: _Worker) -> _Worker:
         self._count_idle_death()

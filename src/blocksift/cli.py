@@ -88,7 +88,10 @@ def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
         raise fail(str(exc)) from exc
     reporter.detail(f"{len(pages):,} pages in split(s) {', '.join(splits or ['any'])} of {len(dirs)} dataset(s)")
     if not pages:
-        raise fail(f"no pages in split(s) {', '.join(splits or ['any'])} of {', '.join(map(str, dirs))}")
+        raise fail(
+            f"no pages in split(s) {', '.join(splits or ['any'])} of {', '.join(map(str, dirs))}; "
+            "choose another --split or check the split field of each dataset's meta.jsonl"
+        )
     return pages
 
 
@@ -370,7 +373,7 @@ def predict(
     if fmt not in FORMATS:
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise fail("--threshold must lie between 0 and 1")
+        raise fail(f"--threshold must lie between 0 and 1, not {threshold:g} (lower keeps more text)")
     if jobs == 0:
         raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
     if max_bytes < 1 or timeout < 0 or max_memory < 0:
@@ -389,7 +392,7 @@ def predict(
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
     if not warc_input and not sources:
-        raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}")
+        raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}; give page files or folders holding them")
     names: dict[str, Path] = {}
     total = len(sources) if isinstance(sources, list) else 0
     if output is not None and isinstance(sources, list):
@@ -435,10 +438,11 @@ def _tracked(results: Iterator[Result], sources: object, output: Path | None) ->
     total = len(sources) if isinstance(sources, list) else None  # WARC records stream: their number is unknown
     # Results printed on a terminal are their own progress: a bar or progress lines would be drawn among them.
     display = (output is not None or not sys.stdout.isatty()) and total != 1
-    with reporter.track("extracting", total, display=display) as tracker:
+    with reporter.track("extracting", total, display=display, final=False) as tracker:
         for r in results:
             yield r
             tracker.advance(name=r.source.name, error=r.error)
+    reporter.detail(tracker.summary())  # the summary that follows says what happened; --verbose adds how fast
 
 
 def _check_warc_options(fmt: str, output: Path | None, paths: list[str]) -> None:
@@ -674,7 +678,7 @@ def show(
     from blocksift.show import build_view, model_name, write_report
 
     if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise fail("--threshold must lie between 0 and 1")
+        raise fail(f"--threshold must lie between 0 and 1, not {threshold:g} (lower keeps more text)")
     for given in (page, gold):
         if given is not None and not given.is_file():
             raise fail(f"no such file: {given}")

@@ -77,7 +77,7 @@ def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
             else:
                 data = _read_bounded(raw, limit)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: not a readable gzip file ({exc})") from exc
+        raise InputError(f"{path}: not a readable gzip file ({exc}); it may be truncated: fetch it again") from exc
     if max_bytes is not None and len(data) > max_bytes:
         raise InputError(f"{path}: more than {max_bytes:,} bytes (after inflating); raise the size limit to read it")
     return data
@@ -131,7 +131,7 @@ def _read_meta(root: Path) -> dict[str, dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DatasetError(f"{meta_path}:{lineno}: not a JSON object ({exc.msg})") from exc
+            raise DatasetError(f"{meta_path}:{lineno}: not a JSON object ({exc.msg}); fix or remove that line") from exc
         if not isinstance(record, dict) or "id" not in record:
             raise DatasetError(f'{meta_path}:{lineno}: each line must be a JSON object with an "id"')
         records[str(record["id"])] = record
@@ -167,7 +167,10 @@ def load_dataset(root: Path | str) -> list[Page]:
             )
         )
     if not pages:
-        raise DatasetError(f"{root}: no .html/.htm/.html.gz pages found (looked in {html_dir})")
+        raise DatasetError(
+            f"{root}: no .html/.htm/.html.gz pages found (looked in {html_dir}); a dataset holds html/<id>.html "
+            "with gold/<id>.txt, or <id>.html beside <id>.txt (see datasets/README.md)"
+        )
     return pages
 
 

@@ -101,7 +101,7 @@ def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = Non
     """Write ``clf`` to ``path`` (.npz) with its card inside and beside it; returns the card."""
     path = Path(path)
     if not hasattr(clf, "forest_"):
-        raise ModelError("the classifier is not fitted; nothing to save")
+        raise ModelError("the classifier is not fitted; call fit() (or blocksift train) before saving it")
     card = build_card(clf, training)
     arrays = forest_arrays(clf)
     card["digest"] = arrays_digest(arrays)
@@ -119,12 +119,15 @@ def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = Non
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
     if not path.is_file():
-        raise ModelError(f"no model file at {path}")
+        raise ModelError(
+            f"no model file at {path}; give the .npz that `blocksift train --out` wrote, or leave out --model "
+            "for the shipped model"
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelError(f"{path} is not a readable blocksift model file ({exc})") from exc
+        raise ModelError(f"{path} is not a readable blocksift model file ({exc}); copy it again or retrain it") from exc
     if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in arrays.values()):
         raise ModelError(f"{path} is not a blocksift model file: it holds entries that are not numeric arrays")
     try:
@@ -139,9 +142,15 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
 def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: Path) -> None:
     """Refuse a file from a newer format, with altered arrays, or with a feature schema the code does not have."""
     if card.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{path} has model format {card.get('format_version')}; this blocksift reads {FORMAT_VERSION}")
+        raise ModelError(
+            f"{path} has model format {card.get('format_version')}; this blocksift reads {FORMAT_VERSION}: use the "
+            "blocksift version that wrote it, or retrain it with `blocksift train`"
+        )
     if card.get("digest") != arrays_digest(arrays):
-        raise ModelError(f"{path} has been altered or damaged: its tree arrays do not match the digest in its card")
+        raise ModelError(
+            f"{path} has been altered or damaged: its tree arrays do not match the digest in its card; "
+            "copy it again from where it came from, or retrain it"
+        )
     features = card.get("features") or {}
     names = tuple(features.get("names") or ())
     context = tuple(features.get("context_names") or ())
