@@ -1,0 +1,104 @@
+"""WARC files in, a Parquet dataset of their pages' content out, on Spark.
+
+    python -m blocksift.spark_job crawl/*.warc.gz --output pages.parquet                      # local mode, all cores
+    spark-submit -m blocksift.spark_job --paths warc.paths --prefix s3://commoncrawl/ --output s3://bucket/cc-pages
+
+One task per WARC file (``--partitions`` to spread the extraction wider); each row is one HTML record: source, url,
+record_id, date, title, author, published, language, canonical_url, site_name, content_chars, page_chars, kept_share,
+blocks, content_blocks, text, error (see ``blocksift.warc.warc_page_record``). A record that fails has ``error`` set
+and the job goes on. Exit codes as ``blocksift predict``: 0 all pages done, 1 some failed, 2 misuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from blocksift.batch import MAX_PAGE_BYTES, PAGE_TIMEOUT
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The job's options."""
+    parser = argparse.ArgumentParser(prog="python -m blocksift.spark_job", description=__doc__.split("\n\n")[0])
+    parser.add_argument("warcs", nargs="*", help="WARC files (local paths or URLs fsspec can open)")
+    parser.add_argument("--paths", type=Path, help="a file listing WARC files, one a line (Common Crawl's warc.paths)")
+    parser.add_argument(
+        "--prefix", default="", help="put before every line of --paths (s3://commoncrawl/, https://...)"
+    )
+    parser.add_argument("--output", "-o", required=True, help="the Parquet dataset to write (a directory)")
+    parser.add_argument("--mode", default="errorifexists", choices=["errorifexists", "overwrite"])
+    parser.add_argument("--master", help="Spark master when not run by spark-submit (default: local[*])")
+    parser.add_argument("--partitions", type=int, help="spread the records over this many tasks for extraction")
+    parser.add_argument("--model", help="model file readable on every executor (default: the shipped model)")
+    parser.add_argument("--threshold", type=float)
+    parser.add_argument("--max-bytes", type=int, default=MAX_PAGE_BYTES)
+    parser.add_argument("--timeout", type=float, default=PAGE_TIMEOUT, help="seconds one page may take (0: none)")
+    return parser.parse_args(argv)
+
+
+def warc_paths(args: argparse.Namespace) -> list[str]:
+    """The WARC files to read: local ones made absolute (executors do not share the driver's directory)."""
+    paths = list(args.warcs)
+    if args.paths is not None:
+        lines = args.paths.read_text(encoding="utf-8").splitlines()
+        paths += [args.prefix + line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return [p if "://" in p else str(Path(p).resolve()) for p in paths]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the job; the exit code."""
+    args = parse_args(argv)
+    paths = warc_paths(args)
+    if not paths:
+        print("blocksift.spark_job: no WARC files given", file=sys.stderr)
+        return 2
+    missing = [p for p in paths if "://" not in p and not Path(p).is_file()]
+    if missing:
+        print(f"blocksift.spark_job: no such file: {missing[0]}", file=sys.stderr)
+        return 2
+    if args.model is not None:
+        from blocksift.modelfile import load_model
+
+        load_model(args.model)  # a bad model fails here, not in every task
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("blocksift")
+    if args.master:
+        builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    try:
+        pages, failed = run_job(spark, paths, args)
+    finally:
+        spark.stop()
+    print(f"blocksift.spark_job: {pages:,} records from {len(paths):,} WARC files, {failed:,} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def run_job(spark: SparkSession, paths: list[str], args: argparse.Namespace) -> tuple[int, int]:
+    """Extract ``paths`` into the Parquet dataset ``args.output``; the records written and those that failed."""
+    from pyspark.sql import functions as F
+
+    from blocksift.spark import extract_warcs
+
+    frame = extract_warcs(
+        spark,
+        paths,
+        model_path=args.model,
+        threshold=args.threshold,
+        max_bytes=args.max_bytes,
+        timeout=args.timeout or None,
+        partitions=args.partitions,
+    )
+    frame.write.mode(args.mode).parquet(args.output)
+    # Counted from the files written: counting the frame would run the extraction a second time.
+    counts = spark.read.parquet(args.output).agg(F.count("*").alias("pages"), F.count("error").alias("failed")).first()
+    return (int(counts["pages"]), int(counts["failed"])) if counts is not None else (0, 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
