@@ -242,11 +242,22 @@ def train(
     ] = DEFAULT_BALANCE,
     jobs: Jobs = 1,
     no_cache: NoCache = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Adapt this model (a file, or 'shipped') to the pages instead of training from scratch: its trees "
+            "are kept and --rounds small trees fitted to the new pages are added.",
+        ),
+    ] = None,
+    rounds: Annotated[int, typer.Option(help="With --from: trees added to the model.")] = 40,
 ) -> None:
     """Train a model on the train split of labelled datasets and save it with its card."""
     from blocksift.training import train as train_model
 
     pages = _pages(dirs, split or ["train"])
+    if base is not None:
+        _adapt(base, pages, out_path, rounds, learning_rate, seed, jobs, no_cache)
     params = {
         "max_iter": max_iter,
         "max_leaf_nodes": max_leaf_nodes,
@@ -269,6 +280,32 @@ def train(
         raise fail(str(exc)) from exc
     record["command"] = "blocksift " + shlex.join(sys.argv[1:])
     card = save_model(clf, out_path, record)
+    out.print(card_markdown(card))
+    raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
+
+
+def _adapt(
+    base: str, pages: list[Page], out_path: Path, rounds: int, learning_rate: float, seed: int, jobs: int,
+    no_cache: bool,
+) -> None:  # fmt: skip
+    """``train --from``: the base model adapted to ``pages`` (``adapt.py``), saved with its card; always exits."""
+    from blocksift.adapt import AdaptSettings
+    from blocksift.training import adapt_model
+
+    if rounds < 1:
+        raise fail(f"--rounds must be at least 1 (got {rounds})")
+    try:
+        model = load_model(None if base in ("shipped", "default") else base)
+        settings = AdaptSettings(rounds=rounds, learning_rate=learning_rate, random_state=seed)
+        with progress_bar("reading pages", len(pages), names=[p.key for p in pages]) as advance:
+            adapted, record = adapt_model(
+                model, pages, settings=settings, jobs=jobs, cache_dir=_cache(no_cache), progress=advance,
+                log=reporter.info,
+            )  # fmt: skip
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
+    record["command"] = "blocksift " + shlex.join(sys.argv[1:])
+    card = save_model(adapted, out_path, record)
     out.print(card_markdown(card))
     raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
 

@@ -191,6 +191,9 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+_NOT_SETTINGS = ("verbose", "adapt")
+
+
 def card_markdown(card: dict[str, Any]) -> str:
     """The card as a short readable summary."""
     training = card.get("training") or {}
@@ -207,8 +210,15 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Feature schema {card['features']['schema_version']}, {len(card['features']['names'])} features",
         f"- Trees: {card['trees']} in the final forest, first stage {card.get('stage1_trees') or 'none'}; "
         f"seed {card['seed']}; decision threshold {card['threshold']:.2f}",
-        f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k != 'verbose')}",
+        f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k not in _NOT_SETTINGS)}",
     ]
+    adapt = card["params"].get("adapt")
+    if adapt:
+        lines.append(
+            f"- Adapted (`train --from`) from model {str(adapt.get('base_digest'))[:12]} ({adapt.get('base_trees')} "
+            f"final trees): {adapt.get('rounds')} trees added, fitted to {adapt.get('pages')} pages "
+            f"({adapt.get('blocks')} blocks), learning rate {adapt.get('learning_rate')}"
+        )
     if training.get("command"):
         lines.append(f"- Reproduce with: `{training['command']}`")
     if training.get("datasets"):

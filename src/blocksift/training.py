@@ -121,3 +121,44 @@ def train(
         "seconds": {"features": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
     }
     return clf, record
+
+
+def adapt_model(
+    base: Predictor,
+    pages: Sequence[Page],
+    *,
+    settings: Any = None,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[Predictor, dict[str, Any]]:
+    """``base`` adapted to ``pages`` (``adapt.py``); returns it and the training record for its card. Every page
+    counts the same: the pages given are the ones the model should move towards."""
+    from blocksift.adapt import adapt
+
+    say = log or (lambda _msg: None)
+    t0 = time.perf_counter()
+    rows = build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    data = stack(pages, rows, balance=0.0)
+    t1 = time.perf_counter()
+    say(f"features: {data.X.shape[0]:,} blocks from {len(np.unique(data.groups)):,} pages in {t1 - t0:.0f} s")
+    for key, error in data.failed:
+        say(f"  skipped {key}: {error}")
+    model = adapt(
+        base, data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
+        settings=settings, log=say,
+    )  # fmt: skip
+    t2 = time.perf_counter()
+    record = {
+        "adapted_from": (getattr(base, "card_", {}) or {}).get("training", {}).get("command", "a model"),
+        "datasets": data.datasets,
+        "splits": sorted({p.split for p in pages}),
+        "pages": sum(d["pages"] for d in data.datasets.values()),
+        "blocks": int(data.X.shape[0]),
+        "content_share": float(data.y.mean()),
+        "failed_pages": len(data.failed),
+        "pages_without_text": len(data.empty),
+        "seconds": {"features": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
+    }
+    return model, record
