@@ -57,8 +57,8 @@ def _shift(p: FloatArray, offset: int, start: npt.NDArray[np.int64], end: npt.ND
     return np.where(ok, p[np.clip(idx, 0, len(p) - 1)], -1.0)
 
 
-def _group_sum(keys: npt.NDArray[np.int64], weights: FloatArray) -> FloatArray:
-    _, inverse = np.unique(keys, return_inverse=True)
+def _group_sum(inverse: npt.NDArray[np.int64], weights: FloatArray) -> FloatArray:
+    """Sum of ``weights`` over each row's group (``inverse``: group numbers from np.unique), for every row."""
     return np.bincount(inverse, weights=weights)[inverse].astype(np.float64)
 
 
@@ -104,10 +104,10 @@ def context_features(
     n_containers = int(structure.max()) + 1 if structure.size else 1
     means, shares = [], []
     for j in range(len(ANCESTOR_LEVELS)):
-        keys = page_idx.astype(np.int64) * n_containers + structure[:, j]
-        under_tokens = _group_sum(keys, tok)
-        means.append(np.where(under_tokens > 0, _group_sum(keys, tok * p) / np.maximum(under_tokens, 1), p))
-        shares.append(np.where(page_high > 0, _group_sum(keys, high_tokens) / np.maximum(page_high, 1), 0.0))
+        _, group = np.unique(page_idx.astype(np.int64) * n_containers + structure[:, j], return_inverse=True)
+        under_tokens = _group_sum(group, tok)
+        means.append(np.where(under_tokens > 0, _group_sum(group, tok * p) / np.maximum(under_tokens, 1), p))
+        shares.append(np.where(page_high > 0, _group_sum(group, high_tokens) / np.maximum(page_high, 1), 0.0))
     cols += means + shares
 
     safe_tokens = np.maximum(page_tokens, 1)
