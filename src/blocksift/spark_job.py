@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,11 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
+    started = time.perf_counter()
     try:
         pages, failed = run_job(spark, paths, args)
     finally:
         spark.stop()
-    print(f"blocksift.spark_job: {pages:,} records from {len(paths):,} WARC files, {failed:,} failed", file=sys.stderr)
+    seconds = time.perf_counter() - started  # the job itself, without the session's start
+    print(
+        f"blocksift.spark_job: {pages:,} records from {len(paths):,} WARC files, {failed:,} failed, in {seconds:.1f} s",
+        file=sys.stderr,
+    )
     return 1 if failed else 0
 
 
