@@ -35,13 +35,13 @@ if atheris is not None and __name__ == "__main__":
     with atheris.instrument_imports(include=["blocksift"], exclude=["blocksift.forest"]):
         import blocksift.modelfile
         from blocksift.errors import BlocksiftError
-        from blocksift.extract import Extraction, extract_blocks
+        from blocksift.extraction import Extraction, extract_blocks
         from blocksift.features import FEATURE_NAMES, featurize
         from blocksift.render import block_records, page_record, to_html, to_markdown
 else:
     import blocksift.modelfile
     from blocksift.errors import BlocksiftError
-    from blocksift.extract import Extraction, extract_blocks
+    from blocksift.extraction import Extraction, extract_blocks
     from blocksift.features import FEATURE_NAMES, featurize
     from blocksift.render import block_records, page_record, to_html, to_markdown
 

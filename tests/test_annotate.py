@@ -19,7 +19,7 @@ from blocksift.annotate import _embedded
 from blocksift.blocks import segment
 from blocksift.cli import app
 from blocksift.datasets import load_dataset
-from blocksift.extract import extract_blocks
+from blocksift.extraction import extract_blocks
 from blocksift.importer import auto_split
 from blocksift.modelfile import load_model
 from blocksift.page import parse_html

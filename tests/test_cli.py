@@ -147,3 +147,16 @@ def test_time_limit_stops_a_slow_page() -> None:
     with time_limit(5):
         pass  # the timer is cleared afterwards
     time.sleep(0.1)
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """`blocksift --help` must answer in a fraction of a second: neither the CLI module nor the package may
+    import numpy, lxml, scikit-learn or numba until a command needs them (the timing is in benchmarks/speed.py)."""
+    code = (
+        "import sys, blocksift, blocksift.cli\n"
+        "from typer.testing import CliRunner\n"
+        "assert CliRunner().invoke(blocksift.cli.app, ['--help']).exit_code == 0\n"
+        "print(sorted(m for m in ('numpy', 'lxml', 'sklearn', 'numba', 'pandas') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

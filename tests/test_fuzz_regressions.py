@@ -19,7 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from blocksift.blocks import segment
-from blocksift.extract import Extraction, extract_blocks
+from blocksift.extraction import Extraction, extract_blocks
 from blocksift.metadata import page_meta
 from blocksift.page import parse_html
 from blocksift.render import page_record, to_markdown
@@ -66,7 +66,7 @@ def test_control_character_beside_a_dropped_element(page: bytes | str) -> None:
 # Finding 2 (atheris, on the work tree with page.py's mixed-encoding change): ``Extraction.meta`` re-decoded the
 # page's bytes with ``bytes.decode(extraction.encoding)``, a LookupError (so page_record and JSON output crash) for an
 # encoding that is no single codec's name, such as "utf-8+cp1252" that the page loader reports for a page mixing
-# UTF-8 with cp1252. Fixed in extract.py: such a name decodes the bytes as the page loader did.
+# UTF-8 with cp1252. Fixed in extraction.py: such a name decodes the bytes as the page loader did.
 def test_meta_of_a_page_whose_encoding_is_not_one_codec() -> None:
     data = "<html><head><title>Café</title></head><body><p>Crème brûlée, déjà vu: naïve café.</p>".encode()
     data += b"<p>caf\xe9 cr\xe8me</p></body></html>"

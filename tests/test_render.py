@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from blocksift.blocks import segment
-from blocksift.extract import Extraction
+from blocksift.extraction import Extraction
 from blocksift.page import parse_html
 from blocksift.render import block_records, classify, page_record, to_html, to_markdown
 

@@ -12,23 +12,39 @@ The classifier (``BlockClassifier``) is a scikit-learn estimator; ``blocksift.tr
 
 __version__ = "0.1.0"
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from blocksift.errors import BlocksiftError, DatasetError, InputError, ModelError
-from blocksift.extract import Extraction, extract, extract_blocks
-from blocksift.modelfile import load_model, save_model
 
 if TYPE_CHECKING:
+    from blocksift.extraction import Extraction, extract, extract_blocks
     from blocksift.model import BlockClassifier
+    from blocksift.modelfile import load_model, save_model
+
+# The API loads on first use: importing numpy, lxml and the extractor takes a few tenths of a second that
+# `blocksift --help` should not pay, and the estimator imports scikit-learn (seconds), which only training needs.
+_LAZY = {
+    "Extraction": "blocksift.extraction",
+    "extract": "blocksift.extraction",
+    "extract_blocks": "blocksift.extraction",
+    "load_model": "blocksift.modelfile",
+    "save_model": "blocksift.modelfile",
+    "BlockClassifier": "blocksift.model",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The estimator imports scikit-learn (seconds); only training needs it, so it loads on first use.
-    if name == "BlockClassifier":
-        from blocksift.model import BlockClassifier
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'blocksift' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return BlockClassifier
-    raise AttributeError(f"module 'blocksift' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 __all__ = [

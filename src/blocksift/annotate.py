@@ -29,7 +29,7 @@ from blocksift import __version__
 from blocksift.blocks import Block, Segmentation
 from blocksift.datasets import page_id, read_html_file
 from blocksift.errors import DatasetError
-from blocksift.extract import Extraction, extract_blocks
+from blocksift.extraction import Extraction, extract_blocks
 from blocksift.labels import read_block_labels
 from blocksift.metadata import headline, page_meta
 from blocksift.outputs import atomic_write

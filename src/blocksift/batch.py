@@ -42,18 +42,15 @@ from typing import Any
 
 from blocksift import forest
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
+from blocksift.defaults import MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
-from blocksift.extract import extract_blocks
+from blocksift.extraction import extract_blocks
 from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Predictor
 from blocksift.render import block_records, page_record, to_html, to_markdown
 from blocksift.warc import WarcPage, WarcStats, decode_payload, is_warc, read_warc, warc_page_record
 
 STDIN = "-"
-# Larger inputs are refused unread: no real page is this big, and parsing one would take minutes and gigabytes.
-MAX_PAGE_BYTES = 64 * 1024 * 1024
-# Seconds one page may take, reading to rendering. Real pages take milliseconds; the limit stops pathological input.
-PAGE_TIMEOUT = 60.0
 # A worker still on a page this many seconds after its time limit is stuck in C code: it is killed.
 KILL_GRACE = 10.0
 # Pages each worker may run ahead of the oldest unfinished page (results wait in input order).

@@ -13,33 +13,24 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from blocksift import __version__
-from blocksift.batch import (
-    MAX_PAGE_BYTES,
-    PAGE_TIMEOUT,
-    Result,
-    Source,
-    expand,
-    has_warc,
-    memory_limit_supported,
-    run,
-)
-from blocksift.datasets import Page, load_datasets
+from blocksift.defaults import DEFAULT_BALANCE, EXTENSIONS, FORMATS, MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError
-from blocksift.evaluate import Report, model_chooser, oracle_chooser, score, worst_pages
-from blocksift.modelfile import card_markdown, load_model, save_model
-from blocksift.outputs import atomic_write, output_name, remove_temporaries
 from blocksift.progress import NORMAL, QUIET, VERBOSE, Reporter
-from blocksift.render import EXTENSIONS, FORMATS
-from blocksift.table import build_rows, default_cache_dir, to_frame
-from blocksift.training import DEFAULT_BALANCE
-from blocksift.warc import WarcStats
+
+if TYPE_CHECKING:
+    from blocksift.batch import Result, Source
+    from blocksift.datasets import Page
+    from blocksift.evaluate import Report
+
+# Everything else is imported inside the command that needs it: `blocksift --help` must not pay for numpy, lxml
+# and the model (issue 5: under 0.3 s).
 
 app = typer.Typer(
     name="blocksift",
@@ -82,6 +73,7 @@ def progress_bar(
 
 
 def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
+    from blocksift.datasets import load_datasets
     try:
         pages = load_datasets(dirs, splits=splits)
     except BlocksiftError as exc:
@@ -96,6 +88,7 @@ def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
 
 
 def _cache(no_cache: bool) -> Path | None:
+    from blocksift.table import default_cache_dir
     return None if no_cache else default_cache_dir()
 
 
@@ -154,6 +147,7 @@ def _clip(text: str, limit: int = 600) -> str:
 
 def show_worst(report: Report, n: int, floor: float) -> None:
     """For each dataset under ``floor``, the worst pages with the text kept and the gold text missed."""
+    from blocksift.evaluate import worst_pages
     from blocksift.metrics import shingles
 
     for d in report.datasets:
@@ -198,6 +192,9 @@ def label(
     no_cache: NoCache = False,
 ) -> None:
     """Label every block of labelled pages by aligning it with the gold text; write the table and/or the report."""
+    from blocksift.evaluate import oracle_chooser, score
+    from blocksift.outputs import atomic_write
+    from blocksift.table import build_rows, to_frame
     if output is None and not report:
         raise fail("nothing to do: give --output FILE for the block table, --report for the oracle figure, or both")
     if output is not None and output.suffix.lower() not in (".parquet", ".csv"):
@@ -253,6 +250,7 @@ def train(
     rounds: Annotated[int, typer.Option(help="With --from: trees added to the model.")] = 40,
 ) -> None:
     """Train a model on the train split of labelled datasets and save it with its card."""
+    from blocksift.modelfile import card_markdown, save_model
     from blocksift.training import train as train_model
 
     pages = _pages(dirs, split or ["train"])
@@ -290,6 +288,7 @@ def _adapt(
 ) -> None:  # fmt: skip
     """``train --from``: the base model adapted to ``pages`` (``adapt.py``), saved with its card; always exits."""
     from blocksift.adapt import AdaptSettings
+    from blocksift.modelfile import card_markdown, load_model, save_model
     from blocksift.training import adapt_model
 
     if rounds < 1:
@@ -318,6 +317,7 @@ def _write_results(
     Each failure is reported on stderr, as a ``{source, error}`` record in json/jsonl on stdout, and as a JSON line
     in ``errors``; a page whose output file cannot be written fails.
     """
+    from blocksift.outputs import atomic_write
     failed = 0
     collected: list[dict[str, Any]] = []
     for r in results:
@@ -405,6 +405,9 @@ def predict(
     ] = None,
 ) -> None:
     """Extract the content of pages with a trained model."""
+    from blocksift.batch import expand, has_warc, memory_limit_supported, run
+    from blocksift.modelfile import load_model
+    from blocksift.warc import WarcStats
     warc_input = has_warc(p for p in paths if p != "-")
     fmt = fmt or ("jsonl" if warc_input else "text")
     if fmt not in FORMATS:
@@ -504,6 +507,7 @@ def _output_plan(
     sources: list[Source], output: Path, extension: str, skip_existing: bool
 ) -> tuple[dict[str, Path], list[Source]]:
     """The output file of every source (numbered where two pages share a name), and the sources left to run."""
+    from blocksift.outputs import output_name, remove_temporaries
     used: set[str] = set()
     names = {s.name: output / output_name(s.name, extension, used) for s in sources}
     inputs = {s.path.resolve() for s in sources if s.path is not None}
@@ -546,6 +550,9 @@ def evaluate(
     ] = 10,
 ) -> None:
     """Score a model's extractions against the gold text: per dataset and the mean over datasets."""
+    from blocksift.evaluate import model_chooser, score
+    from blocksift.modelfile import load_model
+    from blocksift.outputs import atomic_write
     if report_dir is None and peers is not None:
         raise fail("--peers goes with --report DIR")
     peer_figures = _peer_figures(peers)
@@ -596,6 +603,7 @@ def _evaluation_report(
     """``evaluate --report``: plots, HTML, Markdown and the worst pages' show reports (rows from the row cache)."""
     from blocksift.report import evaluate_pages, write_report
     from blocksift.show import model_name
+    from blocksift.table import build_rows
 
     rows = build_rows(pages, jobs=jobs, cache_dir=_cache(no_cache))
     evaluated = evaluate_pages(pages, rows, clf, threshold)
@@ -625,6 +633,7 @@ def annotate(
     """Write a labelling page per page (open it in a browser, fix the labels, save the labels file)."""
     from blocksift.annotate import annotate_page, check_ids, write_index
     from blocksift.datasets import is_html_file
+    from blocksift.modelfile import load_model
 
     files = [f for p in pages for f in (sorted(x for x in p.rglob("*") if is_html_file(x)) if p.is_dir() else [p])]
     missing = [p for p in files if not p.is_file()]
@@ -712,6 +721,8 @@ def show(
 ) -> None:
     """Write a self-contained HTML report of one page: every block coloured by its label, and why."""
     from blocksift.datasets import read_html_file
+    from blocksift.modelfile import load_model
+    from blocksift.outputs import output_name
     from blocksift.show import build_view, model_name, write_report
 
     if threshold is not None and not 0.0 <= threshold <= 1.0:

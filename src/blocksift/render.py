@@ -20,17 +20,8 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation
-from blocksift.extract import Extraction
+from blocksift.extraction import Extraction
 
-FORMATS = ("text", "markdown", "json", "jsonl", "html", "blocks")
-EXTENSIONS = {
-    "text": ".txt",
-    "markdown": ".md",
-    "json": ".json",
-    "jsonl": ".jsonl",
-    "html": ".content.html",
-    "blocks": ".blocks.jsonl",
-}
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
 _BACKTICKS_RE = re.compile("`+")

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from blocksift import __version__
 from blocksift.align import align
 from blocksift.explain import Attribution, attribute
-from blocksift.extract import Extraction, extract_blocks, resolve_model
+from blocksift.extraction import Extraction, extract_blocks, resolve_model
 from blocksift.features import page_matrices
 from blocksift.metrics import shingle_counts
 from blocksift.predictor import Predictor

@@ -19,14 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.datasets import Page
+from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.errors import DatasetError
 from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows
-
-# Datasets differ in size by 20 times (wcxb 1,067 training pages, cleanportaleval 50); the benchmark figure is the
-# mean over datasets. Weighting pages by (mean pages / dataset pages) ** 0.5 is the compromise chosen on validation
-# pages (see the closing notes of issue 3): small datasets count more, without letting 50 pages dominate.
-DEFAULT_BALANCE = 0.5
 
 
 @dataclass

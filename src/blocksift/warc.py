@@ -32,7 +32,7 @@ from typing import IO, TYPE_CHECKING, Any
 from blocksift.page import declared_encoding
 
 if TYPE_CHECKING:
-    from blocksift.extract import Extraction
+    from blocksift.extraction import Extraction
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".warc.lz4")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
