@@ -91,7 +91,7 @@ def test_annotate_writes_self_contained_pages_prefilled_by_the_model(tmp_path: P
         raw = source.read_bytes()
         assert (tmp_path / "annotate" / "pages" / source.name).read_bytes() == raw  # the original bytes, kept
         text = page.read_text(encoding="utf-8")
-        assert "<link" not in text and " src=" not in text and "http-equiv=\"Content-Security-Policy\"" in text
+        assert "<link" not in text and " src=" not in text and 'http-equiv="Content-Security-Policy"' in text
         data = embedded(page)
         result = extract_blocks(raw)
         assert data["page"]["sha256"] == hashlib.sha256(raw).hexdigest()

@@ -148,7 +148,7 @@ def render(data: dict[str, Any]) -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{title}</title>\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
         f"<style>\n{_asset('annotate.css')}</style>\n</head>\n<body>\n"
         f'<script type="application/json" id="blocksift-data">{_script_json(data)}</script>\n'
@@ -244,4 +244,3 @@ def write_index(dataset: Path) -> Path:
 def _embedded(page_html: str) -> str:
     start = page_html.index('id="blocksift-data">') + len('id="blocksift-data">')
     return page_html[start : page_html.index("</script>", start)]
-

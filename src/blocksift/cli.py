@@ -74,6 +74,7 @@ def progress_bar(
 
 def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
     from blocksift.datasets import load_datasets
+
     try:
         pages = load_datasets(dirs, splits=splits)
     except BlocksiftError as exc:
@@ -89,6 +90,7 @@ def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
 
 def _cache(no_cache: bool) -> Path | None:
     from blocksift.table import default_cache_dir
+
     return None if no_cache else default_cache_dir()
 
 
@@ -195,6 +197,7 @@ def label(
     from blocksift.evaluate import oracle_chooser, score
     from blocksift.outputs import atomic_write
     from blocksift.table import build_rows, to_frame
+
     if output is None and not report:
         raise fail("nothing to do: give --output FILE for the block table, --report for the oracle figure, or both")
     if output is not None and output.suffix.lower() not in (".parquet", ".csv"):
@@ -318,6 +321,7 @@ def _write_results(
     in ``errors``; a page whose output file cannot be written fails.
     """
     from blocksift.outputs import atomic_write
+
     failed = 0
     collected: list[dict[str, Any]] = []
     for r in results:
@@ -408,6 +412,7 @@ def predict(
     from blocksift.batch import expand, has_warc, memory_limit_supported, run
     from blocksift.modelfile import load_model
     from blocksift.warc import WarcStats
+
     warc_input = has_warc(p for p in paths if p != "-")
     fmt = fmt or ("jsonl" if warc_input else "text")
     if fmt not in FORMATS:
@@ -508,6 +513,7 @@ def _output_plan(
 ) -> tuple[dict[str, Path], list[Source]]:
     """The output file of every source (numbered where two pages share a name), and the sources left to run."""
     from blocksift.outputs import output_name, remove_temporaries
+
     used: set[str] = set()
     names = {s.name: output / output_name(s.name, extension, used) for s in sources}
     inputs = {s.path.resolve() for s in sources if s.path is not None}
@@ -553,6 +559,7 @@ def evaluate(
     from blocksift.evaluate import model_chooser, score
     from blocksift.modelfile import load_model
     from blocksift.outputs import atomic_write
+
     if report_dir is None and peers is not None:
         raise fail("--peers goes with --report DIR")
     peer_figures = _peer_figures(peers)

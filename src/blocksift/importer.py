@@ -70,7 +70,7 @@ def read_labels_file(path: Path) -> LabelsFile:
         raise DatasetError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}); save it again from the page") from exc
     if not isinstance(data, dict) or data.get("kind") != LABELS_FILE_KIND or not isinstance(data.get("page"), dict):
         raise DatasetError(
-            f"{path}: not a labels file saved by a blocksift labelling page (no \"kind\": \"{LABELS_FILE_KIND}\" "
+            f'{path}: not a labels file saved by a blocksift labelling page (no "kind": "{LABELS_FILE_KIND}" '
             "and \"page\"); a dataset's labels/<id>.json is an import's output, not its input"
         )
     if data.get("schema") != LABELS_SCHEMA:

@@ -327,9 +327,7 @@ def _save(fig: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def plot_dots(
-    rows: list[tuple[str, float, dict[str, float]]], peers: list[str], title: str, path: Path
-) -> None:
+def plot_dots(rows: list[tuple[str, float, dict[str, float]]], peers: list[str], title: str, path: Path) -> None:
     """A dot plot: one line per row label, blocksift's F1 as a large dot, each peer's as a small marker."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8.2, 0.42 * len(rows) + 1.3))
@@ -652,7 +650,8 @@ def to_html(sections: list[Section], title: str, subtitle: str) -> str:
             body.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>")
             body += [
                 ('<tr class="total">' if row and row[0] == "mean" else "<tr>")
-                + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>"
+                + "".join(f"<td>{_e(c)}</td>" for c in row)
+                + "</tr>"
                 for row in rows
             ]
             body.append("</tbody></table>")
@@ -667,7 +666,7 @@ def to_html(sections: list[Section], title: str, subtitle: str) -> str:
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-        f"<style>{_CSS}</style></head><body><div class=\"wrap\"><h1>{_e(title)}</h1>"
+        f'<style>{_CSS}</style></head><body><div class="wrap"><h1>{_e(title)}</h1>'
         f'<p class="sub">{_e(subtitle)}</p>\n' + "\n".join(parts) + "</div></body></html>\n"
     )
 

@@ -264,9 +264,8 @@ def render_report(view: PageView) -> str:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     url = f'<a class="url" href="{_e(view.url)}" rel="noreferrer">{_e(view.url)}</a>' if view.url else ""
     source = f'<span class="src">{_e(view.source)}</span>' if view.source else ""
-    legend = (
-        '<span class="lg k">kept</span><span class="lg d">dropped</span>'
-        + ('<span class="lg fp">wrongly kept</span><span class="lg fn">wrongly dropped</span>' if has_gold else "")
+    legend = '<span class="lg k">kept</span><span class="lg d">dropped</span>' + (
+        '<span class="lg fp">wrongly kept</span><span class="lg fn">wrongly dropped</span>' if has_gold else ""
     )
     blocks = "\n".join(_block_html(view, i) for i in range(n)) or '<p class="empty">This page has no text blocks.</p>'
     return _TEMPLATE.format(
