@@ -253,7 +253,6 @@ def train(
     rounds: Annotated[int, typer.Option(help="With --from: trees added to the model.")] = 40,
 ) -> None:
     """Train a model on the train split of labelled datasets and save it with its card."""
-    from blocksift.modelfile import card_markdown, save_model
     from blocksift.training import train as train_model
 
     pages = _pages(dirs, split or ["train"])
@@ -279,8 +278,15 @@ def train(
             )
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
+    _save_and_exit(clf, out_path, record)
+
+
+def _save_and_exit(model: Any, out_path: Path, record: dict[str, Any]) -> None:
+    """Save a trained or adapted model with its card, print the card, and exit (1 when pages failed)."""
+    from blocksift.modelfile import card_markdown, save_model
+
     record["command"] = "blocksift " + shlex.join(sys.argv[1:])
-    card = save_model(clf, out_path, record)
+    card = save_model(model, out_path, record)
     out.print(card_markdown(card))
     raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
 
@@ -291,7 +297,7 @@ def _adapt(
 ) -> None:  # fmt: skip
     """``train --from``: the base model adapted to ``pages`` (``adapt.py``), saved with its card; always exits."""
     from blocksift.adapt import AdaptSettings
-    from blocksift.modelfile import card_markdown, load_model, save_model
+    from blocksift.modelfile import load_model
     from blocksift.training import adapt_model
 
     if rounds < 1:
@@ -306,10 +312,7 @@ def _adapt(
             )  # fmt: skip
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
-    record["command"] = "blocksift " + shlex.join(sys.argv[1:])
-    card = save_model(adapted, out_path, record)
-    out.print(card_markdown(card))
-    raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
+    _save_and_exit(adapted, out_path, record)
 
 
 def _write_results(

@@ -105,18 +105,21 @@ def train(
     t2 = time.perf_counter()
     trees = len(clf.forest_.roots) + sum(len(f.roots) for f in clf.stage1_)
     say(f"fitted {trees} trees in {t2 - t1:.0f} s")
-    record = {
+    return clf, {**_record(pages, data, t1 - t0, t2 - t1), "balance": balance}
+
+
+def _record(pages: Sequence[Page], data: TrainingData, features_s: float, fit_s: float) -> dict[str, Any]:
+    """What the model card says about the data a model learned from."""
+    return {
         "datasets": data.datasets,
         "splits": sorted({p.split for p in pages}),
-        "balance": balance,
         "pages": sum(d["pages"] for d in data.datasets.values()),
         "blocks": int(data.X.shape[0]),
         "content_share": float(data.y.mean()),
         "failed_pages": len(data.failed),
         "pages_without_text": len(data.empty),
-        "seconds": {"features": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
+        "seconds": {"features": round(features_s, 1), "fit": round(fit_s, 1)},
     }
-    return clf, record
 
 
 def adapt_model(
@@ -146,15 +149,5 @@ def adapt_model(
         settings=settings, log=say,
     )  # fmt: skip
     t2 = time.perf_counter()
-    record = {
-        "adapted_from": (getattr(base, "card_", {}) or {}).get("training", {}).get("command", "a model"),
-        "datasets": data.datasets,
-        "splits": sorted({p.split for p in pages}),
-        "pages": sum(d["pages"] for d in data.datasets.values()),
-        "blocks": int(data.X.shape[0]),
-        "content_share": float(data.y.mean()),
-        "failed_pages": len(data.failed),
-        "pages_without_text": len(data.empty),
-        "seconds": {"features": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
-    }
-    return model, record
+    base_command = (getattr(base, "card_", {}) or {}).get("training", {}).get("command", "a model")
+    return model, {"adapted_from": base_command, **_record(pages, data, t1 - t0, t2 - t1)}
