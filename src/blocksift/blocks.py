@@ -100,10 +100,10 @@ class _Walker:
     text is joined and tokenised only when a chunk with visible characters arrived (``has_text``).
     """
 
-    __slots__ = ("blocks", "chunks", "containers", "has_text", "link_chunks", "link_depth", "stack")
+    __slots__ = ("chunks", "containers", "has_text", "link_chunks", "link_depth", "pending", "stack")
 
     def __init__(self) -> None:
-        self.blocks: list[Block] = []
+        self.pending: list[tuple[str, str, tuple[int, ...]]] = []  # (text, linked text, path) of each run
         self.containers: list[Container] = []
         self.stack: list[int] = []
         self.chunks: list[str] = []
@@ -145,11 +145,33 @@ class _Walker:
         self.chunks.clear()
         linked = " ".join(self.link_chunks)
         self.link_chunks.clear()
-        n_tokens = len(TOKEN_RE.findall(text))
-        if n_tokens == 0 or not self.stack:
-            return
-        n_link = min(n_tokens, len(TOKEN_RE.findall(linked))) if linked else 0
-        self.blocks.append(Block(len(self.blocks), text, n_tokens, n_link, tuple(self.stack)))
+        if self.stack:
+            self.pending.append((text, linked, tuple(self.stack)))
+
+    def finish(self) -> list[Block]:
+        """The blocks of the pending runs that hold a token. Tokens are counted for the whole page in two regex calls
+        (runs joined by a character that page cleaning removed from all text), not two calls per run."""
+        pending = self.pending
+        if not pending:
+            return []
+        tokens = _token_counts([t for t, _, _ in pending])
+        links = _token_counts([linked for _, linked, _ in pending])
+        blocks: list[Block] = []
+        for (text, _, path), n_tokens, n_link in zip(pending, tokens, links, strict=True):
+            if n_tokens:
+                blocks.append(Block(len(blocks), text, n_tokens, min(n_tokens, n_link), path))
+        return blocks
+
+
+_SEP, _MARK = "\x00", "\x01"
+
+
+def _token_counts(texts: list[str]) -> list[int]:
+    """``len(TOKEN_RE.findall(t))`` for each text, in one pass over all of them."""
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1 or _MARK in joined:  # not from a cleaned page: count one by one
+        return [len(TOKEN_RE.findall(t)) for t in texts]
+    return [part.count(_MARK) for part in TOKEN_RE.sub(_MARK, joined).split(_SEP)]
 
 
 def _events(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
@@ -183,4 +205,4 @@ def segment(doc: Document) -> Segmentation:
             if tail:
                 add(tail)
     flush()
-    return Segmentation(blocks=tuple(w.blocks), containers=tuple(w.containers), title=doc.title)
+    return Segmentation(blocks=tuple(w.finish()), containers=tuple(w.containers), title=doc.title)
