@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from blocksift import __version__
 from blocksift.defaults import DEFAULT_BALANCE, EXTENSIONS, FORMATS, MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError
-from blocksift.progress import NORMAL, QUIET, VERBOSE, Reporter
+from blocksift.progress import NORMAL, QUIET, VERBOSE, Reporter, lazy_console
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from blocksift.batch import Result, Source
     from blocksift.datasets import Page
     from blocksift.evaluate import Report
@@ -38,9 +38,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help imports rich's Markdown and pygments, which doubled `blocksift --help`.
+    rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+err = lazy_console(stderr=True, highlight=False)
+out = lazy_console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 # Messages on stderr at the level of the global --quiet / --verbose, which main_options sets on every invocation.
 reporter = Reporter(err)
 
@@ -122,6 +124,8 @@ def main_options(
 
 def report_table(report: Report, title: str) -> Table:
     """Per-dataset figures and their mean as a rich table."""
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for col in ("dataset", "pages", "failed", "precision", "recall", "shingle F1", "word F1", "block acc."):
         table.add_column(col, justify="left" if col == "dataset" else "right")

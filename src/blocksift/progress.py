@@ -14,23 +14,47 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, ProgressColumn
+
+# rich.progress is imported when a bar is drawn, not with this module: the CLI imports it for every command,
+# `blocksift --help` included, which should answer without rich's progress machinery.
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+def lazy_console(**options: Any) -> Console:
+    """A rich Console made on first use (importing rich.console costs a twentieth of a second that `--help` and
+    most quick commands never need)."""
+    return cast("Console", _LazyConsole(options))
+
+
+class _LazyConsole:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def resolve(self) -> Console:
+        """The Console itself (made now if it was not yet), for code that needs the real object (rich's Live)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return cast("Console", self._console)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolve(), name)
+
+
+def real_console(console: Console) -> Console:
+    """``console`` itself, or the Console behind a ``lazy_console``."""
+    return console.resolve() if isinstance(console, _LazyConsole) else console
+
+
 # Seconds between two plain progress lines: often enough to see a batch move, rare enough to keep logs short.
 PLAIN_INTERVAL = 10.0
 
@@ -49,16 +73,27 @@ def duration(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-class _RateColumn(ProgressColumn):
-    """Items per second, from rich's smoothed speed."""
+@lru_cache(maxsize=1)
+def _rate_column_class() -> type[ProgressColumn]:
+    """A progress column of items per second, from rich's smoothed speed (a class made on first use)."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def __init__(self, unit: str) -> None:
-        super().__init__()
-        self.unit = unit
+    class RateColumn(ProgressColumn):
+        def __init__(self, unit: str) -> None:
+            super().__init__()
+            self.unit = unit
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.1f} {self.unit}/s" if speed else f"- {self.unit}/s", style="progress.data.speed")
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.1f} {self.unit}/s" if speed else f"- {self.unit}/s", style="progress.data.speed")
+
+    return RateColumn
+
+
+def _rate_column(unit: str) -> ProgressColumn:
+    column: ProgressColumn = _rate_column_class()(unit)  # type: ignore[arg-type]
+    return column
 
 
 class Tracker:
@@ -101,19 +136,33 @@ class Tracker:
                 self.plain = True
 
     def _start_bar(self) -> Progress:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         columns = (
             TextColumn(self.label),
             BarColumn(),
             MofNCompleteColumn(),
             TaskProgressColumn(),
-            _RateColumn(self.unit),
+            _rate_column(self.unit),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
         )
         # Never redirect stdout: results are written there, and rich would send them to stderr with the bar.
         bar = Progress(
-            *columns, console=self.reporter.console, transient=True, redirect_stdout=False, redirect_stderr=False
+            *columns,
+            console=real_console(self.reporter.console),
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         bar.start()
         self.task = bar.add_task(self.label, total=self.total)
