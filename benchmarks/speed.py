@@ -61,7 +61,7 @@ EXIT_SKIPPED = 3  # a child's system does not import here
 LXML, BLOCKSIFT, BATCH, TRAFILATURA, READABILITY = "lxml", "blocksift", "batch", "trafilatura", "readability"
 SYSTEMS = (LXML, BLOCKSIFT, BATCH, TRAFILATURA, READABILITY)
 STAGES_CHILD = "stages"
-STAGES = ("parse_html", "segment", "featurize", "structure", "predict_proba", "decide")
+STAGES = ("parse_html", "segment", "features", "predict_proba", "decide")
 DEFAULT_JOBS = (1, 2)
 DEFAULT_CLI_RUNS = 5
 # Batch warm-up pages per worker process: enough that every worker has started and loaded the model.
@@ -212,7 +212,7 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
     from blocksift.blocks import segment
     from blocksift.decide import decide
     from blocksift.errors import BlocksiftError
-    from blocksift.features import featurize, structure
+    from blocksift.features import page_matrices
     from blocksift.modelfile import default_model
     from blocksift.page import parse_html
 
@@ -224,12 +224,10 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
         marks.append(time.perf_counter())
         seg = segment(doc)
         marks.append(time.perf_counter())
-        X = featurize(seg) if seg.blocks else None
-        marks.append(time.perf_counter())
+        X, struct = page_matrices(seg)  # features and container structure in one pass, as extraction does
         tokens = np.array([b.n_tokens for b in seg.blocks])
-        struct = structure(seg) if seg.blocks else None
         marks.append(time.perf_counter())
-        proba = model.predict_proba(X, tokens=tokens, structure=struct)[:, 1] if X is not None else np.zeros(0)
+        proba = model.predict_proba(X, tokens=tokens, structure=struct)[:, 1] if len(X) else np.zeros(0)
         marks.append(time.perf_counter())
         keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, model.threshold_)
         "\n".join(b.text for b, k in zip(seg.blocks, keep, strict=True) if k)
