@@ -154,8 +154,8 @@ class _Walker:
         pending = self.pending
         if not pending:
             return []
-        tokens = _token_counts([t for t, _, _ in pending])
-        links = _token_counts([linked for _, linked, _ in pending])
+        tokens = match_counts(TOKEN_RE, [t for t, _, _ in pending])
+        links = match_counts(TOKEN_RE, [linked for _, linked, _ in pending])
         blocks: list[Block] = []
         for (text, _, path), n_tokens, n_link in zip(pending, tokens, links, strict=True):
             if n_tokens:
@@ -163,15 +163,18 @@ class _Walker:
         return blocks
 
 
+# Texts joined by a character that page cleaning removes from every page (control characters never reach a block), so
+# that one regex call covers a whole page; each match becomes _MARK, counted per text. A call per block and pattern
+# cost more than the rest of segmentation or of the block features.
 _SEP, _MARK = "\x00", "\x01"
 
 
-def _token_counts(texts: list[str]) -> list[int]:
-    """``len(TOKEN_RE.findall(t))`` for each text, in one pass over all of them."""
+def match_counts(rx: re.Pattern[str], texts: list[str]) -> list[int]:
+    """``len(rx.findall(t))`` for each text, in one pass over all of them (``rx`` must not match _SEP or _MARK)."""
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1 or _MARK in joined:  # not from a cleaned page: count one by one
-        return [len(TOKEN_RE.findall(t)) for t in texts]
-    return [part.count(_MARK) for part in TOKEN_RE.sub(_MARK, joined).split(_SEP)]
+        return [len(rx.findall(t)) for t in texts]
+    return [part.count(_MARK) for part in rx.sub(_MARK, joined).split(_SEP)]
 
 
 def _events(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:

@@ -26,7 +26,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from blocksift.blocks import TOKEN_RE, Segmentation
+from blocksift.blocks import TOKEN_RE, Segmentation, match_counts
 
 SCHEMA_VERSION = 1
 FloatArray = npt.NDArray[np.float64]
@@ -247,15 +247,8 @@ class PageArrays:
         return self.para_tokens_under - REGION_NOISE_WEIGHT * (self.tokens_under - self.para_tokens_under)
 
 
-# Blocks joined by a character that page cleaning removed from every text (control characters never reach a block),
-# so one regex call covers a whole page; each match becomes _MARK, counted per block. A call per block and pattern
-# cost more than the rest of the block features together.
-_SEP, _MARK = "\x00", "\x01"
-
-
-def _match_counts(rx: re.Pattern[str], joined: str) -> FloatArray:
-    """Matches of ``rx`` in each block of ``joined`` (blocks separated by _SEP; no pattern matches it)."""
-    return np.array([part.count(_MARK) for part in rx.sub(_MARK, joined).split(_SEP)], dtype=np.float64)
+def _match_counts(rx: re.Pattern[str], texts: list[str]) -> FloatArray:
+    return np.array(match_counts(rx, texts), dtype=np.float64)
 
 
 def _title_overlap(texts: list[str], title: set[str]) -> FloatArray:
@@ -263,9 +256,10 @@ def _title_overlap(texts: list[str], title: set[str]) -> FloatArray:
     call, summed per block with np.add.reduceat (a call per block cost more than the rest of the page features)."""
     if not title:
         return np.zeros(len(texts))
-    joined = _SEP.join(texts).lower()
-    per_block = np.array([p.count(_MARK) for p in TOKEN_RE.sub(_MARK, joined).split(_SEP)], dtype=np.int64)
-    hits = np.fromiter(map(title.__contains__, TOKEN_RE.findall(joined)), dtype=np.float64)
+    lowered = [t.lower() for t in texts]
+    per_block = np.array(match_counts(TOKEN_RE, lowered), dtype=np.int64)
+    # Tokens never span the space between two texts, so these are each text's tokens in order.
+    hits = np.fromiter(map(title.__contains__, TOKEN_RE.findall(" ".join(lowered))), dtype=np.float64)
     starts = np.concatenate([[0], np.cumsum(per_block)[:-1]])
     sums = np.add.reduceat(np.append(hits, 0.0), starts) if len(hits) else np.zeros(len(texts))
     return np.where(per_block > 0, sums, 0.0) / np.maximum(per_block, 1)
@@ -297,16 +291,13 @@ def _safe_div(a: FloatArray, b: FloatArray) -> FloatArray:
 )
 def _local(a: PageArrays) -> FloatArray:
     texts = [b.text for b in a.seg.blocks]
-    joined = _SEP.join(texts)
-    if joined.count(_SEP) != a.n - 1 or _MARK in joined:  # page.py strips control characters before parsing
-        raise ValueError("block texts must not hold the control characters U+0000 and U+0001")
     tok = np.maximum(a.n_tokens, 1)
-    punct = _match_counts(SENTENCE_PUNCT_RE, joined)
+    punct = _match_counts(SENTENCE_PUNCT_RE, texts)
     ends = np.array([t[-1] in ".!?。！？\"'”’»)" for t in texts], dtype=float)
-    digits = _match_counts(DIGIT_RE, joined)
-    upper = _match_counts(UPPER_START_RE, joined)
-    seps = _match_counts(SEPARATOR_RE, joined)
-    copy = (_match_counts(COPYRIGHT_RE, joined) > 0).astype(float)
+    digits = _match_counts(DIGIT_RE, texts)
+    upper = _match_counts(UPPER_START_RE, texts)
+    seps = _match_counts(SEPARATOR_RE, texts)
+    copy = (_match_counts(COPYRIGHT_RE, texts) > 0).astype(float)
     return np.column_stack(
         [
             np.log1p(a.n_tokens),
