@@ -132,18 +132,16 @@ def adapt(
         trees.append(reg)
         if (r + 1) % 20 == 0 or r + 1 == s.rounds:
             say(f"adapting: {r + 1} of {s.rounds} trees ({time.perf_counter() - start:.1f} s)")
-    forest = extend_forest(model.forest_, trees, s.learning_rate, bins.raw_forest)
+    added = [bins.raw_forest(Forest.from_sklearn(reg)) for reg in trees]
+    forest = extend_forest(model.forest_, added, s.learning_rate)
     return _adapted(model, forest, s, len(np.unique(groups)), len(yf))
 
 
-def extend_forest(
-    forest: Forest, regressors: list[Any], scale: float, convert: Callable[[Forest], Forest] = lambda f: f
-) -> Forest:
-    """``forest`` followed by the trees of fitted one-tree regressors (each through ``convert``), each tree's
-    output (its baseline included) multiplied by ``scale``."""
-    if not regressors:
+def extend_forest(forest: Forest, added: list[Forest], scale: float) -> Forest:
+    """``forest`` followed by the trees of the ``added`` forests, each added tree's output (its forest's baseline
+    included) multiplied by ``scale``."""
+    if not added:
         return forest
-    added = [convert(Forest.from_sklearn(reg)) for reg in regressors]
     arrays: dict[str, list[npt.NDArray[Any]]] = {k: [getattr(forest, k)] for k in ARRAYS}
     offset = len(forest.feature)
     baseline = forest.baseline

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,9 @@ from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.errors import DatasetError
 from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows
+
+if TYPE_CHECKING:
+    from blocksift.adapt import AdaptSettings
 
 
 @dataclass
@@ -84,16 +87,8 @@ def train(
     """Fit a classifier on ``pages``; returns it and the training record for its card."""
     say = log or (lambda _msg: None)
     t0 = time.perf_counter()
-    rows = build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress)
-    data = stack(pages, rows, balance)
+    data = _stacked(pages, balance, jobs, cache_dir, progress, say)
     t1 = time.perf_counter()
-    say(
-        f"features: {data.X.shape[0]:,} blocks x {data.X.shape[1]} features from "
-        f"{sum(d['pages'] for d in data.datasets.values()):,} pages in {t1 - t0:.0f} s; "
-        f"{len(data.empty)} pages without text left out, {len(data.failed)} pages failed"
-    )
-    for key, error in data.failed:
-        say(f"  skipped {key}: {error}")
     from blocksift.model import BlockClassifier  # scikit-learn: imported only when training
 
     clf = BlockClassifier(**(params or {}))
@@ -106,6 +101,23 @@ def train(
     trees = len(clf.forest_.roots) + sum(len(f.roots) for f in clf.stage1_)
     say(f"fitted {trees} trees in {t2 - t1:.0f} s")
     return clf, {**_record(pages, data, t1 - t0, t2 - t1), "balance": balance}
+
+
+def _stacked(
+    pages: Sequence[Page], balance: float, jobs: int, cache_dir: Path | None,
+    progress: Callable[[int], None] | None, say: Callable[[str], None],
+) -> TrainingData:  # fmt: skip
+    """The pages' feature rows (from the cache where it has them) stacked, with what was read and left out said."""
+    t0 = time.perf_counter()
+    data = stack(pages, build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress), balance)
+    say(
+        f"features: {data.X.shape[0]:,} blocks x {data.X.shape[1]} features from "
+        f"{sum(d['pages'] for d in data.datasets.values()):,} pages in {time.perf_counter() - t0:.0f} s; "
+        f"{len(data.empty)} pages without text left out, {len(data.failed)} pages failed"
+    )
+    for key, error in data.failed:
+        say(f"  skipped {key}: {error}")
+    return data
 
 
 def _record(pages: Sequence[Page], data: TrainingData, features_s: float, fit_s: float) -> dict[str, Any]:
@@ -126,7 +138,7 @@ def adapt_model(
     base: Predictor,
     pages: Sequence[Page],
     *,
-    settings: Any = None,
+    settings: AdaptSettings | None = None,
     jobs: int = 1,
     cache_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
@@ -138,12 +150,8 @@ def adapt_model(
 
     say = log or (lambda _msg: None)
     t0 = time.perf_counter()
-    rows = build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress)
-    data = stack(pages, rows, balance=0.0)
+    data = _stacked(pages, 0.0, jobs, cache_dir, progress, say)
     t1 = time.perf_counter()
-    say(f"features: {data.X.shape[0]:,} blocks from {len(np.unique(data.groups)):,} pages in {t1 - t0:.0f} s")
-    for key, error in data.failed:
-        say(f"  skipped {key}: {error}")
     model = adapt(
         base, data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
         settings=settings, log=say,
