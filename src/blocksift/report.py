@@ -470,7 +470,6 @@ def build_report(
     peers: PeerFigures | None = None,
     worst: int = 10,
     model_label: str = "",
-    title: str = "blocksift evaluation",
     importance_seconds: float = IMPORTANCE_SECONDS,
     log: Callable[[str], None] | None = None,
 ) -> list[Section]:
