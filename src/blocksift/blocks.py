@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from blocksift.charclass import token_counts
 from blocksift.page import Document
 
 TOKEN_RE = re.compile(r"\w+")
@@ -149,13 +150,13 @@ class _Walker:
             self.pending.append((text, linked, tuple(self.stack)))
 
     def finish(self) -> list[Block]:
-        """The blocks of the pending runs that hold a token. Tokens are counted for the whole page in two regex calls
-        (runs joined by a character that page cleaning removed from all text), not two calls per run."""
+        """The blocks of the pending runs that hold a token. Tokens are counted for the whole page at once
+        (``charclass.token_counts``), not per run."""
         pending = self.pending
         if not pending:
             return []
-        tokens = match_counts(TOKEN_RE, [t for t, _, _ in pending])
-        links = match_counts(TOKEN_RE, [linked for _, linked, _ in pending])
+        tokens = token_counts([t for t, _, _ in pending])
+        links = token_counts([linked for _, linked, _ in pending])
         blocks: list[Block] = []
         for (text, _, path), n_tokens, n_link in zip(pending, tokens, links, strict=True):
             if n_tokens:

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.blocks import TOKEN_RE, Segmentation, match_counts
+from blocksift.charclass import PageText, token_counts
 
 SCHEMA_VERSION = 1
 FloatArray = npt.NDArray[np.float64]
@@ -43,7 +44,9 @@ NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 
 SENTENCE_PUNCT_RE = re.compile(r"[.!?;:,。！？、，；：]")
 SEPARATOR_RE = re.compile(r"[|•·»«›‹/\\>]")
-UPPER_START_RE = re.compile(r"\b[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω]")
+UPPER_CLASS = r"[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁΑ-Ω]"
+UPPER_START_RE = re.compile(r"\b" + UPPER_CLASS)
+WORD_CLASS = r"\w"
 DIGIT_RE = re.compile(r"\d")
 COPYRIGHT_RE = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
 
@@ -251,13 +254,38 @@ def _match_counts(rx: re.Pattern[str], texts: list[str]) -> FloatArray:
     return np.array(match_counts(rx, texts), dtype=np.float64)
 
 
+def _char_counts(texts: list[str]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Per text: sentence punctuation, digits, capitals after a word boundary, separators, and 1 where a copyright
+    notice appears; from one code-point array of the page (``charclass``) where it can be made."""
+    page = PageText.of(texts)
+    if page is None:
+        return (
+            _match_counts(SENTENCE_PUNCT_RE, texts),
+            _match_counts(DIGIT_RE, texts),
+            _match_counts(UPPER_START_RE, texts),
+            _match_counts(SEPARATOR_RE, texts),
+            (_match_counts(COPYRIGHT_RE, texts) > 0).astype(float),
+        )
+    word = page.matches(WORD_CLASS)
+    upper = page.after_boundary(page.matches(UPPER_CLASS), word)
+    joined = page.joined
+    maybe_copyright = "©" in joined or "(c)" in joined or "(C)" in joined  # what COPYRIGHT_RE needs to match
+    return (
+        page.counts(page.matches(SENTENCE_PUNCT_RE.pattern)).astype(np.float64),
+        page.counts(page.matches(DIGIT_RE.pattern)).astype(np.float64),
+        page.counts(upper).astype(np.float64),
+        page.counts(page.matches(SEPARATOR_RE.pattern)).astype(np.float64),
+        (_match_counts(COPYRIGHT_RE, texts) > 0).astype(float) if maybe_copyright else np.zeros(len(texts)),
+    )
+
+
 def _title_overlap(texts: list[str], title: set[str]) -> FloatArray:
     """Share of each text's lower-cased tokens that are in ``title``: the tokens of the whole page from one regex
     call, summed per block with np.add.reduceat (a call per block cost more than the rest of the page features)."""
     if not title:
         return np.zeros(len(texts))
     lowered = [t.lower() for t in texts]
-    per_block = np.array(match_counts(TOKEN_RE, lowered), dtype=np.int64)
+    per_block = np.array(token_counts(lowered), dtype=np.int64)
     # Tokens never span the space between two texts, so these are each text's tokens in order.
     hits = np.fromiter(map(title.__contains__, TOKEN_RE.findall(" ".join(lowered))), dtype=np.float64)
     starts = np.concatenate([[0], np.cumsum(per_block)[:-1]])
@@ -292,12 +320,8 @@ def _safe_div(a: FloatArray, b: FloatArray) -> FloatArray:
 def _local(a: PageArrays) -> FloatArray:
     texts = [b.text for b in a.seg.blocks]
     tok = np.maximum(a.n_tokens, 1)
-    punct = _match_counts(SENTENCE_PUNCT_RE, texts)
+    punct, digits, upper, seps, copy = _char_counts(texts)
     ends = np.array([t[-1] in ".!?。！？\"'”’»)" for t in texts], dtype=float)
-    digits = _match_counts(DIGIT_RE, texts)
-    upper = _match_counts(UPPER_START_RE, texts)
-    seps = _match_counts(SEPARATOR_RE, texts)
-    copy = (_match_counts(COPYRIGHT_RE, texts) > 0).astype(float)
     return np.column_stack(
         [
             np.log1p(a.n_tokens),

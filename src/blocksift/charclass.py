@@ -1,0 +1,96 @@
+"""Counting character-class matches of many texts at once, from one array of code points per page.
+
+Segmentation and the block features count, per block, the matches of a few patterns that are one character class
+(``\\d``, punctuation, separators), a run of one (``\\w+``: the tokens), or a class after a word boundary
+(``\\b[A-Z...]``). A regex substitution over the page's joined text did that in one call per pattern, but still
+cost a seventh of an extraction. Here a page's texts become one numpy array of code points (one C-level encode),
+each class a boolean lookup over it, and each text's count a difference of cumulative sums at the text boundaries.
+
+Lookup tables cover the Basic Multilingual Plane and are made from the regex itself, the first time a class is
+used, so they say exactly what ``re`` says (its Unicode tables, its ``\\w``). The rare code points above it
+(emoji, historic scripts, CJK extension B) are asked of the regex one distinct code point at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+BMP = 0x10000
+WORD_RUN_RE = re.compile(r"\w+")
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@cache
+def _bmp_table(pattern: str, flags: int) -> BoolArray:
+    """Whether each code point of the BMP matches the one-character regex ``pattern`` (about 10 ms, once)."""
+    rx = re.compile(pattern, flags)
+    table = np.zeros(BMP, dtype=np.bool_)
+    chars = "".join(map(chr, range(BMP)))
+    table[[m.start() for m in rx.finditer(chars)]] = True
+    return table
+
+
+class PageText:
+    """The texts of one page as a code-point array, with where each text starts and ends in it.
+
+    Texts are joined with NUL, which page cleaning removes from every text, so no match spans two texts and no
+    count changes; ``counts`` of a class are each text's number of matching characters.
+    """
+
+    def __init__(self, texts: list[str], joined: str) -> None:
+        self.n = len(texts)
+        self.joined = joined
+        self.cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        beyond = len(self.cp) > 0 and int(self.cp.max()) >= BMP
+        self.astral = self.cp >= BMP if beyond else None
+        self.bmp_index = np.minimum(self.cp, BMP - 1) if beyond else self.cp
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=self.n)
+        self.ends = np.cumsum(lengths + 1) - 1  # index of the NUL after each text (one past the end for the last)
+        self.starts = self.ends - lengths
+
+    @classmethod
+    def of(cls, texts: list[str]) -> PageText | None:
+        """The page's texts, or None where a text holds NUL itself (text that did not come through page cleaning)."""
+        joined = "\x00".join(texts)
+        return cls(texts, joined) if joined.count("\x00") == len(texts) - 1 else None
+
+    def matches(self, pattern: str, flags: int = 0) -> BoolArray:
+        """Per code point: does it match the one-character class ``pattern``?"""
+        hit = np.take(_bmp_table(pattern, flags), self.bmp_index)
+        if self.astral is not None:
+            rx = re.compile(pattern, flags)
+            for c in np.unique(self.cp[self.astral]).tolist():
+                hit[self.cp == c] = rx.fullmatch(chr(c)) is not None
+        return hit
+
+    def counts(self, hit: BoolArray) -> IntArray:
+        """Per text, how many of its code points are ``True`` in ``hit``."""
+        total = np.concatenate([[0], np.cumsum(hit, dtype=np.int64)])
+        return total[self.ends] - total[self.starts]
+
+    def runs(self, hit: BoolArray) -> IntArray:
+        """Per text, how many maximal runs of ``True`` it holds (``\\w+`` matches when ``hit`` is ``\\w``)."""
+        return self.counts(self.after_boundary(hit, hit))
+
+    def after_boundary(self, hit: BoolArray, word: BoolArray) -> BoolArray:
+        """``hit`` where a word boundary (``\\b``, ``word`` being ``\\w``) comes before the code point: it and the
+        one before (none at the start) differ in being word characters."""
+        if not len(word):
+            return hit
+        before = np.empty_like(word)
+        before[0] = False
+        before[1:] = word[:-1]
+        return hit & (before != word)
+
+
+def token_counts(texts: list[str]) -> list[int]:
+    """``len(re.findall(r"\\w+", t))`` for each text (where no text holds NUL; else asked of the regex)."""
+    page = PageText.of(texts)
+    if page is None:
+        return [len(WORD_RUN_RE.findall(t)) for t in texts]
+    return page.runs(page.matches(r"\w")).tolist()
