@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 import blocksift.align as align_module
 import blocksift.blocks as blocks_module
+import blocksift.charclass as charclass_module
 import blocksift.features as features_module
 import blocksift.labels as labels_module
 import blocksift.page as page_module
@@ -85,7 +86,7 @@ def _fingerprint() -> str:
     """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
-    for module in (page_module, blocks_module, features_module, align_module, labels_module):
+    for module in (page_module, blocks_module, charclass_module, features_module, align_module, labels_module):
         h.update(inspect.getsource(module).encode())
     return h.hexdigest()[:16]
 
