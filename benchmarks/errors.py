@@ -9,6 +9,10 @@ largest kinds of mistake stand out.
 
     python benchmarks/errors.py ../shared/datasets/wcxb --worst 10
     python benchmarks/errors.py ../shared/datasets/*/ --model my-model.npz --worst 3 --split test
+    python benchmarks/errors.py ../shared/datasets/wcxb --held-out --page-type product
+
+``--held-out`` looks at the training pages the model never fitted (the 20% it held out to choose its threshold):
+evidence to act on without looking at the test splits, which stay for measuring.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from blocksift.datasets import load_datasets
+from blocksift.datasets import Page, load_datasets
 from blocksift.decide import decide
 from blocksift.evaluate import model_chooser, score_rows, worst_pages
 from blocksift.modelfile import load_model
-from blocksift.table import build_rows, default_cache_dir
+from blocksift.predictor import Predictor
+from blocksift.table import PageRows, build_rows, default_cache_dir
+from blocksift.training import stack
 
 CLIP = 160
 
@@ -43,14 +49,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worst", type=int, default=5, help="pages shown per dataset")
     ap.add_argument("--blocks", type=int, default=8, help="wrong blocks shown per page and kind")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--held-out",
+        action="store_true",
+        help="the training pages the model held out to choose its threshold (it never fitted them): the model must "
+        "have been trained on the train splits of every dataset beside the given ones, as the shipped model was",
+    )
+    ap.add_argument("--page-type", help="only pages of this page_type (wcxb: product, forum, documentation, ...)")
     args = ap.parse_args(argv)
     missing = [d for d in args.datasets if not d.is_dir()]
     if missing:
         print(f"errors.py: no dataset folder at {missing[0]}", file=sys.stderr)
         return 2
-    pages = load_datasets(args.datasets, splits=[args.split])
     model = load_model(args.model)
-    page_rows = build_rows(pages, jobs=args.jobs, cache_dir=default_cache_dir())
+    if args.held_out:
+        pages, page_rows = held_out_pages(args.datasets, model, args.jobs)
+    else:
+        pages = load_datasets(args.datasets, splits=[args.split])
+        page_rows = build_rows(pages, jobs=args.jobs, cache_dir=default_cache_dir())
+    if args.page_type:
+        chosen = [i for i, p in enumerate(pages) if p.meta.get("page_type") == args.page_type]
+        pages, page_rows = [pages[i] for i in chosen], [page_rows[i] for i in chosen]
     report = score_rows(pages, page_rows, model_chooser(model))
     rows = {r.key: r for r in page_rows}
     kinds: Counter[tuple[str, str]] = Counter()
@@ -66,6 +85,24 @@ def main(argv: list[str] | None = None) -> int:
     for (kind, tag), n in kinds.most_common(20):
         print(f"{kind:16s} {tag:12s} {n:>9,}")
     return 0
+
+
+def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[list[Page], list[PageRows]]:
+    """The given datasets' pages among those ``model`` held out of fitting: the page-grouped split that
+    ``BlockClassifier.fit`` draws, redrawn over the same stacked training pages with the model's own settings."""
+    from sklearn.model_selection import GroupShuffleSplit
+
+    roots = sorted(p for p in datasets[0].parent.glob("*/") if (p / "meta.jsonl").exists())
+    pages = load_datasets(roots, splits=["train"])
+    rows = build_rows(pages, jobs=jobs, cache_dir=default_cache_dir())
+    data = stack(pages, rows)
+    params = model.get_params()
+    split = GroupShuffleSplit(n_splits=1, test_size=params["validation_fraction"], random_state=params["random_state"])
+    _, va = next(split.split(data.groups, groups=data.groups))
+    good = [(p, r) for p, r in zip(pages, rows, strict=True) if r.error is None and len(r.labels)]
+    wanted = {d.resolve().name for d in datasets}
+    chosen = [good[i] for i in np.unique(data.groups[va]) if good[i][0].dataset in wanted]
+    return [p for p, _ in chosen], [r for _, r in chosen]
 
 
 def _decisions(rows, model) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
