@@ -57,3 +57,16 @@ def test_two_stage_learns_to_follow_the_region() -> None:
     acc_two = np.mean(two.predict(Xt, groups=gt, structure=st) == yt)
     acc_one = np.mean(one.predict(Xt) == yt)
     assert acc_two > 0.95 and acc_two > acc_one + 0.05
+
+
+def test_stage1_refit_predicts_with_one_first_stage_forest() -> None:
+    # The second stage still learns from out-of-fold scores; prediction walks one first-stage forest fitted on all
+    # pages instead of the fold forests' average, and follows the region as well.
+    X, y, groups, structure = _region_pages(0)
+    kw = {"max_iter": 30, "stage1_max_iter": 30, "min_samples_leaf": 5, "short_rate": 1.0}
+    refit = BlockClassifier(stage1_refit=True, **kw).fit(X, y, groups=groups, structure=structure)
+    folds = BlockClassifier(**kw).fit(X, y, groups=groups, structure=structure)
+    assert len(refit.stage1_) == 1 and len(folds.stage1_) == 2
+    assert len(refit.stage1_[0].roots) == 30
+    Xt, yt, gt, st = _region_pages(1)
+    assert np.mean(refit.predict(Xt, groups=gt, structure=st) == yt) > 0.95

@@ -73,8 +73,10 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     after that. Blocks of at most ``short_tokens`` tokens (menu items, buttons, dates: 59% of the blocks of the
     shared datasets but 11% of their tokens) are subsampled at ``short_rate`` for fitting, their weight divided by
     the rate, which halves the fitting time with the same expected loss. ``context`` adds the first stage of
-    ``context_folds`` forests of ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves. ``random_state``
-    seeds the page splits, the subsample and the boosting.
+    ``context_folds`` forests of ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves; with
+    ``stage1_refit`` prediction uses one first-stage forest fitted on all pages instead of the average of the fold
+    forests (which still give the out-of-fold scores the second stage learns from): half the trees to walk.
+    ``random_state`` seeds the page splits, the subsample and the boosting.
 
     ``fit`` and ``predict_proba`` take the rows of whole pages: ``groups`` names each row's page (rows of a page
     contiguous, in document order), ``tokens`` its token count and ``structure`` its container ids
@@ -97,6 +99,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         context_folds: int = 2,
         stage1_max_iter: int = 150,
         stage1_max_leaf_nodes: int = 31,
+        stage1_refit: bool = False,
         validation_fraction: float = 0.2,
         refit: bool = False,
         random_state: int = 0,
@@ -115,6 +118,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.context_folds = context_folds
         self.stage1_max_iter = stage1_max_iter
         self.stage1_max_leaf_nodes = stage1_max_leaf_nodes
+        self.stage1_refit = stage1_refit
         self.validation_fraction = validation_fraction
         self.refit = refit
         self.random_state = random_state
@@ -198,6 +202,10 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             forest = Forest.from_sklearn(booster)
             self.stage1_.append(forest)
             oof[va] = forest.predict_proba(X[va])
+        if self.stage1_refit:
+            self._say(f"first stage on all pages: {int(fit_rows.sum()):,} blocks, {self.stage1_max_iter} iterations")
+            booster = self._booster(stage1=True).fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
+            self.stage1_ = [Forest.from_sklearn(booster)]
         return oof
 
     def _say(self, message: str) -> None:
