@@ -65,7 +65,7 @@ def test_stage1_refit_predicts_with_one_first_stage_forest() -> None:
     X, y, groups, structure = _region_pages(0)
     kw = {"max_iter": 30, "stage1_max_iter": 30, "min_samples_leaf": 5, "short_rate": 1.0}
     refit = BlockClassifier(stage1_refit=True, **kw).fit(X, y, groups=groups, structure=structure)
-    folds = BlockClassifier(**kw).fit(X, y, groups=groups, structure=structure)
+    folds = BlockClassifier(stage1_refit=False, **kw).fit(X, y, groups=groups, structure=structure)
     assert len(refit.stage1_) == 1 and len(folds.stage1_) == 2
     assert len(refit.stage1_[0].roots) == 30
     Xt, yt, gt, st = _region_pages(1)

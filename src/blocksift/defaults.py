@@ -20,4 +20,4 @@ EXTENSIONS = {
 # Datasets differ in size by 20 times (wcxb 1,067 training pages, cleanportaleval 50); the benchmark figure is the
 # mean over datasets. Weighting pages by (mean pages / dataset pages) ** 0.5 is the compromise chosen on validation
 # pages (see the closing notes of issue 3): small datasets count more, without letting 50 pages dominate.
-DEFAULT_BALANCE = 0.5
+DEFAULT_BALANCE = 0.75

@@ -86,7 +86,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        max_iter: int = 300,
+        max_iter: int = 150,
         learning_rate: float = 0.1,
         max_leaf_nodes: int = 63,
         min_samples_leaf: int = 40,
@@ -99,7 +99,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         context_folds: int = 2,
         stage1_max_iter: int = 150,
         stage1_max_leaf_nodes: int = 31,
-        stage1_refit: bool = False,
+        stage1_refit: bool = True,
         validation_fraction: float = 0.2,
         refit: bool = False,
         random_state: int = 0,
