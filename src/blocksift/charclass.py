@@ -70,8 +70,14 @@ class PageText:
 
     def counts(self, hit: BoolArray) -> IntArray:
         """Per text, how many of its code points are ``True`` in ``hit``."""
-        total = np.concatenate([[0], np.cumsum(hit, dtype=np.int64)])
-        return total[self.ends] - total[self.starts]
+        if not len(hit):
+            return np.zeros(self.n, dtype=np.int64)
+        # int32 (pages are far below 2**31 code points) and no padded copy: on a 10 MB page this running count is the
+        # largest array of the extraction.
+        total = np.cumsum(hit, dtype=np.int32)
+        upto = np.where(self.ends > 0, total[np.maximum(self.ends - 1, 0)], 0)
+        before = np.where(self.starts > 0, total[np.maximum(self.starts - 1, 0)], 0)
+        return (upto - before).astype(np.int64)
 
     def runs(self, hit: BoolArray) -> IntArray:
         """Per text, how many maximal runs of ``True`` it holds (``\\w+`` matches when ``hit`` is ``\\w``)."""
