@@ -10,16 +10,14 @@ The walk is one pass of lxml's ``iterwalk`` over the cleaned tree (no recursion,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
+from blocksift.charclass import TOKEN_RE as TOKEN_RE  # re-exported: the other stages import it from here
 from blocksift.charclass import token_counts
 from blocksift.page import Document
-
-TOKEN_RE = re.compile(r"\w+")
 
 BLOCK_TAGS = frozenset(
     {
@@ -162,20 +160,6 @@ class _Walker:
             if n_tokens:
                 blocks.append(Block(len(blocks), text, n_tokens, min(n_tokens, n_link), path))
         return blocks
-
-
-# Texts joined by a character that page cleaning removes from every page (control characters never reach a block), so
-# that one regex call covers a whole page; each match becomes _MARK, counted per text. A call per block and pattern
-# cost more than the rest of segmentation or of the block features.
-_SEP, _MARK = "\x00", "\x01"
-
-
-def match_counts(rx: re.Pattern[str], texts: list[str]) -> list[int]:
-    """``len(rx.findall(t))`` for each text, in one pass over all of them (``rx`` must not match _SEP or _MARK)."""
-    joined = _SEP.join(texts)
-    if joined.count(_SEP) != len(texts) - 1 or _MARK in joined:  # not from a cleaned page: count one by one
-        return [len(rx.findall(t)) for t in texts]
-    return [part.count(_MARK) for part in rx.sub(_MARK, joined).split(_SEP)]
 
 
 def _events(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:

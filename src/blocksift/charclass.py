@@ -8,7 +8,8 @@ each class a boolean lookup over it, and each text's count a difference of cumul
 
 Lookup tables cover the Basic Multilingual Plane and are made from the regex itself, the first time a class is
 used, so they say exactly what ``re`` says (its Unicode tables, its ``\\w``). The rare code points above it
-(emoji, historic scripts, CJK extension B) are asked of the regex one distinct code point at a time.
+(emoji, historic scripts, CJK extension B) are asked of the regex one distinct code point at a time. A pattern that
+is not one class (a copyright notice) is counted by ``match_counts``: one substitution over the page's joined texts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 BMP = 0x10000
-WORD_RUN_RE = re.compile(r"\w+")
+# A token: a run of word characters (Unicode \w), the unit of the metrics and of every count in the pipeline.
+TOKEN_RE = re.compile(r"\w+")
+# Texts joined by a character that page cleaning removes from every page (control characters never reach a block), so
+# that one pass covers a whole page; for a regex, each match becomes _MARK, counted per text. A call per block and
+# pattern cost more than the rest of segmentation or of the block features.
+_SEP, _MARK = "\x00", "\x01"
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -56,8 +62,8 @@ class PageText:
     @classmethod
     def of(cls, texts: list[str]) -> PageText | None:
         """The page's texts, or None where a text holds NUL itself (text that did not come through page cleaning)."""
-        joined = "\x00".join(texts)
-        return cls(texts, joined) if joined.count("\x00") == len(texts) - 1 else None
+        joined = _joined(texts)
+        return None if joined is None else cls(texts, joined)
 
     def matches(self, pattern: str, flags: int = 0) -> BoolArray:
         """Per code point: does it match the one-character class ``pattern``?"""
@@ -94,9 +100,24 @@ class PageText:
         return hit & (before != word)
 
 
+def _joined(texts: list[str]) -> str | None:
+    """The texts joined with _SEP, or None where a text holds _SEP itself (it did not come through page cleaning)."""
+    joined = _SEP.join(texts)
+    return joined if joined.count(_SEP) == len(texts) - 1 else None
+
+
 def token_counts(texts: list[str]) -> list[int]:
-    """``len(re.findall(r"\\w+", t))`` for each text (where no text holds NUL; else asked of the regex)."""
+    """``len(TOKEN_RE.findall(t))`` for each text (where a text holds NUL, asked of the regex text by text)."""
     page = PageText.of(texts)
     if page is None:
-        return [len(WORD_RUN_RE.findall(t)) for t in texts]
+        return [len(TOKEN_RE.findall(t)) for t in texts]
     return page.runs(page.matches(r"\w")).tolist()
+
+
+def match_counts(rx: re.Pattern[str], texts: list[str]) -> list[int]:
+    """``len(rx.findall(t))`` for each text, from one substitution over all of them, for the patterns that are not
+    one character class (``rx`` must not match _SEP or _MARK)."""
+    joined = _joined(texts)
+    if joined is None or _MARK in joined:  # not from a cleaned page: count one by one
+        return [len(rx.findall(t)) for t in texts]
+    return [part.count(_MARK) for part in rx.sub(_MARK, joined).split(_SEP)]

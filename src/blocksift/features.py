@@ -26,8 +26,8 @@ from functools import cached_property, lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from blocksift.blocks import TOKEN_RE, Segmentation, match_counts
-from blocksift.charclass import PageText, token_counts
+from blocksift.blocks import TOKEN_RE, Segmentation
+from blocksift.charclass import PageText, match_counts, token_counts
 
 SCHEMA_VERSION = 1
 FloatArray = npt.NDArray[np.float64]
