@@ -30,7 +30,7 @@ from blocksift.evaluate import model_chooser, score_rows, worst_pages
 from blocksift.modelfile import load_model
 from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows, default_cache_dir
-from blocksift.training import stack
+from blocksift.training import usable
 
 CLIP = 160
 
@@ -89,19 +89,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[list[Page], list[PageRows]]:
     """The given datasets' pages among those ``model`` held out of fitting: the page-grouped split that
-    ``BlockClassifier.fit`` draws, redrawn over the same stacked training pages with the model's own settings."""
+    ``BlockClassifier.fit`` draws, redrawn over the same training pages with the model's own settings (the groups
+    alone: the feature matrix is not stacked)."""
     from sklearn.model_selection import GroupShuffleSplit
 
     roots = sorted(p for p in datasets[0].parent.glob("*/") if (p / "meta.jsonl").exists())
     pages = load_datasets(roots, splits=["train"])
-    rows = build_rows(pages, jobs=jobs, cache_dir=default_cache_dir())
-    data = stack(pages, rows)
+    good = usable(pages, build_rows(pages, jobs=jobs, cache_dir=default_cache_dir()))
+    groups = np.repeat(np.arange(len(good)), [len(r.labels) for _, r in good])  # as ``stack`` numbers the rows
     params = model.get_params()
     split = GroupShuffleSplit(n_splits=1, test_size=params["validation_fraction"], random_state=params["random_state"])
-    _, va = next(split.split(data.groups, groups=data.groups))
-    good = [(p, r) for p, r in zip(pages, rows, strict=True) if r.error is None and len(r.labels)]
+    _, va = next(split.split(groups, groups=groups))
     wanted = {d.resolve().name for d in datasets}
-    chosen = [good[i] for i in np.unique(data.groups[va]) if good[i][0].dataset in wanted]
+    chosen = [good[i] for i in np.unique(groups[va]) if good[i][0].dataset in wanted]
     return [p for p, _ in chosen], [r for _, r in chosen]
 
 

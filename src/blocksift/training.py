@@ -43,13 +43,19 @@ class TrainingData:
     empty: list[str] = field(default_factory=list)
 
 
+def usable(pages: Sequence[Page], rows: Sequence[PageRows]) -> list[tuple[Page, PageRows]]:
+    """The pages a model learns from, with their rows: read without error and holding a block. ``stack`` numbers
+    them in this order (its ``groups``)."""
+    return [(p, r) for p, r in zip(pages, rows, strict=True) if r.error is None and len(r.labels)]
+
+
 def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0) -> TrainingData:
     """One matrix of every readable page's blocks, with page ids as groups.
 
     ``balance`` weights each page by (mean pages per dataset / its dataset's pages) ** balance: 0 lets every page
     count the same (a dataset of 1,000 pages outweighs one of 50 twenty times), 1 lets every dataset count the same.
     """
-    good = [(p, r) for p, r in zip(pages, rows, strict=True) if r.error is None and len(r.labels)]
+    good = usable(pages, rows)
     failed = [(r.key, r.error) for r in rows if r.error is not None]
     empty = [r.key for r in rows if r.error is None and not len(r.labels)]
     if not good:
