@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blocksift.blocks import segment
-from blocksift.features import FEATURE_NAMES, FEATURES, SCHEMA_VERSION, featurize
+from blocksift.charclass import token_counts
+from blocksift.features import (
+    _LONGER_LOWER,
+    FEATURE_NAMES,
+    FEATURES,
+    SCHEMA_VERSION,
+    _title_overlap,
+    _title_overlap_tokens,
+    featurize,
+)
 from blocksift.page import parse_html
 
 PAGE = """<html><head><title>Ferry timetable changes</title></head><body>
@@ -81,3 +93,33 @@ def test_features_are_finite_on_odd_pages() -> None:
     odd = "<table>" + "<tr><td><a href=#>x</a></td></tr>" * 300 + "</table><p>" + "word " * 5000 + "</p>"
     X = featurize(segment(parse_html(odd)))
     assert not np.isnan(X).any() and np.isfinite(X).all()
+
+
+def test_lower_case_keeps_tokens_except_dotted_capital_i() -> None:
+    """_title_overlap's fast path rests on this: lowering any code point but U+0130 gives one character of the same
+    \\w class, so a text's lower-cased tokens are its own tokens at the same places."""
+    word = re.compile(r"\w")
+    longer, flipped = [], []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        lower = ch.lower()
+        if len(lower) != 1:
+            longer.append(ch)
+        elif bool(word.match(ch)) != bool(word.match(lower)):
+            flipped.append(ch)
+    assert longer == [_LONGER_LOWER]
+    assert flipped == []
+
+
+TEXTS = st.lists(st.text(alphabet=st.sampled_from(list("abAB İiı_9 .,-ÄäΣσς\u0307")), max_size=12), min_size=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=TEXTS, title=st.sets(st.text(alphabet=st.sampled_from(list("abAiıİ_9Σσς\u0307")), min_size=1, max_size=4)))
+def test_title_overlap_search_equals_token_lookup(texts: list[str], title: set[str]) -> None:
+    """The literal search gives exactly what looking every lower-cased token up gives, for any texts and title."""
+    title = {t.lower() for t in title}
+    n_tokens = np.array(token_counts(texts), dtype=np.float64)
+    assert np.array_equal(_title_overlap(texts, title, n_tokens), _title_overlap_tokens(texts, title))
