@@ -43,6 +43,7 @@ class Container:
     parent: int  # -1 for the root
     depth: int
     attrs: str  # lowercased class and id values, space-separated
+    cls: str = ""  # the class attribute as written (features compare siblings' classes)
 
 
 @dataclass(slots=True)
@@ -118,7 +119,7 @@ class _Walker:
         attrs = f"{cls or ''} {eid or ''}".lower().strip() if cls or eid else ""
         stack = self.stack
         cid = len(self.containers)
-        self.containers.append(Container(cid, el, tag, stack[-1] if stack else -1, len(stack), attrs))
+        self.containers.append(Container(cid, el, tag, stack[-1] if stack else -1, len(stack), attrs, cls or ""))
         stack.append(cid)
 
     def close(self) -> None:
