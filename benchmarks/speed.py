@@ -13,7 +13,10 @@ Run it with the benchmark virtualenv (``benchmarks/setup_env.sh``)::
 Each system runs in a fresh child process (this script again, with the hidden ``--child`` flag) that reads
 every page into memory first, imports and warms up its system, and only then times the calls, so that
 neither disk reads nor imports are timed and each peak RSS belongs to one system alone. The children run one
-after another.
+after another, and the whole sequence ``--rounds`` times (default 3): this machine's speed drifts by a third
+from one minute to the next, so a system timed only once, a minute after another, can look a third faster or
+slower than it is. Each page's time is the median of its rounds; the table is built from those, and a note gives
+every round's own median multiple of lxml's parse, so that the spread is seen.
 
 The parent process stays small on purpose: Linux carries a process's RSS high-water mark over a fork and exec
 into the child's ``ru_maxrss``, so a parent that had imported blocksift (about 200 MB) would lend that peak to
@@ -64,6 +67,7 @@ STAGES_CHILD = "stages"
 STAGES = ("parse_html", "segment", "features", "predict_proba", "decide")
 DEFAULT_JOBS = (1, 2)
 DEFAULT_CLI_RUNS = 5
+DEFAULT_ROUNDS = 3
 # Batch warm-up pages per worker process: enough that every worker has started and loaded the model.
 WARM_UP_PAGES_PER_JOB = 4
 PROGRESS_EVERY_S = 30.0
@@ -650,13 +654,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_CLI_RUNS,
         help=f"runs of each start-up command (default: {DEFAULT_CLI_RUNS})",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"times every system is run, in turn (default: {DEFAULT_ROUNDS}); each page counts its median time",
+    )
     parser.add_argument("--no-stages", action="store_true", help="skip the per-stage profile of blocksift")
     parser.add_argument("--no-cli", action="store_true", help="skip the command-line start-up timings")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write every figure to this JSON file")
     parser.add_argument("--markdown", type=Path, metavar="OUT", help="write the tables as Markdown to this file")
     args = parser.parse_args(argv)
-    if (args.limit is not None and args.limit < 1) or min(args.jobs) < 1 or args.cli_runs < 1:
-        parser.error("--limit, --jobs and --cli-runs must be at least 1")
+    if (args.limit is not None and args.limit < 1) or min(args.jobs) < 1 or min(args.cli_runs, args.rounds) < 1:
+        parser.error("--limit, --jobs, --cli-runs and --rounds must be at least 1")
     return args
 
 
@@ -705,21 +715,56 @@ def list_pages(argv: Sequence[str], folder: Path) -> tuple[Path, dict[str, Any]]
     return path, dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def measure(runs: Sequence[Run], manifest: Path, folder: Path) -> tuple[list[Figures], dict[str, dict[str, Any]]]:
-    """Each run in its own child process, one after another; systems that are missing are skipped."""
-    rows: list[Figures] = []
-    raw: dict[str, dict[str, Any]] = {}
+def measure(
+    runs: Sequence[Run], manifest: Path, folder: Path, rounds: int = 1
+) -> tuple[list[Figures], dict[str, dict[str, Any]], list[str]]:
+    """Each run in its own child process, one after another, the whole sequence ``rounds`` times; systems that
+    are missing are skipped. Returns the rows (from each page's median over the rounds), the merged raw results
+    and a note with every round's median multiple of lxml's parse."""
+    versions = {run.label: system_version(run.system) for run in runs}
     for run in runs:
-        version = system_version(run.system)
-        if version is None:
+        if versions[run.label] is None:
             log(f"skipping {run.label}: not installed (run benchmarks/setup_env.sh, use .venv-bench/bin/python)")
-            continue
-        log(f"timing {run.label}")
-        result = run_child(run.system, manifest, folder, run.jobs)
-        if result is not None:
-            rows.append(figures(run, version, result))
-            raw[run.label] = result
-    return against_lxml(rows), raw
+    present = [run for run in runs if versions[run.label] is not None]
+    results: dict[str, list[dict[str, Any]]] = {run.label: [] for run in present}
+    per_round: list[list[Figures]] = []
+    for k in range(1, rounds + 1):
+        row_of_round = []
+        for run in present:
+            log(f"timing {run.label}" + (f" (round {k} of {rounds})" if rounds > 1 else ""))
+            result = run_child(run.system, manifest, folder, run.jobs)
+            if result is not None:
+                results[run.label].append(result)
+                row_of_round.append(figures(run, str(versions[run.label]), result))
+        per_round.append(against_lxml(row_of_round))
+    raw = {label: merge_rounds(found) for label, found in results.items() if found}
+    rows = [figures(run, str(versions[run.label]), raw[run.label]) for run in present if run.label in raw]
+    return against_lxml(rows), raw, round_notes(per_round) if rounds > 1 else []
+
+
+def merge_rounds(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One child's result from its rounds: each page's (or batch's) median seconds, the highest peaks, every
+    error; the seconds of each round are kept under ``rounds``."""
+    if len(results) == 1:
+        return dict(results[0])
+    merged = dict(results[-1])
+    merged["seconds"] = [statistics.median(times) for times in zip(*(r["seconds"] for r in results), strict=True)]
+    merged["rounds"] = [r["seconds"] for r in results]
+    merged["errors"] = {k: v for r in results for k, v in r["errors"].items()}
+    merged["peak_rss_mb"] = max(r["peak_rss_mb"] for r in results)
+    if all(r.get("warm_up_s") is not None for r in results):
+        merged["warm_up_s"] = statistics.median(r["warm_up_s"] for r in results)
+    return merged
+
+
+def round_notes(per_round: Sequence[Sequence[Figures]]) -> list[str]:
+    """A line per system with each round's median as a multiple of lxml's parse in that round."""
+    labels = [r.label for r in per_round[0] if r.median_x_lxml is not None and r.system != LXML]
+    lines = []
+    for label in labels:
+        values = [r.median_x_lxml for rows in per_round for r in rows if r.label == label]
+        lines.append(f"{label}: median x lxml per round " + ", ".join(f"{v:.1f}x" for v in values if v is not None))
+    return lines
 
 
 def setting_line(manifest: dict[str, Any], limit: int | None, load_start: float) -> str:
@@ -785,7 +830,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not manifest["pages"]:
             sys.exit(f"speed.py: no test pages in {', '.join(manifest['datasets'])}")
         log(f"{len(manifest['pages'])} pages; load average {load_start:.2f}")
-        rows, raw = measure(plan_runs(args.systems, args.jobs), path, folder)
+        rows, raw, spread = measure(plan_runs(args.systems, args.jobs), path, folder, args.rounds)
         stages = None if args.no_stages else run_child(STAGES_CHILD, path, folder)
     if stages:
         raw["stages"] = stages
@@ -796,7 +841,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stages=stage_rows(stages["stages"]) if stages else [],
         stage_pages=len(stages["stages"][STAGES[0]]) if stages else 0,
         cli=cli,
-        notes=notes(raw),
+        notes=spread + notes(raw),
     )
     print(text_report(report))
     write_outputs(args, manifest, report, raw)
