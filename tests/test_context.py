@@ -70,3 +70,34 @@ def test_stage1_refit_predicts_with_one_first_stage_forest() -> None:
     assert len(refit.stage1_[0].roots) == 30
     Xt, yt, gt, st = _region_pages(1)
     assert np.mean(refit.predict(Xt, groups=gt, structure=st) == yt) > 0.95
+
+
+def _numpy_context(*args: np.ndarray) -> np.ndarray:
+    """context_features by its numpy path (the compiled one switched off)."""
+    import blocksift.context as context
+
+    compiled = context._compiled_page_context
+    context._compiled_page_context = lambda: None  # type: ignore[assignment]
+    try:
+        return context_features(*args)
+    finally:
+        context._compiled_page_context = compiled  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40, 600])
+def test_compiled_page_context_equals_numpy(n: int) -> None:
+    """One page's columns from the compiled pass are those of the numpy path, bit for bit: p at and around the
+    0.5 cut, blocks without tokens, containers shared at some levels and not others."""
+    import numba  # noqa: F401  (context_features takes the compiled path once numba is loaded)
+
+    from blocksift.context import _compiled_page_context
+
+    assert _compiled_page_context() is not None, "numba is a dependency; the compiled pass must load"
+    rng = np.random.default_rng(n)
+    p = rng.choice([0.0, 0.2, 0.49999, 0.5, 0.7, 1.0], size=n) if n < 40 else rng.random(n)
+    tokens = rng.integers(0, 40, size=n).astype(np.float64)
+    structure = np.sort(rng.integers(0, max(n // 3, 1), size=(n, 5)), axis=0)
+    pages = np.zeros(n, dtype=np.int64)
+    compiled = context_features(p, tokens, structure, pages)
+    assert np.array_equal(compiled, _numpy_context(p, tokens, structure, pages))
+    assert not np.array_equal(compiled, np.zeros_like(compiled))

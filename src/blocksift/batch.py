@@ -40,7 +40,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from blocksift import forest
+from blocksift import context, forest
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.defaults import MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
@@ -153,9 +153,11 @@ def warm_up(model_path: str | None) -> None:
     """Load the model and run it once, so that processes forked afterwards start ready (compiled code included)."""
     with suppress(BlocksiftError):  # a bad model: each page will report it
         extract_blocks(WARM_UP_PAGE, _model(model_path))
-    # A batch wants the compiled tree walk that forest.py switches to after a few pages: load it here, once, so that
-    # every forked worker (and every replacement) starts with it instead of importing numba on its own.
+    # A batch wants the compiled tree walk and context pass that forest.py and context.py switch to after a few
+    # pages: load them here, once, so that every forked worker (and every replacement) starts with them instead of
+    # importing numba on its own.
     forest._compiled_walk()
+    context._compiled_page_context()
 
 
 def render(source: Source, html: bytes | str, model: Predictor, fmt: str, threshold: float | None) -> Result:

@@ -9,6 +9,9 @@ one pass; ``pages`` gives each row's page and rows of a page are contiguous and 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -83,6 +86,11 @@ def context_features(
     p = np.asarray(p, dtype=np.float64)
     tok = np.asarray(tokens, dtype=np.float64)
     pages = np.asarray(pages)
+    kernel = _compiled_page_context() if "numba" in sys.modules else None
+    if kernel is not None and pages[0] == pages[-1] and (pages == pages[0]).all():
+        out = np.empty((n, len(CONTEXT_NAMES)), dtype=np.float32)
+        kernel(p, tok, np.ascontiguousarray(structure, dtype=np.int64), np.log1p(np.arange(n + 1.0)), out)
+        return out
     _, page_idx = np.unique(pages, return_inverse=True)
     start, end = _page_bounds(pages)
     cols: list[FloatArray] = [p]
@@ -120,3 +128,102 @@ def context_features(
     cols.append(np.where(page_high > 0, (page_high - page_before - high_tokens) / safe_high, 0.0))
     out = np.column_stack([*cols, _gaps(p >= HIGH, start, end)])
     return out.astype(np.float32)
+
+
+def _page_context_source(
+    p: Any, tok: Any, structure: Any, log1p_of: Any, out: Any
+) -> None:  # pragma: no cover - run compiled by numba (tests check it against context_features' numpy path)
+    """``context_features`` of one page's rows, into ``out``, in one compiled pass (numba).
+
+    On a page of a few hundred blocks the numpy version is some sixty small array operations, which cost as much
+    as walking a forest; this loop does the same arithmetic in the same order (sums run in row order, as
+    np.cumsum and np.bincount add), so the columns are identical. ``log1p_of[k]`` is np.log1p(k), computed by numpy
+    so that the gap columns do not depend on the C library's log1p.
+    """
+    n = p.shape[0]
+    levels = structure.shape[1]
+    col = 0
+    for i in range(n):
+        out[i, col] = p[i]
+    col += 1
+    for off in NEIGHBOURS:
+        for i in range(n):
+            j = i + off
+            out[i, col] = p[j] if 0 <= j < n else -1.0
+        col += 1
+    csum = np.zeros(n + 1)
+    for i in range(n):
+        csum[i + 1] = csum[i] + p[i]
+    for i in range(n):
+        lo, hi = max(i - WINDOW, 0), min(i + WINDOW + 1, n)
+        count = hi - lo - 1
+        out[i, col] = (csum[hi] - csum[lo] - p[i]) / max(count, 1) if count > 0 else -1.0
+        best = -1.0
+        for o in range(1, WINDOW + 1):
+            left = p[i - o] if i - o >= 0 else -1.0
+            right = p[i + o] if i + o < n else -1.0
+            best = max(best, max(left, right))
+        out[i, col + 1] = best
+    col += 2
+    high = np.empty(n)
+    page_tokens = 0.0
+    page_high = 0.0
+    page_weighted = 0.0
+    for i in range(n):
+        high[i] = tok[i] * (1.0 if p[i] >= HIGH else 0.0)
+        page_tokens += tok[i]
+        page_high += high[i]
+        page_weighted += tok[i] * p[i]
+    size = 1
+    for i in range(n):
+        for j in range(levels):
+            size = max(size, structure[i, j] + 1)
+    under = np.zeros(size)
+    weighted = np.zeros(size)
+    high_under = np.zeros(size)
+    for j in range(levels):
+        under[:] = 0.0
+        weighted[:] = 0.0
+        high_under[:] = 0.0
+        for i in range(n):
+            c = structure[i, j]
+            under[c] += tok[i]
+            weighted[c] += tok[i] * p[i]
+            high_under[c] += high[i]
+        for i in range(n):
+            c = structure[i, j]
+            out[i, col + j] = weighted[c] / max(under[c], 1.0) if under[c] > 0 else p[i]
+            out[i, col + levels + j] = high_under[c] / max(page_high, 1.0) if page_high > 0 else 0.0
+    col += 2 * levels
+    safe_tokens = max(page_tokens, 1.0)
+    safe_high = max(page_high, 1.0)
+    run = 0.0
+    for i in range(n):
+        out[i, col] = page_weighted / safe_tokens
+        out[i, col + 1] = page_high / safe_tokens
+        run += high[i]
+        before = run - high[i]
+        out[i, col + 2] = before / safe_high if page_high > 0 else 0.0
+        out[i, col + 3] = (page_high - before - high[i]) / safe_high if page_high > 0 else 0.0
+    col += 4
+    last = -1
+    for i in range(n):
+        out[i, col] = log1p_of[i - last] if last >= 0 else 0.0
+        if p[i] >= HIGH:
+            last = i
+    nxt = n
+    for i in range(n - 1, -1, -1):
+        out[i, col + 1] = log1p_of[nxt - i] if nxt < n else 0.0
+        if p[i] >= HIGH:
+            nxt = i
+
+
+@lru_cache(maxsize=1)
+def _compiled_page_context() -> Callable[..., None] | None:
+    """``_page_context_source`` compiled with numba (cached on disk), or None where numba is missing. Used once
+    numba is loaded (forest.py loads it after a few pages), so a single extraction never waits for a compile."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return numba.njit(cache=True, nogil=True)(_page_context_source)  # type: ignore[no-any-return,unused-ignore]
