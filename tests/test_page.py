@@ -93,6 +93,17 @@ def test_invisible_parts_are_dropped() -> None:
     assert parse_html(html).title == "T"
 
 
+def test_dropped_elements_keep_their_tails() -> None:
+    # The text after a script, an icon or a tracking noscript belongs to the sentence around it; a noscript that
+    # holds the page's content (Discourse forums) stays.
+    html = (
+        "<html><body><p>Before <script>x()</script>middle <svg><path/></svg>and <noscript>js</noscript>after.</p>"
+        "<div id='wm-ipp-base'>Wayback toolbar</div>tail text"
+        "<noscript><article><p>Served without scripts</p></article></noscript></body></html>"
+    )
+    assert body_text(html) == "Before middle and after.tail textServed without scripts"  # itertext joins with ""
+
+
 def test_nul_and_control_characters_are_removed() -> None:
     assert body_text(b"<p>a\x00b\x01c</p>") == "abc"
 
