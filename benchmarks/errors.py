@@ -91,15 +91,14 @@ def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[l
     """The given datasets' pages among those ``model`` held out of fitting: the page-grouped split that
     ``BlockClassifier.fit`` draws, redrawn over the same training pages with the model's own settings (the groups
     alone: the feature matrix is not stacked)."""
-    from sklearn.model_selection import GroupShuffleSplit
+    from blocksift.model import validation_split
 
     roots = sorted(p for p in datasets[0].parent.glob("*/") if (p / "meta.jsonl").exists())
     pages = load_datasets(roots, splits=["train"])
     good = usable(pages, build_rows(pages, jobs=jobs, cache_dir=default_cache_dir()))
     groups = np.repeat(np.arange(len(good)), [len(r.labels) for _, r in good])  # as ``stack`` numbers the rows
     params = model.get_params()
-    split = GroupShuffleSplit(n_splits=1, test_size=params["validation_fraction"], random_state=params["random_state"])
-    _, va = next(split.split(groups, groups=groups))
+    _, va = validation_split(groups, params["validation_fraction"], params["random_state"])
     wanted = {d.resolve().name for d in datasets}
     chosen = [good[i] for i in np.unique(groups[va]) if good[i][0].dataset in wanted]
     return [p for p, _ in chosen], [r for _, r in chosen]

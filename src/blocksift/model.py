@@ -12,7 +12,8 @@
 With ``context=True`` (the default) it is two-stage ("auto-context", DESIGN.md): a first, smaller forest scores
 every block from its own features; the second sees those scores around each block too (``context.py``). The
 first-stage scores it trains on are out-of-fold (page-grouped K-fold), so the second stage learns how far to trust
-first-stage scores on pages the first stage has not seen; at prediction time the K fold forests are averaged.
+first-stage scores on pages the first stage has not seen. For prediction, one more first-stage forest is fitted on
+all pages (``stage1_refit``, the default), or else the K fold forests are averaged.
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ def best_threshold(
     scores = [page_token_f1(groups, tokens, truth, proba >= t, weights)[2] for t in THRESHOLD_GRID]
     i = int(np.argmax(scores))
     return float(THRESHOLD_GRID[i]), float(scores[i])
+
+
+def validation_split(
+    groups: npt.NDArray[Any], fraction: float, seed: int | None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Rows of the pages the final forest fits, and of the pages it holds out to choose the threshold: a share
+    ``fraction`` of the pages (``groups``), drawn with ``seed``. The draw depends on the groups alone, so the
+    benchmarks can name a trained model's held-out pages without its feature matrix."""
+    split = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    tr, va = next(split.split(groups, groups=groups))
+    return tr, va
 
 
 class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
@@ -164,8 +176,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.threshold_ = 0.5
         self.validation_: dict[str, Any] = {}
         if self.validation_fraction > 0 and len(np.unique(groups)) >= 5:
-            split = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=self.random_state)
-            tr, va = next(split.split(X, y, groups))
+            tr, va = validation_split(groups, self.validation_fraction, self.random_state)
             fit_tr = tr[fit_rows[tr]]
             self._say(f"final forest: {len(fit_tr):,} blocks, {self.max_iter} iterations; {len(va):,} held out")
             booster = self._booster().fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])

@@ -1,0 +1,137 @@
+"""Settings study: train with chosen model settings, score the training pages held out and then the test splits.
+
+Settings are chosen on the training pages a model holds out to pick its threshold (the page-grouped split of
+``BlockClassifier.fit``; it never fits them), never on the test splits, which stay for measuring. For each named
+setting this trains on the train splits of every dataset, then prints the mean shingle F1 over the datasets on
+the held-out pages and on the test splits, each dataset's figure, and wcxb's page types: the rows of the README's
+settings table.
+
+    python3 benchmarks/settings_study.py --setting shipped '{}'
+    python3 benchmarks/settings_study.py --setting 'final 500 trees' '{"max_iter": 500}' \\
+        --setting 'balance 1' '{"balance": 1}' --json benchmarks/out/settings.json
+
+A setting is JSON: ``BlockClassifier`` arguments (``max_iter``, ``stage1_max_iter``, ``stage1_refit``,
+``context_folds``, ``max_leaf_nodes``, ...) over the shipped defaults, and ``balance`` for the dataset weights
+(``blocksift train --balance``). Each setting is one training of the shipped size, about four minutes on two
+cores; feature rows come from the row cache, so only the first run parses the pages.
+Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS, or ``--root``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from blocksift.datasets import Page, load_datasets
+from blocksift.defaults import DEFAULT_BALANCE
+from blocksift.evaluate import Report, model_chooser, score_rows
+from blocksift.metrics import shingle_score
+from blocksift.table import PageRows, build_rows, default_cache_dir
+from blocksift.training import stack, usable
+from dataset_study import SHARED, log
+
+Pairs = Sequence[tuple[Page, PageRows]]
+
+
+def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any]) -> dict[str, Any]:
+    """Fit on ``train`` with ``setting``; the figures of the pages it held out and of ``test``."""
+    from blocksift.model import BlockClassifier, validation_split
+
+    params = {k: v for k, v in setting.items() if k != "balance"}
+    data = stack([p for p, _ in train], [r for _, r in train], float(setting.get("balance", DEFAULT_BALANCE)))
+    clf = BlockClassifier(**params)
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        clf.fit(data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
+                sample_weight=data.weight)  # fmt: skip
+    fit_s = time.perf_counter() - t0
+    _, va = validation_split(data.groups, clf.validation_fraction, clf.random_state)
+    held = [train[i] for i in np.unique(data.groups[va])]  # ``stack`` numbers the pages in this order
+    choose = model_chooser(clf)
+    out: dict[str, Any] = {"setting": setting, "fit_s": round(fit_s), "threshold": clf.threshold_}
+    for label, pairs in (("held_out", held), ("test", test)):
+        out[label] = figures(score_rows([p for p, _ in pairs], [r for _, r in pairs], choose))
+    return out
+
+
+def figures(report: Report) -> dict[str, Any]:
+    """Mean and per-dataset shingle and word F1, and shingle F1 per page type (where pages have one)."""
+    types: dict[str, list[Any]] = {}
+    for d in report.datasets:
+        for r in d.results:
+            kind = r.page.meta.get("page_type")
+            if kind:
+                types.setdefault(str(kind), []).append(r.counts)
+    return {
+        "mean": report.mean["f1"],
+        "word_mean": report.mean["word_f1"],
+        "datasets": {d.dataset: {"f1": d.f1, "word_f1": d.word_f1, "pages": len(d.results)} for d in report.datasets},
+        "page_types": {kind: shingle_score(counts).f1 for kind, counts in sorted(types.items())},
+    }
+
+
+def markdown(results: dict[str, dict[str, Any]]) -> str:
+    """One row per setting: held-out and test means, then each test dataset and page type."""
+    first = next(iter(results.values()))
+    names = list(first["test"]["datasets"])
+    kinds = list(first["test"]["page_types"])
+    head = ["setting", "held out", "test", *names, *kinds]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    for label, r in results.items():
+        test = r["test"]
+        cells = [f"{r['held_out']['mean']:.4f}", f"{test['mean']:.4f}"]
+        cells += [f"{test['datasets'][n]['f1']:.3f}" for n in names]
+        cells += [f"{test['page_types'].get(k, float('nan')):.3f}" for k in kinds]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", type=Path, default=SHARED, help="folder of the datasets")
+    ap.add_argument(
+        "--setting", nargs=2, action="append", metavar=("NAME", "JSON"), required=True,
+        help="a named setting: BlockClassifier arguments and 'balance', as JSON (repeatable)",
+    )  # fmt: skip
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="write every figure here")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = {name: json.loads(text) for name, text in args.setting}
+    roots = sorted(p for p in args.root.glob("*/") if (p / "meta.jsonl").exists()) if args.root.is_dir() else []
+    if not roots:
+        log(f"skipped: no datasets under {args.root} (set BLOCKSIFT_SHARED_DATASETS or pass --root)")
+        return 2
+    pages = load_datasets(roots, splits=["train", "test"])
+    rows = build_rows(pages, jobs=args.jobs, cache_dir=default_cache_dir())
+    train = usable(
+        [p for p in pages if p.split == "train"], [r for p, r in zip(pages, rows, strict=True) if p.split == "train"]
+    )
+    test = [(p, r) for p, r in zip(pages, rows, strict=True) if p.split == "test"]
+    results: dict[str, dict[str, Any]] = {}
+    for name, setting in settings.items():
+        results[name] = run_setting(train, test, setting)
+        r = results[name]
+        log(f"{name}: held out {r['held_out']['mean']:.4f}, test {r['test']['mean']:.4f} ({r['fit_s']} s to fit)")
+    print("Mean shingle F1 over the datasets on the held-out training pages and the test splits; then each test")
+    print("split's shingle F1 and each page type's (test).\n")
+    print(markdown(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""benchmarks/settings_study.py end to end on the repo's own labelled pages (small forests, so it runs in seconds)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def study(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BLOCKSIFT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    sys.modules.pop("settings_study", None)
+    import settings_study
+
+    return settings_study
+
+
+def test_settings_are_scored_on_held_out_training_pages_and_test_pages(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "settings.json"
+    small = '{"max_iter": 20, "stage1_max_iter": 20}'
+    code = study.main(
+        ["--root", str(REPO / "datasets"), "--jobs", "1", "--json", str(out),
+         "--setting", "small", small, "--setting", "small, balance 0", small[:-1] + ', "balance": 0}']
+    )  # fmt: skip
+    assert code == 0
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert list(results) == ["small", "small, balance 0"]
+    for r in results.values():
+        held, test = r["held_out"], r["test"]
+        # 26 training pages in own/ and sample/: a fifth of them held out; the 10 test pages all scored
+        assert sum(d["pages"] for d in held["datasets"].values()) == 6
+        assert {n: d["pages"] for n, d in test["datasets"].items()} == {"own": 5, "sample": 5}
+        assert test["mean"] > 0.6 and 0.0 < held["mean"] <= 1.0  # even 20 trees learn our pages' furniture
+        assert set(test["page_types"]) >= {"article", "forum", "listing"}
+    table = capsys.readouterr().out
+    assert "| small | " in table and "| small, balance 0 | " in table
+
+
+def test_no_datasets_is_a_clear_skip(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert study.main(["--root", str(tmp_path / "absent"), "--setting", "x", "{}"]) == 2
+    assert "no datasets under" in capsys.readouterr().err
