@@ -19,7 +19,6 @@ Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ from blocksift.datasets import Page, load_datasets
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import model_chooser, score_rows
 from blocksift.table import PageRows, build_rows, default_cache_dir
-from blocksift.training import stack
+from blocksift.training import fit_classifier, stack
 
 SHARED = Path(os.environ.get("BLOCKSIFT_SHARED_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
 STUDY_PARAMS: dict[str, Any] = {"max_iter": 150, "context": False}
@@ -47,13 +46,7 @@ def fit_and_score(
     balance: float,
 ) -> dict[str, dict[str, float]]:  # fmt: skip
     """Train on ``train`` and score ``test``: per test dataset, shingle F1 and word F1."""
-    from blocksift.model import BlockClassifier
-
-    data = stack([p for p, _ in train], [r for _, r in train], balance)
-    clf = BlockClassifier(**params)
-    with contextlib.redirect_stdout(sys.stderr):
-        clf.fit(data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
-                sample_weight=data.weight)  # fmt: skip
+    clf = fit_classifier(stack([p for p, _ in train], [r for _, r in train], balance), params)
     report = score_rows([p for p, _ in test], [r for _, r in test], model_chooser(clf))
     return {d.dataset: {"f1": d.f1, "word_f1": d.word_f1} for d in report.datasets}
 

@@ -20,7 +20,6 @@ Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS, or ``--root``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import time
@@ -35,7 +34,7 @@ from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import Report, model_chooser, score_rows
 from blocksift.metrics import shingle_score
 from blocksift.table import PageRows, build_rows, default_cache_dir
-from blocksift.training import stack, usable
+from blocksift.training import fit_classifier, stack, usable
 from dataset_study import SHARED, log
 
 Pairs = Sequence[tuple[Page, PageRows]]
@@ -43,15 +42,12 @@ Pairs = Sequence[tuple[Page, PageRows]]
 
 def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any]) -> dict[str, Any]:
     """Fit on ``train`` with ``setting``; the figures of the pages it held out and of ``test``."""
-    from blocksift.model import BlockClassifier, validation_split
+    from blocksift.model import validation_split
 
     params = {k: v for k, v in setting.items() if k != "balance"}
     data = stack([p for p, _ in train], [r for _, r in train], float(setting.get("balance", DEFAULT_BALANCE)))
-    clf = BlockClassifier(**params)
     t0 = time.perf_counter()
-    with contextlib.redirect_stdout(sys.stderr):
-        clf.fit(data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
-                sample_weight=data.weight)  # fmt: skip
+    clf = fit_classifier(data, params)
     fit_s = time.perf_counter() - t0
     _, va = validation_split(data.groups, clf.validation_fraction, clf.random_state)
     held = [train[i] for i in np.unique(data.groups[va])]  # ``stack`` numbers the pages in this order

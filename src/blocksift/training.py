@@ -26,6 +26,7 @@ from blocksift.table import PageRows, build_rows
 
 if TYPE_CHECKING:
     from blocksift.adapt import AdaptSettings
+    from blocksift.model import BlockClassifier
 
 
 @dataclass
@@ -95,6 +96,15 @@ def train(
     t0 = time.perf_counter()
     data = _stacked(pages, balance, jobs, cache_dir, progress, say)
     t1 = time.perf_counter()
+    clf = fit_classifier(data, params)
+    t2 = time.perf_counter()
+    trees = len(clf.forest_.roots) + sum(len(f.roots) for f in clf.stage1_)
+    say(f"fitted {trees} trees in {t2 - t1:.0f} s")
+    return clf, {**_record(pages, data, t1 - t0, t2 - t1), "balance": balance}
+
+
+def fit_classifier(data: TrainingData, params: dict[str, Any] | None = None) -> BlockClassifier:
+    """A BlockClassifier with ``params`` fitted on stacked pages (what ``train`` and the benchmarks' studies fit)."""
     from blocksift.model import BlockClassifier  # scikit-learn: imported only when training
 
     clf = BlockClassifier(**(params or {}))
@@ -103,10 +113,7 @@ def train(
         clf.fit(
             data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure, sample_weight=data.weight
         )
-    t2 = time.perf_counter()
-    trees = len(clf.forest_.roots) + sum(len(f.roots) for f in clf.stage1_)
-    say(f"fitted {trees} trees in {t2 - t1:.0f} s")
-    return clf, {**_record(pages, data, t1 - t0, t2 - t1), "balance": balance}
+    return clf
 
 
 def _stacked(
