@@ -10,7 +10,6 @@ The walk is one pass of lxml's ``iterwalk`` over the cleaned tree (no recursion,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -93,105 +92,83 @@ class Segmentation:
         return tuple(t for c in block.path for t in self.containers[c].attrs.split())
 
 
-class _Walker:
-    """State of one segmentation pass: the open containers and the text of the block being built.
-
-    Most text nodes of a page are the indentation between tags; they only matter as word separators, so a block's
-    text is joined and tokenised only when a chunk with visible characters arrived (``has_text``).
-    """
-
-    __slots__ = ("chunks", "containers", "has_text", "link_chunks", "link_depth", "pending", "stack")
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, str, tuple[int, ...]]] = []  # (text, linked text, path) of each run
-        self.containers: list[Container] = []
-        self.stack: list[int] = []
-        self.chunks: list[str] = []
-        self.link_chunks: list[str] = []
-        self.link_depth = 0
-        self.has_text = False
-
-    def open(self, el: etree._Element, tag: str) -> None:
-        if self.chunks:
-            self.flush()
-        get = el.get
-        cls, eid = get("class"), get("id")
-        attrs = f"{cls or ''} {eid or ''}".lower().strip() if cls or eid else ""
-        stack = self.stack
-        cid = len(self.containers)
-        self.containers.append(Container(cid, el, tag, stack[-1] if stack else -1, len(stack), attrs, cls or ""))
-        stack.append(cid)
-
-    def close(self) -> None:
-        if self.chunks:
-            self.flush()
-        if self.stack:
-            self.stack.pop()
-
-    def add(self, text: str) -> None:
-        self.chunks.append(text)
-        if not self.has_text and not text.isspace():
-            self.has_text = True
-        if self.link_depth:
-            self.link_chunks.append(text)
-
-    def flush(self) -> None:
-        if not self.has_text:
-            self.chunks.clear()
-            self.link_chunks.clear()
-            return
-        self.has_text = False
-        text = " ".join("".join(self.chunks).split())
-        self.chunks.clear()
-        linked = " ".join(self.link_chunks)
-        self.link_chunks.clear()
-        if self.stack:
-            self.pending.append((text, linked, tuple(self.stack)))
-
-    def finish(self) -> list[Block]:
-        """The blocks of the pending runs that hold a token. Tokens are counted for the whole page at once
-        (``charclass.token_counts``), not per run."""
-        pending = self.pending
-        if not pending:
-            return []
-        tokens = token_counts([t for t, _, _ in pending])
-        links = token_counts([linked for _, linked, _ in pending])
-        blocks: list[Block] = []
-        for (text, _, path), n_tokens, n_link in zip(pending, tokens, links, strict=True):
-            if n_tokens:
-                blocks.append(Block(len(blocks), text, n_tokens, min(n_tokens, n_link), path))
-        return blocks
+def _finish(pending: list[tuple[str, str, tuple[int, ...]]]) -> list[Block]:
+    """The blocks of the pending runs that hold a token. Tokens are counted for the whole page at once
+    (``charclass.token_counts``), not per run."""
+    if not pending:
+        return []
+    tokens = token_counts([t for t, _, _ in pending])
+    links = token_counts([linked for _, linked, _ in pending])
+    blocks: list[Block] = []
+    for (text, _, path), n_tokens, n_link in zip(pending, tokens, links, strict=True):
+        if n_tokens:
+            blocks.append(Block(len(blocks), text, n_tokens, min(n_tokens, n_link), path))
+    return blocks
 
 
-def _events(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
-    return etree.iterwalk(root, events=("start", "end"))
+def _flush(
+    pending: list[tuple[str, str, tuple[int, ...]]],
+    chunks: list[str],
+    link_chunks: list[str],
+    stack: list[int],
+) -> bool:
+    """End the run of text being built (it has visible characters): keep it, normalised, where a container holds
+    it; returns the new ``has_text`` (False)."""
+    if stack:
+        pending.append((" ".join("".join(chunks).split()), " ".join(link_chunks), tuple(stack)))
+    chunks.clear()
+    link_chunks.clear()
+    return False
 
 
 def segment(doc: Document) -> Segmentation:
-    """Split a cleaned page into blocks, in document order."""
-    w = _Walker()
-    opened, closed, add, flush = w.open, w.close, w.add, w.flush
+    """Split a cleaned page into blocks, in document order.
+
+    One function with local state rather than a walker object: the loop runs once per start and end of every
+    element, and local names cost a fraction of attribute lookups there. Most text nodes of a page are the
+    indentation between tags; they only matter as word separators, so white space is kept only after a chunk with
+    visible characters (``has_text``), and only such a run is joined and tokenised.
+    """
+    pending: list[tuple[str, str, tuple[int, ...]]] = []  # (text, linked text, path) of each run
+    containers: list[Container] = []
+    stack: list[int] = []
+    chunks: list[str] = []
+    link_chunks: list[str] = []
+    link_depth = 0
+    has_text = False
     block_tags, break_tags = BLOCK_TAGS, BREAK_TAGS
-    for event, el in _events(doc.root):
+
+    for event, el in etree.iterwalk(doc.root, events=("start", "end")):
         tag = el.tag
         if event == "start":
             if tag in block_tags:
-                opened(el, tag)
+                if has_text:
+                    has_text = _flush(pending, chunks, link_chunks, stack)
+                cls, eid = el.get("class"), el.get("id")
+                attrs = f"{cls or ''} {eid or ''}".lower().strip() if cls or eid else ""
+                cid = len(containers)
+                containers.append(Container(cid, el, tag, stack[-1] if stack else -1, len(stack), attrs, cls or ""))
+                stack.append(cid)
             elif tag in break_tags:
-                if w.chunks:
-                    flush()
+                if has_text:
+                    has_text = _flush(pending, chunks, link_chunks, stack)
             elif tag == "a":
-                w.link_depth += 1
+                link_depth += 1
             text = el.text
-            if text:
-                add(text)
         else:
             if tag in block_tags:
-                closed()
+                if has_text:
+                    has_text = _flush(pending, chunks, link_chunks, stack)
+                if stack:
+                    stack.pop()
             elif tag == "a":
-                w.link_depth -= 1
-            tail = el.tail
-            if tail:
-                add(tail)
-    flush()
-    return Segmentation(blocks=tuple(w.finish()), containers=tuple(w.containers), title=doc.title)
+                link_depth -= 1
+            text = el.tail
+        if text and (has_text or not text.isspace()):
+            has_text = True
+            chunks.append(text)
+            if link_depth:
+                link_chunks.append(text)
+    if has_text:
+        _flush(pending, chunks, link_chunks, stack)
+    return Segmentation(blocks=tuple(_finish(pending)), containers=tuple(containers), title=doc.title)
