@@ -157,3 +157,24 @@ def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> N
     walk(X, forest.feature, forest.threshold, forest.left, forest.right, forest.value, forest.is_leaf,
          forest.missing_left, forest.roots, out)  # fmt: skip
     assert np.allclose(forest.baseline + out, forest.baseline + forest._walk_numpy(X))
+
+
+def test_page_norm_lets_every_page_count_alike() -> None:
+    """One long page says x=1 is boilerplate, twelve short pages say it is content: token weights side with the
+    long page; with ``page_norm=1`` (each page's weights summing alike, as the per-page metrics count pages) the
+    twelve pages win."""
+    long_x, long_y = np.ones(20), np.zeros(20, dtype=bool)
+    short_x, short_y = np.ones(12), np.ones(12, dtype=bool)
+    other_x, other_y = np.zeros(13), np.array([True] * 6 + [False] * 7)  # x=0 blocks: both classes present
+    X = np.concatenate([long_x, short_x, other_x])[:, None]
+    y = np.concatenate([long_y, short_y, other_y])
+    groups = np.concatenate([np.zeros(20), np.arange(1, 13), np.arange(13, 26)])
+    tokens = np.concatenate([np.full(20, 500), np.full(12, 20), np.full(13, 20)])
+    p_content = {}
+    for norm in (0.0, 1.0):
+        clf = BlockClassifier(max_iter=5, min_samples_leaf=1, context=False, validation_fraction=0, page_norm=norm)
+        clf.fit(X, y, groups=groups, tokens=tokens)
+        p_content[norm] = clf.predict_proba(np.ones((1, 1)))[0, 1]
+    assert p_content[0.0] < 0.5 < p_content[1.0]
+    weights = BlockClassifier(page_norm=1.0)._page_normalised(np.array([1.0, 2, 3, 10, 10]), np.array([0, 0, 0, 1, 1]))
+    assert np.isclose(weights[:3].sum(), weights[3:].sum()) and np.isclose(weights.sum(), 26.0)

@@ -4,7 +4,8 @@
 
 1. holds out a share of the *pages* (GroupShuffleSplit on page ids: no page's blocks on both sides),
 2. fits a HistGradientBoostingClassifier on the rest, each block weighted by its token count, capped, since the
-   metrics count tokens and a 2,000-word block should not outweigh a hundred paragraphs,
+   metrics count tokens and a 2,000-word block should not outweigh a hundred paragraphs, then divided by its
+   page's total (``page_norm``), since the metrics average over pages and a long page should not outweigh ten,
 3. picks the decision threshold that maximises token-level F1 on the held-out pages (precision and recall averaged
    per page, as the benchmark does), and records the held-out figures,
 4. refits on all pages with the same settings (optional), and keeps the trees as a plain-array ``Forest``.
@@ -81,9 +82,11 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     """Gradient-boosted block classifier with a validated decision threshold.
 
     Parameters mirror HistGradientBoostingClassifier's; ``weight_cap`` caps the token-count weight of a block,
-    ``validation_fraction`` is the share of pages held out to choose the threshold, ``refit`` refits on all pages
-    after that. Blocks of at most ``short_tokens`` tokens (menu items, buttons, dates: 59% of the blocks of the
-    shared datasets but 11% of their tokens) are subsampled at ``short_rate`` for fitting, their weight divided by
+    ``page_norm`` divides each block's weight by its page's total weight to that power (1: every page weighs the
+    same, as in the page-averaged metrics; 0: long pages weigh more), ``validation_fraction`` is the share of pages
+    held out to choose the threshold, ``refit`` refits on all pages after that. Blocks of at most ``short_tokens``
+    tokens (menu items, buttons, dates: 59% of the blocks of the shared datasets but 11% of their tokens) are
+    subsampled at ``short_rate`` for fitting, their weight divided by
     the rate, which halves the fitting time with the same expected loss. ``context`` adds the first stage of
     ``context_folds`` forests of ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves; with
     ``stage1_refit`` prediction uses one first-stage forest fitted on all pages instead of the average of the fold
@@ -105,6 +108,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         l2_regularization: float = 1.0,
         max_bins: int = 255,
         weight_cap: float = 200.0,
+        page_norm: float = 1.0,
         short_tokens: int = 3,
         short_rate: float = 0.25,
         context: bool = True,
@@ -124,6 +128,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.l2_regularization = l2_regularization
         self.max_bins = max_bins
         self.weight_cap = weight_cap
+        self.page_norm = page_norm
         self.short_tokens = short_tokens
         self.short_rate = short_rate
         self.context = context
@@ -164,7 +169,8 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y).astype(bool)
         groups, tokens, structure = page_args(len(y), groups, tokens, structure)
-        weight = np.minimum(tokens, self.weight_cap) * (1.0 if sample_weight is None else np.asarray(sample_weight))
+        weight = self._page_normalised(np.minimum(tokens, self.weight_cap), groups)
+        weight = weight * (1.0 if sample_weight is None else np.asarray(sample_weight))
         fit_rows = self._fit_rows(tokens)
         weight = weight / np.where(tokens <= self.short_tokens, self.short_rate, 1.0)
         self.classes_ = np.array([False, True])
@@ -244,6 +250,18 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             "block_accuracy": float(np.mean((proba >= self.threshold_) == y)),
             "threshold": self.threshold_,
         }
+
+    def _page_normalised(self, weight: npt.NDArray[np.float64], groups: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        """Divide each block's weight by its page's total weight ** ``page_norm``, rescaled to the same mean.
+
+        The metrics average precision and recall per page, so a page of 5,000 words counts as much as one of 300;
+        token weights alone let long pages dominate the fit."""
+        if not self.page_norm:
+            return weight
+        _, inverse = np.unique(groups, return_inverse=True)
+        totals = np.bincount(inverse, weights=weight)[inverse]
+        scaled = weight / np.maximum(totals, 1.0) ** self.page_norm
+        return scaled * (weight.sum() / max(scaled.sum(), 1e-12))
 
     def _fit_rows(self, tokens: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         """Which blocks the boosting sees: every long block, a seeded sample of the short ones."""
