@@ -16,6 +16,7 @@ from blocksift.features import (
     _LONGER_LOWER,
     FEATURE_NAMES,
     FEATURES,
+    PROFILE_OF,
     SCHEMA_VERSION,
     _title_overlap,
     _title_overlap_tokens,
@@ -83,6 +84,17 @@ def test_neighbours_and_ancestor_context(frame: dict[str, np.ndarray]) -> None:
     assert frame["anc1_token_share"][2] == pytest.approx((3 + 18 + 11) / total)
     assert frame["anc1_link_density"][2] == 0.0
     assert frame["title_overlap"][1] == 1.0
+
+
+def test_page_profile_is_the_token_weighted_page_mean(frame: dict[str, np.ndarray]) -> None:
+    # blocks: menu (3 tokens, all linked), headline (3), paragraph 1 (18), paragraph 2 (10), footer (4)
+    tokens = np.expm1(frame["log_tokens"])
+    for name in PROFILE_OF:
+        column = frame[f"pagemean_{name}"]
+        assert np.allclose(column, column[0]), name  # the same on every block of the page
+        assert column[0] == pytest.approx(float(tokens @ frame[name] / tokens.sum()), rel=1e-5), name
+    assert frame["pagemean_link_density"][0] == pytest.approx(3 / tokens.sum(), rel=1e-5)
+    assert 0 < frame["pagemean_in_article"][0] < 1
 
 
 def test_empty_page_has_no_rows() -> None:

@@ -10,7 +10,9 @@ Signals, after the research notes in DESIGN.md:
 * the block in its markup: ancestor tags and class/id vocabulary (dragnet's strongest words);
 * the block in its page: what each ancestor holds (share of the page's text, link density, paragraph-like text),
   repeated sibling containers (cards, list items), the densest region of the page (a readability-style container
-  score), relative position, and its neighbours (boilerpipe's strongest features).
+  score), relative position, and its neighbours (boilerpipe's strongest features);
+* the page as a whole: its profile, the token-weighted page means of 32 block features (``PROFILE_OF``), on every
+  row, so that a block is judged by the kind of page it is on.
 No feature uses a word list of one language.
 """
 
@@ -29,7 +31,7 @@ import numpy.typing as npt
 from blocksift.blocks import TOKEN_RE, Segmentation
 from blocksift.charclass import PageText, match_counts, token_counts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FloatArray = npt.NDArray[np.float64]
 
 # boilerpipe wraps text at 80 characters to measure text density (words per wrapped line).
@@ -560,8 +562,29 @@ def _page(a: PageArrays) -> FloatArray:
     )
 
 
-FEATURES: tuple[Feature, ...] = tuple(f for cols, _ in _GROUPS for f in cols)
+# The page's profile: token-weighted means over the page of these block features, given to every block. They say
+# what kind of page it is (a forum's many short quoted posts, a product page's prices and cells, documentation's
+# code and headings, a listing's repeated cards) so that the trees can treat a block by the page it is on
+# (DESIGN.md: page-level signals given to every block are cheap and strong).
+PROFILE_OF = (
+    "link_density", "mean_token_chars", "punct_per_token", "ends_sentence", "digit_share", "upper_start_share",
+    "separator_per_token", "owner_p", "owner_div", "owner_li", "owner_cell", "owner_pre", "owner_h2", "owner_h3",
+    "in_list", "in_table", "in_heading", "in_form", "in_article", "in_nav", "in_aside", "attr_comment", "attr_card",
+    "attr_user", "attr_article", "attr_content", "anc0_like_siblings", "anc1_like_siblings", "anc2_like_siblings",
+    "title_overlap", "log_repeats", "log_tokens",
+)  # fmt: skip
+_BLOCK_FEATURES: tuple[Feature, ...] = tuple(f for cols, _ in _GROUPS for f in cols)
+_PROFILE_INDEX = np.array([[f.name for f in _BLOCK_FEATURES].index(name) for name in PROFILE_OF])
+FEATURES: tuple[Feature, ...] = _BLOCK_FEATURES + tuple(
+    Feature(f"pagemean_{name}", f"the page's token-weighted mean of {name}") for name in PROFILE_OF
+)
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+
+
+def _profile(X: FloatArray, n_tokens: FloatArray) -> FloatArray:
+    """PROFILE_OF columns averaged over the page, weighted by each block's tokens, repeated on every row."""
+    means = n_tokens @ X[:, _PROFILE_INDEX] / max(float(n_tokens.sum()), 1.0)
+    return np.broadcast_to(means, (len(X), len(PROFILE_OF)))
 
 
 def structure(seg: Segmentation) -> npt.NDArray[np.int32]:
@@ -589,4 +612,5 @@ def page_matrices(seg: Segmentation) -> tuple[npt.NDArray[np.float32], npt.NDArr
             )
         parts.append(part)
     shape = np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).astype(np.int32)
-    return np.hstack(parts).astype(np.float32), shape
+    block = np.hstack(parts)
+    return np.hstack([block, _profile(block, arrays.n_tokens)]).astype(np.float32), shape
