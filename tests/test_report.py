@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from blocksift.cli import app
 from blocksift.datasets import load_datasets
+from blocksift.features import FEATURE_NAMES
 from blocksift.metrics import PageCounts, shingle_score
 from blocksift.modelfile import default_model
 from blocksift.report import evaluate_pages, feature_groups, load_peers, permutation_importance
@@ -67,6 +68,8 @@ def test_permutation_importance_is_bounded_and_covers_every_group() -> None:
     imp = permutation_importance(ev, model, max_blocks=400, seconds=0.0, repeats=3)
     assert imp.repeats == 1  # past the time budget after the first repeat
     assert imp.names == [name for name, _ in feature_groups()]
+    columns = [c for _, cols in feature_groups() for c in cols]
+    assert columns == list(range(len(FEATURE_NAMES)))  # every column in exactly one group, the page profile too
     assert 0 < imp.blocks <= 400 or imp.pages == 1
     assert max(imp.drop) > 0  # shuffling some group hurts the model
 

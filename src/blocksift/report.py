@@ -193,6 +193,7 @@ def feature_groups() -> list[tuple[str, list[int]]]:
     for cols, fn in features._GROUPS:
         out.append((GROUP_NAMES.get(fn.__name__, fn.__name__.strip("_")), list(range(start, start + len(cols)))))
         start += len(cols)
+    out.append(("the page's profile (page means)", list(range(start, start + len(features.PROFILE_OF)))))
     return out
 
 
