@@ -111,14 +111,13 @@ def _flush(
     chunks: list[str],
     link_chunks: list[str],
     stack: list[int],
-) -> bool:
+) -> None:
     """End the run of text being built (it has visible characters): keep it, normalised, where a container holds
-    it; returns the new ``has_text`` (False)."""
+    it."""
     if stack:
         pending.append((" ".join("".join(chunks).split()), " ".join(link_chunks), tuple(stack)))
     chunks.clear()
     link_chunks.clear()
-    return False
 
 
 def segment(doc: Document) -> Segmentation:
@@ -143,7 +142,8 @@ def segment(doc: Document) -> Segmentation:
         if event == "start":
             if tag in block_tags:
                 if has_text:
-                    has_text = _flush(pending, chunks, link_chunks, stack)
+                    _flush(pending, chunks, link_chunks, stack)
+                    has_text = False
                 cls, eid = el.get("class"), el.get("id")
                 attrs = f"{cls or ''} {eid or ''}".lower().strip() if cls or eid else ""
                 cid = len(containers)
@@ -151,14 +151,16 @@ def segment(doc: Document) -> Segmentation:
                 stack.append(cid)
             elif tag in break_tags:
                 if has_text:
-                    has_text = _flush(pending, chunks, link_chunks, stack)
+                    _flush(pending, chunks, link_chunks, stack)
+                    has_text = False
             elif tag == "a":
                 link_depth += 1
             text = el.text
         else:
             if tag in block_tags:
                 if has_text:
-                    has_text = _flush(pending, chunks, link_chunks, stack)
+                    _flush(pending, chunks, link_chunks, stack)
+                    has_text = False
                 if stack:
                     stack.pop()
             elif tag == "a":
