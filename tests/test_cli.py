@@ -113,9 +113,10 @@ def test_label_writes_table_and_report(tmp_path: Path) -> None:
 
 def test_train_then_evaluate(tmp_path: Path) -> None:
     model = tmp_path / "m.npz"
-    code, out, _ = run("train", SAMPLE, "--out", model, "--max-iter", "20", "--no-cache")
+    code, out, _ = run("train", SAMPLE, "--out", model, "--max-iter", "20", "--page-norm", "0.5", "--no-cache")
     assert code == 0 and model.exists() and "Validation" in out
     assert (tmp_path / "m.card.json").exists() and (tmp_path / "m.card.md").exists()
+    assert json.loads((tmp_path / "m.card.json").read_text())["params"]["page_norm"] == 0.5
     code, out, _ = run("evaluate", SAMPLE, "--model", model, "--json", "-", "--no-cache")
     figures = json.loads(out)
     assert code == 0 and figures["datasets"][0]["dataset"] == "sample" and 0 < figures["mean"]["f1"] <= 1

@@ -244,6 +244,13 @@ def train(
     balance: Annotated[
         float, typer.Option(help="Dataset balance: 0 every page counts the same, 1 every dataset counts the same.")
     ] = DEFAULT_BALANCE,
+    page_norm: Annotated[
+        float,
+        typer.Option(
+            help="Page weights: a block's weight is divided by its page's total to this power (1: every page "
+            "weighs the same, as the page-averaged metrics count pages; 0: long pages weigh more)."
+        ),
+    ] = 1.0,
     jobs: Jobs = 1,
     no_cache: NoCache = False,
     base: Annotated[
@@ -266,6 +273,7 @@ def train(
         "max_iter": max_iter,
         "max_leaf_nodes": max_leaf_nodes,
         "learning_rate": learning_rate,
+        "page_norm": page_norm,
         "random_state": seed,
         "verbose": int(reporter.level >= NORMAL),  # the stages and boosting iterations, on stderr
     }
