@@ -60,7 +60,7 @@ def _shift(p: FloatArray, offset: int, start: npt.NDArray[np.int64], end: npt.ND
     return np.where(ok, p[np.clip(idx, 0, len(p) - 1)], -1.0)
 
 
-def _group_sum(inverse: npt.NDArray[np.int64], weights: FloatArray) -> FloatArray:
+def group_sum(inverse: npt.NDArray[np.int64], weights: FloatArray) -> FloatArray:
     """Sum of ``weights`` over each row's group (``inverse``: group numbers from np.unique), for every row."""
     return np.bincount(inverse, weights=weights)[inverse].astype(np.float64)
 
@@ -107,19 +107,19 @@ def context_features(
     cols.append(win_max)
 
     high_tokens = tok * (p >= HIGH)
-    page_tokens = np.bincount(page_idx, weights=tok)[page_idx]
-    page_high = np.bincount(page_idx, weights=high_tokens)[page_idx]
+    page_tokens = group_sum(page_idx, tok)
+    page_high = group_sum(page_idx, high_tokens)
     n_containers = int(structure.max()) + 1 if structure.size else 1
     means, shares = [], []
     for j in range(len(ANCESTOR_LEVELS)):
         _, group = np.unique(page_idx.astype(np.int64) * n_containers + structure[:, j], return_inverse=True)
-        under_tokens = _group_sum(group, tok)
-        means.append(np.where(under_tokens > 0, _group_sum(group, tok * p) / np.maximum(under_tokens, 1), p))
-        shares.append(np.where(page_high > 0, _group_sum(group, high_tokens) / np.maximum(page_high, 1), 0.0))
+        under_tokens = group_sum(group, tok)
+        means.append(np.where(under_tokens > 0, group_sum(group, tok * p) / np.maximum(under_tokens, 1), p))
+        shares.append(np.where(page_high > 0, group_sum(group, high_tokens) / np.maximum(page_high, 1), 0.0))
     cols += means + shares
 
     safe_tokens = np.maximum(page_tokens, 1)
-    cols.append(np.bincount(page_idx, weights=tok * p)[page_idx] / safe_tokens)
+    cols.append(group_sum(page_idx, tok * p) / safe_tokens)
     cols.append(page_high / safe_tokens)
     before = np.cumsum(high_tokens) - high_tokens
     page_before = before - before[start]

@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
-from blocksift.context import context_features
+from blocksift.context import context_features, group_sum
 from blocksift.forest import Forest
 from blocksift.predictor import Predictor, page_args
 
@@ -259,8 +259,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         if not self.page_norm:
             return weight
         _, inverse = np.unique(groups, return_inverse=True)
-        totals = np.bincount(inverse, weights=weight)[inverse]
-        scaled = weight / np.maximum(totals, 1.0) ** self.page_norm
+        scaled = weight / np.maximum(group_sum(inverse, weight), 1.0) ** self.page_norm
         return scaled * (weight.sum() / max(scaled.sum(), 1e-12))
 
     def _fit_rows(self, tokens: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
