@@ -573,12 +573,17 @@ PROFILE_OF = (
     "attr_user", "attr_article", "attr_content", "anc0_like_siblings", "anc1_like_siblings", "anc2_like_siblings",
     "title_overlap", "log_repeats", "log_tokens",
 )  # fmt: skip
-_BLOCK_FEATURES: tuple[Feature, ...] = tuple(f for cols, _ in _GROUPS for f in cols)
-_PROFILE_INDEX = np.array([[f.name for f in _BLOCK_FEATURES].index(name) for name in PROFILE_OF])
-FEATURES: tuple[Feature, ...] = _BLOCK_FEATURES + tuple(
+_BLOCK_NAMES = [f.name for cols, _ in _GROUPS for f in cols]
+_PROFILE_INDEX = np.array([_BLOCK_NAMES.index(name) for name in PROFILE_OF])
+FEATURES: tuple[Feature, ...] = tuple(f for cols, _ in _GROUPS for f in cols) + tuple(
     Feature(f"pagemean_{name}", f"the page's token-weighted mean of {name}") for name in PROFILE_OF
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+# The matrix's layout: each group's function name and column count, in order, the page profile last.
+COLUMN_GROUPS: tuple[tuple[str, int], ...] = (
+    *((fn.__name__, len(cols)) for cols, fn in _GROUPS),
+    ("_profile", len(PROFILE_OF)),
+)
 
 
 def _profile(X: FloatArray, n_tokens: FloatArray) -> FloatArray:

@@ -56,6 +56,7 @@ GROUP_NAMES = {
     "_region": "the page's densest region",
     "_neighbours": "its neighbours",
     "_page": "the page as a whole",
+    "_profile": "the page's profile (page means)",
 }
 
 
@@ -190,10 +191,9 @@ def feature_groups() -> list[tuple[str, list[int]]]:
     from blocksift import features
 
     out, start = [], 0
-    for cols, fn in features._GROUPS:
-        out.append((GROUP_NAMES.get(fn.__name__, fn.__name__.strip("_")), list(range(start, start + len(cols)))))
-        start += len(cols)
-    out.append(("the page's profile (page means)", list(range(start, start + len(features.PROFILE_OF)))))
+    for name, width in features.COLUMN_GROUPS:
+        out.append((GROUP_NAMES.get(name, name.strip("_")), list(range(start, start + width))))
+        start += width
     return out
 
 
