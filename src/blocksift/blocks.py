@@ -140,19 +140,16 @@ def segment(doc: Document) -> Segmentation:
     for event, el in etree.iterwalk(doc.root, events=("start", "end")):
         tag = el.tag
         if event == "start":
-            if tag in block_tags:
-                if has_text:
-                    _flush(pending, chunks, link_chunks, stack)
-                    has_text = False
+            opens = tag in block_tags
+            if has_text and (opens or tag in break_tags):
+                _flush(pending, chunks, link_chunks, stack)
+                has_text = False
+            if opens:
                 cls, eid = el.get("class"), el.get("id")
                 attrs = f"{cls or ''} {eid or ''}".lower().strip() if cls or eid else ""
                 cid = len(containers)
                 containers.append(Container(cid, el, tag, stack[-1] if stack else -1, len(stack), attrs, cls or ""))
                 stack.append(cid)
-            elif tag in break_tags:
-                if has_text:
-                    _flush(pending, chunks, link_chunks, stack)
-                    has_text = False
             elif tag == "a":
                 link_depth += 1
             text = el.text
