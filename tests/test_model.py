@@ -15,6 +15,7 @@ from blocksift.datasets import load_datasets
 from blocksift.errors import ModelError
 from blocksift.evaluate import model_chooser, score
 from blocksift.features import FEATURE_NAMES
+from blocksift.forest import Forest
 from blocksift.model import BlockClassifier, best_threshold, page_token_f1
 from blocksift.modelfile import load_model
 from blocksift.table import build_rows
@@ -145,18 +146,80 @@ def test_classifier_is_a_scikit_learn_estimator() -> None:
 
 
 def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> None:
-    from blocksift.forest import _compiled_walk
-
     forest = sample_model.forest_
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, forest.n_features)) * 5
+    # 303 rows: the compiled walk takes rows four at a time and the last three alone.
+    X = rng.normal(size=(303, forest.n_features)) * 5
     X[rng.random(X.shape) < 0.05] = np.nan  # missing values take the side scikit-learn learned
+    out = np.empty(len(X))
+    _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
+    assert np.allclose(forest.baseline + out, forest.baseline + forest._walk_numpy(X))
+
+
+def _depth_first(forest: Forest) -> dict[str, np.ndarray]:
+    """The forest's arrays numbered depth first, as scikit-learn numbers its nodes (and older model files)."""
+    arrays = {k: v for k, v in forest.to_arrays().items() if k != "scalars"}
+    order: list[int] = []
+
+    def visit(node: int) -> None:
+        order.append(node)
+        if not arrays["is_leaf"][node]:
+            visit(int(arrays["left"][node]))
+            visit(int(arrays["right"][node]))
+
+    for root in arrays["roots"].tolist():
+        visit(root)
+    old = np.array(order)
+    new_of = np.empty(len(old), dtype=np.int32)
+    new_of[old] = np.arange(len(old))
+    out = {k: v[old] for k, v in arrays.items() if k != "roots"}
+    for side in ("left", "right"):
+        out[side] = np.where(out["is_leaf"], 0, new_of[out[side]]).astype(np.int32)
+    out["roots"] = new_of[arrays["roots"]]
+    out["scalars"] = forest.to_arrays()["scalars"]
+    return out
+
+
+def test_nodes_are_numbered_breadth_first_and_score_as_scikit_learn(sample_model: BlockClassifier) -> None:
+    """The walk relies on a node's children being neighbours; renumbering must not change a single score, and a
+    file numbered depth first (as models saved before the renumbering are) loads into the same forest."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 6))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    y = (X[:, 0] > 0) ^ (np.nan_to_num(X[:, 1]) > 1)
+    booster = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=15, random_state=0).fit(X, y)
+    forest = Forest.from_sklearn(booster)
+    inner = ~forest.is_leaf
+    assert (forest.right[inner] == forest.left[inner] + 1).all()
+    assert (forest.left[inner] > np.flatnonzero(inner)).all()
+    expected = booster.decision_function(X)
+    assert np.allclose(forest._walk_numpy(X) + forest.baseline, expected)
+    out = np.empty(len(X))
+    _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
+    assert np.allclose(out + forest.baseline, expected)
+    old_layout = Forest.from_arrays(_depth_first(sample_model.forest_))
+    for name in ("feature", "threshold", "left", "right", "value", "is_leaf", "missing_left", "roots"):
+        assert np.array_equal(getattr(old_layout, name), getattr(sample_model.forest_, name)), name
+
+
+def _compiled_walk_or_fail():  # type: ignore[no-untyped-def]
+    from blocksift.forest import _compiled_walk
+
     walk = _compiled_walk()
     assert walk is not None, "numba is a dependency; the compiled walk must load"
-    out = np.empty(len(X))
-    walk(X, forest.feature, forest.threshold, forest.left, forest.right, forest.value, forest.is_leaf,
-         forest.missing_left, forest.roots, out)  # fmt: skip
-    assert np.allclose(forest.baseline + out, forest.baseline + forest._walk_numpy(X))
+    return walk
+
+
+def test_trees_sharing_a_node_are_refused(sample_model: BlockClassifier) -> None:
+    """A tampered file whose two nodes point at one child would make the renumbering walk a node twice."""
+    arrays = sample_model.forest_.to_arrays()
+    inner = np.flatnonzero(~arrays["is_leaf"])
+    arrays["right"] = arrays["right"].copy()
+    arrays["right"][inner[1]] = arrays["right"][inner[0]]
+    with pytest.raises(ModelError, match="share nodes"):
+        Forest.from_arrays(arrays)
 
 
 def test_page_norm_lets_every_page_count_alike() -> None:

