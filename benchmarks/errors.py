@@ -106,7 +106,7 @@ def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[l
 
 def _decisions(rows, model) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
-    return proba, decide(rows.texts, list(rows.n_tokens), proba, model.threshold_)
+    return proba, decide(rows.texts, list(rows.n_tokens), proba, model.cuts(proba, rows.n_tokens))
 
 
 def _owner_tags(rows) -> list[str]:  # type: ignore[no-untyped-def]

@@ -113,10 +113,14 @@ def test_label_writes_table_and_report(tmp_path: Path) -> None:
 
 def test_train_then_evaluate(tmp_path: Path) -> None:
     model = tmp_path / "m.npz"
-    code, out, _ = run("train", SAMPLE, "--out", model, "--max-iter", "20", "--page-norm", "0.5", "--no-cache")
+    code, out, _ = run(
+        "train", SAMPLE, "--out", model, "--max-iter", "20", "--page-norm", "0.5", "--no-page-cut", "--no-cache"
+    )
     assert code == 0 and model.exists() and "Validation" in out
     assert (tmp_path / "m.card.json").exists() and (tmp_path / "m.card.md").exists()
-    assert json.loads((tmp_path / "m.card.json").read_text())["params"]["page_norm"] == 0.5
+    card = json.loads((tmp_path / "m.card.json").read_text())
+    assert card["params"]["page_norm"] == 0.5 and card["params"]["page_cut"] is False
+    assert card["cut_floor"] is None and "decision threshold" in (tmp_path / "m.card.md").read_text()
     code, out, _ = run("evaluate", SAMPLE, "--model", model, "--json", "-", "--no-cache")
     figures = json.loads(out)
     assert code == 0 and figures["datasets"][0]["dataset"] == "sample" and 0 < figures["mean"]["f1"] <= 1

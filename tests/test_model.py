@@ -12,12 +12,14 @@ import pytest
 
 import blocksift
 from blocksift.datasets import load_datasets
+from blocksift.decide import half_best_f1
 from blocksift.errors import ModelError
 from blocksift.evaluate import model_chooser, score
 from blocksift.features import FEATURE_NAMES
 from blocksift.forest import Forest
 from blocksift.model import BlockClassifier, best_threshold, page_token_f1
 from blocksift.modelfile import load_model
+from blocksift.predictor import Model
 from blocksift.table import build_rows
 from conftest import SAMPLE
 
@@ -133,6 +135,66 @@ def test_threshold_maximises_page_token_f1() -> None:
     t, f1 = best_threshold(groups, tokens, truth, proba)
     assert 0.5 < t <= 0.6 and f1 == 1.0
     assert page_token_f1(groups, tokens, truth, proba >= 0.95) == (0.0, 0.0, 0.0)
+
+
+def _expected_f1(p: np.ndarray, t: np.ndarray, keep: np.ndarray) -> float:
+    """A page's expected token F1 when ``keep`` is kept and each block is content with probability ``p``."""
+    return float(2 * (p * t)[keep].sum() / (t[keep].sum() + (p * t).sum()))
+
+
+def test_half_best_f1_is_half_the_best_expected_f1_of_each_page() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.random(40)
+    t = rng.integers(1, 50, 40).astype(float)
+    pages = rng.integers(0, 4, 40)  # rows of a page need not be contiguous
+    half = half_best_f1(p, t, pages)
+    for g in range(4):
+        rows = pages == g
+        order = np.argsort(-p[rows])
+        best = max(
+            _expected_f1(p[rows], t[rows], np.isin(np.arange(rows.sum()), order[:k])) for k in range(1, rows.sum() + 1)
+        )
+        assert np.allclose(half[rows], best / 2)
+    assert half_best_f1(np.zeros(0), np.zeros(0)).shape == (0,)
+    assert half_best_f1(np.array([0.3]), np.array([0.0]))[0] == 0.0  # a page without tokens: no F1 to expect
+
+
+def test_the_page_cut_keeps_more_where_the_model_is_unsure() -> None:
+    """A sure page is cut near 0.5; on a page of middling scores the cut falls and keeps the likely blocks a fixed
+    threshold drops; the floor and a caller's threshold bound and replace the rule."""
+    model = Model(Forest.from_sklearn(_tiny_booster()), [], threshold=0.41, validation={}, params={}, card={})
+    sure = np.array([0.97, 0.95, 0.03, 0.02])
+    unsure = np.array([0.38, 0.35, 0.33, 0.05])
+    tokens = np.full(4, 20.0)
+    assert np.all(model.cuts(unsure, tokens) == 0.41)  # no floor: a model from before the per-page cut
+    model.cut_floor_ = 0.2
+    assert 0.45 < model.cuts(sure, tokens)[0] < 0.5
+    unsure_cut = model.cuts(unsure, tokens)[0]
+    assert 0.2 <= unsure_cut < 0.33 and (unsure >= unsure_cut).sum() == 3
+    model.cut_floor_ = 0.34
+    assert model.cuts(unsure, tokens)[0] == 0.34
+    assert np.all(model.cuts(unsure, tokens, threshold=0.9) == 0.9)
+
+
+def _tiny_booster():  # type: ignore[no-untyped-def]
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X = np.arange(40.0)[:, None]
+    return HistGradientBoostingClassifier(max_iter=3).fit(X, X[:, 0] > 20)
+
+
+def test_cards_without_a_cut_floor_keep_their_threshold(sample_model_path: Path, tmp_path: Path) -> None:
+    card = _card(sample_model_path)
+    assert "cut_floor" in card and card["validation"]["cut_floor"] == card["cut_floor"]
+    older = tmp_path / "older.npz"
+    del card["cut_floor"]
+    _rewrite(sample_model_path, older, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    assert load_model(older).cut_floor_ is None
+    card["cut_floor"] = "low"
+    bad = tmp_path / "bad.npz"
+    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    with pytest.raises(ModelError, match="cut_floor"):
+        load_model(bad)
 
 
 def test_classifier_is_a_scikit_learn_estimator() -> None:

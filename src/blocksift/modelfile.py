@@ -90,6 +90,7 @@ def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, An
         "params": clf.get_params(),
         "seed": clf.random_state,
         "threshold": float(clf.threshold_),
+        "cut_floor": getattr(clf, "cut_floor_", None),
         "validation": dict(clf.validation_),
         "trees": len(clf.forest_.roots),
         "stage1_trees": [len(f.roots) for f in clf.stage1_],
@@ -175,10 +176,21 @@ def load_model(path: Path | str | None = None) -> Model:
         forest=forest,
         stage1=stage1,
         threshold=float(card["threshold"]),
+        cut_floor=_cut_floor(card, path),
         validation=dict(card.get("validation") or {}),
         params=dict(card.get("params") or {}),
         card=card,
     )
+
+
+def _cut_floor(card: dict[str, Any], path: Path) -> float | None:
+    """The card's floor of the per-page cut; None (one fixed threshold) for models saved before it existed."""
+    floor = card.get("cut_floor")
+    if floor is None:
+        return None
+    if not isinstance(floor, int | float) or not 0.0 <= floor <= 1.0:
+        raise ModelError(f"{path}: its card's cut_floor {floor!r} is not a number between 0 and 1")
+    return float(floor)
 
 
 @lru_cache(maxsize=1)
@@ -192,6 +204,16 @@ def _fmt(value: Any) -> str:
 
 
 _NOT_SETTINGS = ("verbose", "adapt")
+
+
+def _cut_words(card: dict[str, Any]) -> str:
+    """How the model cuts, for the card."""
+    if card.get("cut_floor") is None:
+        return f"decision threshold {card['threshold']:.2f}"
+    return (
+        f"decision cut per page, half the page's best expected F1, at least {card['cut_floor']:.3f} "
+        f"(one fixed threshold would be {card['threshold']:.2f})"
+    )
 
 
 def card_markdown(card: dict[str, Any]) -> str:
@@ -209,7 +231,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         f"- Feature schema {card['features']['schema_version']}, {len(card['features']['names'])} features",
         f"- Trees: {card['trees']} in the final forest, first stage {card.get('stage1_trees') or 'none'}; "
-        f"seed {card['seed']}; decision threshold {card['threshold']:.2f}",
+        f"seed {card['seed']}; {_cut_words(card)}",
         f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k not in _NOT_SETTINGS)}",
     ]
     adapt = card["params"].get("adapt")

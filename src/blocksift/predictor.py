@@ -13,16 +13,20 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.context import CONTEXT_NAMES, context_features
+from blocksift.decide import half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest
 
 
 class Predictor:
-    """Prediction from fitted forests: ``stage1_`` (empty for one stage), ``forest_`` and ``threshold_``."""
+    """Prediction from fitted forests: ``stage1_`` (empty for one stage), ``forest_``, and the cut: per page, half
+    the page's best expected F1 but at least ``cut_floor_`` (``decide.half_best_f1``), or the fixed ``threshold_``
+    where ``cut_floor_`` is None (models trained before the per-page cut, or with ``page_cut=False``)."""
 
     forest_: Forest
     stage1_: list[Forest]
     threshold_: float
+    cut_floor_: float | None = None
     validation_: dict[str, Any]
 
     def design(
@@ -60,8 +64,24 @@ class Predictor:
         tokens: npt.NDArray[Any] | None = None,
         structure: npt.NDArray[Any] | None = None,
     ) -> npt.NDArray[np.bool_]:
-        """True for the blocks whose p(content) reaches the validated threshold."""
-        return self.predict_proba(X, groups=groups, tokens=tokens, structure=structure)[:, 1] >= self.threshold_
+        """True for the blocks whose p(content) reaches their page's cut (``cuts``)."""
+        p = self.predict_proba(X, groups=groups, tokens=tokens, structure=structure)[:, 1]
+        g, t, _ = page_args(len(p), groups, tokens, None)
+        return p >= self.cuts(p, t, g)
+
+    def cuts(
+        self,
+        proba: npt.NDArray[np.float64],
+        tokens: npt.NDArray[Any],
+        groups: npt.NDArray[Any] | None = None,
+        threshold: float | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """Each row's cut: ``threshold`` when given (the user's override), else the model's rule."""
+        if threshold is not None:
+            return np.full(len(proba), float(threshold))
+        if self.cut_floor_ is None:
+            return np.full(len(proba), float(self.threshold_))
+        return np.maximum(self.cut_floor_, half_best_f1(proba, tokens, groups))
 
     @property
     def feature_names_out_(self) -> tuple[str, ...]:
@@ -80,10 +100,12 @@ class Model(Predictor):
         validation: dict[str, Any],
         params: dict[str, Any],
         card: dict[str, Any],
+        cut_floor: float | None = None,
     ) -> None:
         self.forest_ = forest
         self.stage1_ = stage1
         self.threshold_ = threshold
+        self.cut_floor_ = cut_floor
         self.validation_ = validation
         self.params = params
         self.card_ = card

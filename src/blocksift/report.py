@@ -125,7 +125,8 @@ class Evaluated:
     rows: Sequence[PageRows]
     proba: list[npt.NDArray[np.float64]]
     keep: list[npt.NDArray[np.bool_]]
-    threshold: float
+    threshold: float | None  # the caller's one threshold; None: the model's own rule (``Predictor.cuts``)
+    marked: float  # the fixed threshold the plots mark: the caller's, or the one the model would use alone
     report: Report
 
 
@@ -133,7 +134,6 @@ def evaluate_pages(
     pages: Sequence[Page], rows: Sequence[PageRows], model: Predictor, threshold: float | None = None
 ) -> Evaluated:
     """Score every page once, keeping each page's probabilities for the plots."""
-    cut = model.threshold_ if threshold is None else float(threshold)
     proba: list[npt.NDArray[np.float64]] = []
     keep: list[npt.NDArray[np.bool_]] = []
     for r in rows:
@@ -143,10 +143,20 @@ def evaluate_pages(
             continue
         p = model.predict_proba(r.features, tokens=r.n_tokens, structure=r.structure)[:, 1]
         proba.append(p)
-        keep.append(decide(r.texts, list(r.n_tokens), p, cut))
+        keep.append(decide(r.texts, list(r.n_tokens), p, model.cuts(p, r.n_tokens, threshold=threshold)))
     by_rows = {id(r): k for r, k in zip(rows, keep, strict=True)}
     report = score_rows(pages, rows, lambda r: by_rows[id(r)])
-    return Evaluated(pages, rows, proba, keep, cut, report)
+    marked = model.threshold_ if threshold is None else float(threshold)
+    return Evaluated(pages, rows, proba, keep, threshold, marked, report)
+
+
+def cut_words(model: Predictor, threshold: float | None) -> str:
+    """How the pages were cut, for the report's summary."""
+    if threshold is not None:
+        return f"threshold {threshold:.2f}"
+    if model.cut_floor_ is None:
+        return f"threshold {model.threshold_:.2f}"
+    return f"cut per page at half its best expected F1, at least {model.cut_floor_:.3f}"
 
 
 def page_type_scores(ev: Evaluated) -> dict[tuple[str, str], tuple[int, float]]:
@@ -207,12 +217,13 @@ class _Sample:
         self.structure = np.vstack([ev.rows[i].structure for i in chosen])
         self.labels = np.concatenate([ev.rows[i].labels for i in chosen]).astype(bool)
 
-    def f1(self, model: Predictor, X: npt.NDArray[np.float32], threshold: float) -> float:
+    def f1(self, model: Predictor, X: npt.NDArray[np.float32], threshold: float | None) -> float:
         """Page-averaged token F1 of the model's decisions on ``X`` (these pages' rows, maybe shuffled)."""
         from blocksift.model import page_token_f1
 
         p = model.predict_proba(X, groups=self.groups, tokens=self.tokens, structure=self.structure)[:, 1]
-        return page_token_f1(self.groups, self.tokens, self.labels, p >= threshold)[2]
+        keep = p >= model.cuts(p, self.tokens, self.groups, threshold)
+        return page_token_f1(self.groups, self.tokens, self.labels, keep)[2]
 
 
 @dataclass(frozen=True)
@@ -382,7 +393,7 @@ def plot_scores(ev: Evaluated, path: Path) -> None:
     bins = np.linspace(0, 1, 41)
     ax.hist(proba[~labels], bins=bins, color="#98a2b3", alpha=0.75, label=f"boilerplate ({(~labels).sum():,})")
     ax.hist(proba[labels], bins=bins, color=GREEN, alpha=0.65, label=f"content ({labels.sum():,})")
-    ax.axvline(ev.threshold, color="#344054", linestyle="--", linewidth=1, label=f"threshold {ev.threshold:.2f}")
+    ax.axvline(ev.marked, color="#344054", linestyle="--", linewidth=1, label=f"threshold {ev.marked:.2f}")
     ax.set_yscale("log")
     ax.set_xlim(0, 1)
     ax.set_xlabel("p(content)")
@@ -435,7 +446,7 @@ def page_file(page: Page) -> str:
 
 
 def write_show_reports(
-    results: list[PageResult], model: Predictor, threshold: float, directory: Path, model_label: str
+    results: list[PageResult], model: Predictor, threshold: float | None, directory: Path, model_label: str
 ) -> dict[str, str]:
     """A show report for each page (gold from the dataset; its hand labels where it has them); returns, per page
     key, the error of the pages whose report could not be written."""
@@ -486,7 +497,8 @@ def build_report(
     n_pages = sum(d.pages for d in report.datasets)
     summary = Section("Summary")
     summary.text.append(
-        f"{n_pages:,} pages of {len(report.datasets)} dataset(s); model: {model_label}; threshold {ev.threshold:.2f}. "
+        f"{n_pages:,} pages of {len(report.datasets)} dataset(s); model: {model_label}; "
+        f"{cut_words(model, ev.threshold)}. "
         f"Mean over datasets: shingle F1 {mean['f1']:.4f} (precision {mean['precision']:.4f}, recall "
         f"{mean['recall']:.4f}), word F1 {mean['word_f1']:.4f}, block accuracy {mean['block_accuracy']:.4f}."
     )
@@ -544,12 +556,13 @@ def build_report(
 
     say("plotting the threshold curve and the score distribution")
     curve = threshold_curve(ev)
-    plot_threshold(curve, ev.threshold, out_dir / "threshold.png")
+    plot_threshold(curve, ev.marked, out_dir / "threshold.png")
     sections.append(Section(
         "Precision and recall against the threshold",
         ["Token precision and recall of the blocks at or above each threshold, against the block labels (the "
-         "gold aligned to the blocks), averaged over pages: the curve the model's threshold is chosen on. The "
-         "repeat rule of the decision is left out here."],
+         "gold aligned to the blocks), averaged over pages: the curve the model's fixed threshold is chosen on "
+         "(a model that cuts each page at half its best expected F1 keeps it for callers who ask for one cut). "
+         "The repeat rule of the decision is left out here."],
         image="threshold.png",
     ))  # fmt: skip
     plot_scores(ev, out_dir / "scores.png")
