@@ -23,13 +23,14 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from blocksift.datasets import Page, load_datasets
+from blocksift.decide import decide
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import Report, model_chooser, score_rows
 from blocksift.metrics import shingle_score
@@ -42,20 +43,35 @@ Pairs = Sequence[tuple[Page, PageRows]]
 
 def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any]) -> dict[str, Any]:
     """Fit on ``train`` with ``setting``; the figures of the pages it held out and of ``test``."""
-    from blocksift.model import validation_split
 
     params = {k: v for k, v in setting.items() if k != "balance"}
     data = stack([p for p, _ in train], [r for _, r in train], float(setting.get("balance", DEFAULT_BALANCE)))
     t0 = time.perf_counter()
     clf = fit_classifier(data, params)
     fit_s = time.perf_counter() - t0
-    _, va = validation_split(data.groups, clf.validation_fraction, clf.random_state)
-    held = [train[i] for i in np.unique(data.groups[va])]  # ``stack`` numbers the pages in this order
-    choose = model_chooser(clf)
+    held = [train[i] for i in np.unique(data.groups[clf.held_out_rows_])]  # ``stack`` numbers pages in this order
     out: dict[str, Any] = {"setting": setting, "fit_s": round(fit_s), "threshold": clf.threshold_}
-    for label, pairs in (("held_out", held), ("test", test)):
-        out[label] = figures(score_rows([p for p, _ in pairs], [r for _, r in pairs], choose))
+    for label, pairs, choose in (("held_out", held, held_out_chooser(clf, data.groups, held)), ("test", test, None)):
+        out[label] = figures(score_rows([p for p, _ in pairs], [r for _, r in pairs], choose or model_chooser(clf)))
     return out
+
+
+def held_out_chooser(clf: Any, groups: np.ndarray, held: Pairs) -> Callable[[PageRows], np.ndarray]:
+    """Keep what the model keeps on its held-out pages (``held``, in page order), from the scores ``fit`` gave
+    them: the final forest on the first stage's out-of-fold scores. Predicting them again would run first-stage
+    forests fitted on these very pages (the refitted one on all of them, each fold forest on half), and flatter
+    settings by how much of the first stage saw them."""
+    order = np.argsort(clf.held_out_rows_, kind="stable")
+    page_of, proba = groups[clf.held_out_rows_[order]], clf.held_out_proba_[order]
+    by_rows = {id(r): proba[page_of == g] for g, (_, r) in zip(np.unique(page_of), held, strict=True)}
+
+    def choose(r: PageRows) -> np.ndarray:
+        p = by_rows[id(r)]
+        if len(p) != len(r.labels):
+            raise AssertionError("held-out pages scored out of order")
+        return decide(r.texts, list(r.n_tokens), p, clf.cuts(p, r.n_tokens))
+
+    return choose
 
 
 def figures(report: Report) -> dict[str, Any]:

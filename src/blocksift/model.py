@@ -195,7 +195,10 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             self._say(f"final forest: {len(fit_tr):,} blocks, {self.max_iter} iterations; {len(va):,} held out")
             booster = self._booster().fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
             page_weight = None if sample_weight is None else np.asarray(sample_weight)[va]
-            self._validate(booster.predict_proba(X[va])[:, 1], y[va], groups[va], tokens[va], page_weight)
+            # Kept for studies: these scores read the first stage's out-of-fold scores, as pages the model never saw
+            # would be scored; predicting the held-out rows again would use first-stage forests fitted on them.
+            self.held_out_rows_, self.held_out_proba_ = va, booster.predict_proba(X[va])[:, 1]
+            self._validate(self.held_out_proba_, y[va], groups[va], tokens[va], page_weight)
             if not self.refit:
                 self.forest_ = Forest.from_sklearn(booster)
                 return self
