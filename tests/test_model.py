@@ -39,8 +39,8 @@ def test_card_records_what_made_the_model(sample_model: BlockClassifier, sample_
     assert card["training"]["datasets"]["sample"]["pages"] == 11
     assert card["training"]["splits"] == ["train"]
     assert card["seed"] == 0 and 0 < card["threshold"] < 1
-    # One first-stage forest, refitted on all pages for prediction (the fold forests only gave out-of-fold scores).
-    assert card["stage1_trees"] == [len(f.roots) for f in sample_model.stage1_] and len(card["stage1_trees"]) == 1
+    # The two first-stage fold forests, which gave the out-of-fold scores, are averaged for prediction.
+    assert card["stage1_trees"] == [len(f.roots) for f in sample_model.stage1_] and len(card["stage1_trees"]) == 2
     assert {"blocksift", "scikit-learn", "numpy", "python"} <= set(card["versions"])
     assert card["validation"]["pages"] >= 1 and 0 <= card["validation"]["token_f1"] <= 1
     assert "Validation" in sample_model_path.with_name("sample.card.md").read_text()

@@ -15,7 +15,8 @@ With ``context=True`` (the default) it is two-stage ("auto-context", DESIGN.md):
 every block from its own features; the second sees those scores around each block too (``context.py``). The
 first-stage scores it trains on are out-of-fold (page-grouped K-fold), so the second stage learns how far to trust
 first-stage scores on pages the first stage has not seen. For prediction, one more first-stage forest is fitted on
-all pages (``stage1_refit``, the default), or else the K fold forests are averaged.
+all pages (``stage1_refit``), or else (the default) the K fold forests are averaged: as accurate on the held-out
+and test pages, and a third less fitting time, for twice the first-stage trees to walk.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         context_folds: int = 2,
         stage1_max_iter: int = 150,
         stage1_max_leaf_nodes: int = 31,
-        stage1_refit: bool = True,
+        stage1_refit: bool = False,
         validation_fraction: float = 0.2,
         refit: bool = False,
         page_cut: bool = True,
