@@ -145,16 +145,15 @@ class Forest:
                 "missing_left": arrays["missing_left"].astype(bool),
                 "roots": arrays["roots"].astype(np.int32),
             }
-            cls(**nodes, baseline=baseline, max_depth=int(max_depth), n_features=int(n_features)).check()
-            forest = cls(
-                **_breadth_first(nodes),
-                baseline=baseline,
-                max_depth=int(max_depth),
-                n_features=int(n_features),
-            )
+            depth, width = int(max_depth), int(n_features)
+            # Checked before renumbering too: the renumbering walks the trees, which must be trees.
+            cls(**nodes, baseline=baseline, max_depth=depth, n_features=width).check()
+            ordered = _breadth_first(nodes)
+            forest = cls(**ordered, baseline=baseline, max_depth=depth, n_features=width)
         except (KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"the model's tree arrays are incomplete or malformed ({exc})") from exc
-        forest.check()
+        if ordered is not nodes:
+            forest.check()
         return forest
 
     def check(self) -> None:
