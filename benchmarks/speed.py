@@ -233,7 +233,7 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
         marks.append(time.perf_counter())
         proba = model.predict_proba(X, tokens=tokens, structure=struct)[:, 1] if len(X) else np.zeros(0)
         marks.append(time.perf_counter())
-        keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, model.threshold_)
+        keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, model.cuts(proba, tokens))
         "\n".join(b.text for b, k in zip(seg.blocks, keep, strict=True) if k)
         marks.append(time.perf_counter())
         return [b - a for a, b in itertools.pairwise(marks)]

@@ -155,6 +155,8 @@ def test_half_best_f1_is_half_the_best_expected_f1_of_each_page() -> None:
             _expected_f1(p[rows], t[rows], np.isin(np.arange(rows.sum()), order[:k])) for k in range(1, rows.sum() + 1)
         )
         assert np.allclose(half[rows], best / 2)
+    one = pages == 0
+    assert np.array_equal(half_best_f1(p[one], t[one]), half[one])  # extraction's one-page path agrees
     assert half_best_f1(np.zeros(0), np.zeros(0)).shape == (0,)
     assert half_best_f1(np.array([0.3]), np.array([0.0]))[0] == 0.0  # a page without tokens: no F1 to expect
 
