@@ -90,6 +90,15 @@ def test_other_feature_schema_is_refused(sample_model_path: Path, tmp_path: Path
         load_model(bad)
 
 
+def test_other_context_columns_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
+    card = _card(sample_model_path)
+    card["features"]["context_names"] = card["features"]["context_names"][:-1]
+    bad = tmp_path / "context.npz"
+    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    with pytest.raises(ModelError, match=r"context columns; this blocksift computes .*ctx_page_half_f1"):
+        load_model(bad)
+
+
 def test_corrupt_and_foreign_files_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(sample_model_path.read_bytes()[:500])

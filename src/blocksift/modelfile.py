@@ -155,7 +155,17 @@ def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: 
     features = card.get("features") or {}
     names = tuple(features.get("names") or ())
     context = tuple(features.get("context_names") or ())
-    if features.get("schema_version") != SCHEMA_VERSION or names != FEATURE_NAMES or context not in ((), CONTEXT_NAMES):
+    if (
+        features.get("schema_version") == SCHEMA_VERSION
+        and names == FEATURE_NAMES
+        and context not in ((), CONTEXT_NAMES)
+    ):
+        raise ModelError(
+            f"{path} was trained with {len(context)} context columns; this blocksift computes {len(CONTEXT_NAMES)} "
+            f"({', '.join(sorted(set(CONTEXT_NAMES) ^ set(context)))} differ). Retrain it with `blocksift train` or "
+            "use the blocksift version that made it."
+        )
+    if features.get("schema_version") != SCHEMA_VERSION or names != FEATURE_NAMES:
         raise ModelError(
             f"{path} was trained with feature schema {features.get('schema_version')} ({len(names)} features); "
             f"this blocksift computes schema {SCHEMA_VERSION} ({len(FEATURE_NAMES)} features). "
