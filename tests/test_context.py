@@ -36,17 +36,6 @@ def test_container_means_are_token_weighted_within_a_page() -> None:
     assert c["ctx_gap_prev_high"][0] == 0.0 and c["ctx_gap_next_high"][4] == 0.0
 
 
-def test_page_certainty_is_half_the_best_expected_f1_of_each_page() -> None:
-    """A page whose first-stage scores are all near 0 or 1 is one the first stage is sure of (near 0.5); a page of
-    middling scores is not; one page alone gets the same figure as within a batch of pages."""
-    p, tokens = [0.99, 0.98, 0.01, 0.5, 0.45, 0.4], [20, 20, 20, 20, 20, 20]
-    c = columns(p, tokens, [[i] * 5 for i in range(6)], [0, 0, 0, 1, 1, 1])
-    sure, unsure = c["ctx_page_half_f1"][0], c["ctx_page_half_f1"][3]
-    assert 0.48 < sure < 0.5 and unsure < 0.4 and len(set(c["ctx_page_half_f1"][:3])) == 1
-    alone = columns(p[3:], tokens[3:], [[i] * 5 for i in range(3)], [0, 0, 0])
-    assert alone["ctx_page_half_f1"][0] == pytest.approx(unsure)
-
-
 def _region_pages(seed: int, pages: int = 60, rows_per_page: int = 40) -> tuple[np.ndarray, ...]:
     # Content is decided by the region (the first half of each page's blocks share container 0, the rest container
     # 1) while the block's own feature is noise on a quarter of the blocks: only the context can fix those.

@@ -40,7 +40,6 @@ CONTEXT_FEATURES: tuple[tuple[str, str], ...] = (
     ("ctx_content_after", "share of the page's likely-content tokens after the block"),
     ("ctx_gap_prev_high", "log(1 + blocks back to the nearest likely-content block); 0 when none"),
     ("ctx_gap_next_high", "log(1 + blocks on to the nearest likely-content block); 0 when none"),
-    ("ctx_page_half_f1", "half the page's best expected token F1 from first-stage p: how sure the first stage is"),
 )  # fmt: skip
 CONTEXT_NAMES: tuple[str, ...] = tuple(name for name, _ in CONTEXT_FEATURES)
 
@@ -81,26 +80,15 @@ def context_features(
     p: FloatArray, tokens: npt.NDArray[Any], structure: npt.NDArray[Any], pages: npt.NDArray[Any]
 ) -> npt.NDArray[np.float32]:
     """The CONTEXT_NAMES columns for every row, from first-stage probabilities ``p``."""
-    from blocksift.decide import half_best_f1
-
-    if len(p) == 0:
-        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
-    cols = _context_columns(p, tokens, structure, pages)
-    one_page = pages[0] == pages[-1] and (np.asarray(pages) == pages[0]).all()
-    half = half_best_f1(np.asarray(p, dtype=np.float64), tokens, None if one_page else pages)
-    return np.column_stack([cols, half]).astype(np.float32)
-
-
-def _context_columns(
-    p: FloatArray, tokens: npt.NDArray[Any], structure: npt.NDArray[Any], pages: npt.NDArray[Any]
-) -> npt.NDArray[np.float32]:
     n = len(p)
+    if n == 0:
+        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
     p = np.asarray(p, dtype=np.float64)
     tok = np.asarray(tokens, dtype=np.float64)
     pages = np.asarray(pages)
     kernel = _compiled_page_context() if "numba" in sys.modules else None
     if kernel is not None and pages[0] == pages[-1] and (pages == pages[0]).all():
-        out = np.empty((n, len(CONTEXT_NAMES) - 1), dtype=np.float32)
+        out = np.empty((n, len(CONTEXT_NAMES)), dtype=np.float32)
         kernel(p, tok, np.ascontiguousarray(structure, dtype=np.int64), np.log1p(np.arange(n + 1.0)), out)
         return out
     _, page_idx = np.unique(pages, return_inverse=True)

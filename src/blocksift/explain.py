@@ -139,9 +139,8 @@ def context_row_updates(
     ``new_p[k]``: one row per (block, new score) pair, without recomputing the page for each.
 
     Which columns move follows from ``context.py``: the block's own score, its containers' token-weighted means
-    and shares of likely-content tokens, the page's mean and share, the before/after shares (through the page's
-    total) and the page's certainty (re-sorted per pair); neighbours, window and gap columns exclude the block
-    itself and stay. ``tests/test_show.py``
+    and shares of likely-content tokens, the page's mean and share, and the before/after shares (through the
+    page's total); neighbours, window and gap columns exclude the block itself and stay. ``tests/test_show.py``
     checks this against ``context_features`` on the whole changed page.
     """
     n = len(p)
@@ -170,29 +169,4 @@ def context_row_updates(
     before = (np.cumsum(high) - high)[rows]
     out[:, col["ctx_content_before"]] = np.where(page_high > 0, before / safe_high, 0.0)
     out[:, col["ctx_content_after"]] = np.where(page_high > 0, (page_high - before - new_high_i) / safe_high, 0.0)
-    out[:, col["ctx_page_half_f1"]] = _half_best_f1_changed(p, tokens, rows, new_p)
     return out.astype(np.float32)
-
-
-# Elements of the (pairs x blocks) arrays that ``_half_best_f1_changed`` sorts at once: about 16 MB each.
-SORT_ELEMENTS = 2_000_000
-
-
-def _half_best_f1_changed(
-    p: FloatArray, tokens: FloatArray, rows: npt.NDArray[np.int64], new_p: FloatArray
-) -> FloatArray:
-    """``decide.half_best_f1`` of the page with block ``rows[k]``'s score replaced by ``new_p[k]``, for each k: the
-    same sums in the same order, one sorted copy of the page per pair, a bounded number of pairs at a time."""
-    n, out = len(p), np.empty(len(rows))
-    t = np.asarray(tokens, dtype=np.float64)
-    step = max(1, SORT_ELEMENTS // max(n, 1))
-    for lo in range(0, len(rows), step):
-        r, v = rows[lo : lo + step], new_p[lo : lo + step]
-        scores = np.repeat(np.asarray(p, dtype=np.float64)[None, :], len(r), axis=0)
-        scores[np.arange(len(r)), r] = v
-        order = np.argsort(-scores, axis=1, kind="stable")
-        pt = np.take_along_axis(scores * t, order, axis=1)
-        den = np.cumsum(t[order], axis=1) + pt.sum(axis=1, keepdims=True)
-        f1 = np.divide(2.0 * np.cumsum(pt, axis=1), den, out=np.zeros(den.shape), where=den > 0)
-        out[lo : lo + step] = f1.max(axis=1) / 2.0
-    return out
