@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 from blocksift.datasets import Page, load_datasets
-from blocksift.decide import decide
 from blocksift.evaluate import model_chooser, score_rows, worst_pages
 from blocksift.modelfile import load_model
 from blocksift.predictor import Predictor
@@ -109,7 +108,7 @@ def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[l
 
 def _decisions(rows, model) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
-    return proba, decide(rows.texts, list(rows.n_tokens), proba, model.cuts(proba, rows.n_tokens))
+    return proba, model.keep(rows.texts, rows.n_tokens, proba)
 
 
 def _owner_tags(rows) -> list[str]:  # type: ignore[no-untyped-def]

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from blocksift.datasets import Page, load_datasets
-from blocksift.decide import decide
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import Report, model_chooser, score_rows
 from blocksift.metrics import shingle_score
@@ -69,7 +68,7 @@ def held_out_chooser(clf: Any, groups: np.ndarray, held: Pairs) -> Callable[[Pag
         p = by_rows[id(r)]
         if len(p) != len(r.labels):
             raise AssertionError("held-out pages scored out of order")
-        return decide(r.texts, list(r.n_tokens), p, clf.cuts(p, r.n_tokens))
+        return clf.keep(r.texts, r.n_tokens, p)
 
     return choose
 

@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.datasets import Page
-from blocksift.decide import decide
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
 from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows
@@ -83,7 +82,7 @@ def model_chooser(model: Predictor, threshold: float | None = None) -> Chooser:
         if not len(rows.labels):
             return np.zeros(0, dtype=bool)
         proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
-        return decide(rows.texts, list(rows.n_tokens), proba, model.cuts(proba, rows.n_tokens, threshold=threshold))
+        return model.keep(rows.texts, rows.n_tokens, proba, threshold)
 
     return choose
 

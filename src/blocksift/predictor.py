@@ -7,13 +7,14 @@ than extracting a hundred pages, so ``load_model`` returns a ``Model`` and only 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from blocksift.context import CONTEXT_NAMES, context_features
-from blocksift.decide import half_best_f1
+from blocksift.decide import decide, half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest
 
@@ -82,6 +83,17 @@ class Predictor:
         if self.cut_floor_ is None:
             return np.full(len(proba), float(self.threshold_))
         return np.maximum(self.cut_floor_, half_best_f1(proba, tokens, groups))
+
+    def keep(
+        self,
+        texts: Sequence[str],
+        tokens: npt.NDArray[Any],
+        proba: npt.NDArray[np.float64],
+        threshold: float | None = None,
+    ) -> npt.NDArray[np.bool_]:
+        """The blocks of one page to keep, from their texts, token counts and p(content): at or above the page's
+        cut (``cuts``), first copies of repeated long blocks only (``decide.decide``)."""
+        return decide(texts, list(tokens), proba, self.cuts(proba, tokens, threshold=threshold))
 
     @property
     def feature_names_out_(self) -> tuple[str, ...]:

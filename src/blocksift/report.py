@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.datasets import Page
-from blocksift.decide import decide
 from blocksift.errors import BlocksiftError
 from blocksift.evaluate import PageResult, Report, score_rows
 from blocksift.metrics import shingle_score
@@ -143,7 +142,7 @@ def evaluate_pages(
             continue
         p = model.predict_proba(r.features, tokens=r.n_tokens, structure=r.structure)[:, 1]
         proba.append(p)
-        keep.append(decide(r.texts, list(r.n_tokens), p, model.cuts(p, r.n_tokens, threshold=threshold)))
+        keep.append(model.keep(r.texts, r.n_tokens, p, threshold))
     by_rows = {id(r): k for r, k in zip(rows, keep, strict=True)}
     report = score_rows(pages, rows, lambda r: by_rows[id(r)])
     marked = model.threshold_ if threshold is None else float(threshold)
