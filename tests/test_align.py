@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from blocksift.align import CONTENT_MIN_ALIGNED, align
 from blocksift.blocks import segment
 from blocksift.page import parse_html
@@ -53,3 +55,11 @@ def test_one_megabyte_page_aligns_exactly() -> None:
     seg = segment(parse_html(html))
     result = align(seg, gold)
     assert result.labels[1000:1100].all()
+
+
+def test_blocks_with_other_token_counts_align_from_their_own_text() -> None:
+    # Blocks not made by ``segment`` (a caller's own, or counts from another tokeniser) must not shift the page's
+    # tokens between blocks: alignment tokenises them one by one instead of from the joined page.
+    seg = segment(parse_html(PAGE))
+    skewed = replace(seg, blocks=tuple(replace(b, n_tokens=b.n_tokens + 1) for b in seg.blocks))
+    assert align(skewed, GOLD).aligned.tolist() == align(seg, GOLD).aligned.tolist()
