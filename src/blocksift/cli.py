@@ -235,7 +235,7 @@ def train(
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.npz); the card goes beside it.")],
     split: Annotated[list[str] | None, typer.Option("--split", help="Splits to train on (repeatable).")] = None,
     max_iter: Annotated[int, typer.Option(help="Boosting iterations of the final forest.")] = 150,
-    max_leaf_nodes: Annotated[int, typer.Option(help="Leaves per tree of the final forest.")] = 63,
+    max_leaf_nodes: Annotated[int, typer.Option(help="Leaves per tree of the final forest.")] = 127,
     context: Annotated[
         bool, typer.Option(help="Two stages: a first forest's scores of neighbours and containers.")
     ] = True,
