@@ -59,7 +59,7 @@ def test_one_megabyte_page_aligns_exactly() -> None:
 
 def test_blocks_with_other_token_counts_align_from_their_own_text() -> None:
     # Blocks not made by ``segment`` (a caller's own, or counts from another tokeniser) must not shift the page's
-    # tokens between blocks: alignment tokenises them one by one instead of from the joined page.
+    # tokens between blocks: alignment counts each block's tokens from its text, not from ``n_tokens``.
     seg = segment(parse_html(PAGE))
     skewed = replace(seg, blocks=tuple(replace(b, n_tokens=b.n_tokens + 1) for b in seg.blocks))
     assert align(skewed, GOLD).aligned.tolist() == align(seg, GOLD).aligned.tolist()

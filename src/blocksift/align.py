@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.blocks import TOKEN_RE, Segmentation
+from blocksift.charclass import token_counts
 
 SHINGLE = 4
 # Calibrated on the shared datasets' train splits with `blocksift label --report` (see README): 0.5 and 0.7 were
@@ -59,15 +60,11 @@ def aligned_share(seg: Segmentation, gold: str, shingle: int = SHINGLE) -> npt.N
     if n_blocks == 0:
         return np.zeros(0)
     gold_ids = _token_ids(TOKEN_RE.findall(gold))
-    # One pass over the page: a block's text is white space normalised, and no token runs across the spaces that
-    # join them, so the tokens are the blocks' own, in order (``n_tokens`` counts the same ``\w+`` tokens).
-    page_tokens = TOKEN_RE.findall(" ".join(b.text for b in seg.blocks))
-    counts = np.array([b.n_tokens for b in seg.blocks])
-    if counts.sum() != len(page_tokens):  # blocks not made by ``segment``: tokenise them one by one
-        per_block = [TOKEN_RE.findall(b.text) for b in seg.blocks]
-        counts = np.array([len(t) for t in per_block])
-        page_tokens = [t for toks in per_block for t in toks]
-    page_ids = _token_ids(page_tokens)
+    # One pass over the page: no ``\w+`` token runs across the spaces that join the blocks' texts, so the tokens are
+    # the blocks' own, in order, and ``token_counts`` (segmentation's one-pass counter) says how many are each one's.
+    texts = [b.text for b in seg.blocks]
+    page_ids = _token_ids(TOKEN_RE.findall(" ".join(texts)))
+    counts = np.array(token_counts(texts))
     n = max(1, min(shingle, len(gold_ids)))
     if len(gold_ids) == 0 or len(page_ids) < n:
         return np.zeros(n_blocks)
