@@ -117,19 +117,28 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    settings = {name: json.loads(text) for name, text in args.setting}
-    roots = sorted(p for p in args.root.glob("*/") if (p / "meta.jsonl").exists()) if args.root.is_dir() else []
+def load_splits(root: Path, jobs: int) -> tuple[Pairs, Pairs] | None:
+    """The usable training pages and the test pages of every dataset under ``root``, with their rows (from the
+    row cache where it has them); None, said on stderr, where there are no datasets."""
+    roots = sorted(p for p in root.glob("*/") if (p / "meta.jsonl").exists()) if root.is_dir() else []
     if not roots:
-        log(f"skipped: no datasets under {args.root} (set BLOCKSIFT_SHARED_DATASETS or pass --root)")
-        return 2
+        log(f"skipped: no datasets under {root} (set BLOCKSIFT_SHARED_DATASETS or pass --root)")
+        return None
     pages = load_datasets(roots, splits=["train", "test"])
-    rows = build_rows(pages, jobs=args.jobs, cache_dir=default_cache_dir())
+    rows = build_rows(pages, jobs=jobs, cache_dir=default_cache_dir())
     train = usable(
         [p for p in pages if p.split == "train"], [r for p, r in zip(pages, rows, strict=True) if p.split == "train"]
     )
-    test = [(p, r) for p, r in zip(pages, rows, strict=True) if p.split == "test"]
+    return train, [(p, r) for p, r in zip(pages, rows, strict=True) if p.split == "test"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = {name: json.loads(text) for name, text in args.setting}
+    loaded = load_splits(args.root, args.jobs)
+    if loaded is None:
+        return 2
+    train, test = loaded
     results: dict[str, dict[str, Any]] = {}
     for name, setting in settings.items():
         results[name] = run_setting(train, test, setting)

@@ -1,0 +1,154 @@
+"""Page-type study: would knowing what kind of page a block is on (article, forum, product, ...) help the model?
+
+The datasets disagree on conventions that depend on the kind of page (a forum's posts are its content, an
+article's reader comments are not), and wcxb names each page's type. This study gives every row of a page seven
+columns, one per wcxb page type, and trains the shipped recipe on them, in two modes:
+
+- ``oracle``: the page's true type (its dataset's ``page_type`` where it has one, as wcxb and our own pages do;
+  the other datasets' pages as articles, cleaneval's, a mix of kinds, as unknown: all zeros), on the training and
+  the test pages: the most page types could give;
+- ``predicted``: the probabilities of a page classifier that reads the page's columns (its profile and page-level
+  features), out of fold on the training pages, fitted on all of them for the test pages: what a model could use.
+
+    python3 benchmarks/page_type_study.py oracle --seeds 0
+    python3 benchmarks/page_type_study.py predicted --seeds 0,1
+
+Each seed is one training of the shipped size; it prints the held-out and test means as ``settings_study.py``
+does (README, settings table). Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import KFold
+
+from blocksift.datasets import Page
+from blocksift.features import FEATURE_NAMES
+from blocksift.table import PageRows
+from dataset_study import SHARED, log
+from settings_study import Pairs, load_splits, run_setting
+
+TYPES = ("article", "service", "product", "collection", "forum", "listing", "documentation")
+# The page-level columns the type classifier reads: the same on every row of a page.
+PAGE_COLUMNS = [
+    i for i, n in enumerate(FEATURE_NAMES) if n.startswith(("pagemean_", "page_")) or n == "best_region_share"
+]
+
+
+def true_type(page: Page) -> str | None:
+    """The page's own ``page_type`` where its dataset names one (wcxb, our own pages); otherwise an article,
+    except cleaneval's pages, a mix of kinds (unknown)."""
+    kind = page.meta.get("page_type")
+    if kind:
+        return str(kind)
+    return None if page.dataset == "cleaneval" else "article"
+
+
+def one_hot(kind: str | None) -> npt.NDArray[np.float64]:
+    out = np.zeros(len(TYPES))
+    if kind in TYPES:
+        out[TYPES.index(kind)] = 1.0
+    return out
+
+
+def with_columns(rows: PageRows, columns: npt.NDArray[np.float64]) -> PageRows:
+    """The page's rows with ``columns`` appended to every row."""
+    extra = np.broadcast_to(columns, (len(rows.features), len(columns))).astype(np.float32)
+    return dataclasses.replace(rows, features=np.hstack([rows.features, extra]))
+
+
+def page_vector(rows: PageRows) -> npt.NDArray[np.float32]:
+    return rows.features[0, PAGE_COLUMNS] if len(rows.features) else np.zeros(len(PAGE_COLUMNS), np.float32)
+
+
+def type_classifier() -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10, random_state=0
+    )
+
+
+def type_proba(model: HistGradientBoostingClassifier, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """Probabilities in TYPES order, zero for the types the model never saw (a fold may lack a rare type)."""
+    out = np.zeros((len(x), len(TYPES)))
+    out[:, model.classes_] = model.predict_proba(x)
+    return out
+
+
+def predicted_types(train: Pairs, test: Pairs) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Type probabilities of the training pages (out of fold, 5 folds) and of the test pages (a classifier fitted
+    on every training page with a type); pages of unknown type are scored by that classifier too."""
+    x_train = np.array([page_vector(r) for _, r in train])
+    y = np.array([TYPES.index(k) if (k := true_type(p)) else -1 for p, _ in train])
+    known = np.flatnonzero(y >= 0)
+    oof = np.zeros((len(train), len(TYPES)))
+    for fit, held in KFold(5, shuffle=True, random_state=0).split(known):
+        model = type_classifier().fit(x_train[known[fit]], y[known[fit]])
+        oof[known[held]] = type_proba(model, x_train[known[held]])
+    full = type_classifier().fit(x_train[known], y[known])
+    unknown = np.flatnonzero(y < 0)
+    if len(unknown):
+        oof[unknown] = type_proba(full, x_train[unknown])
+    test_proba = type_proba(full, np.array([page_vector(r) for _, r in test]))
+    report_accuracy(train, oof, y, test, test_proba)
+    return oof, test_proba
+
+
+def report_accuracy(
+    train: Pairs,
+    oof: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+    test: Pairs,
+    test_proba: npt.NDArray[np.float64],
+) -> None:
+    wcxb = np.array([p.dataset == "wcxb" for p, _ in train])
+    right = oof.argmax(1) == y
+    log(f"type classifier, out of fold: {right[y >= 0].mean():.3f} right, {share(right, wcxb)} on wcxb's pages")
+    truth = np.array([TYPES.index(k) if p.dataset == "wcxb" and (k := true_type(p)) else -1 for p, _ in test])
+    log(f"type classifier on wcxb's test split: {share(test_proba.argmax(1) == truth, truth >= 0)} right")
+
+
+def share(right: npt.NDArray[np.bool_], mask: npt.NDArray[np.bool_]) -> str:
+    return f"{right[mask].mean():.3f}" if mask.any() else "no pages"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["oracle", "predicted"])
+    ap.add_argument("--seeds", default="0", help="comma-separated random_state values, one training each")
+    ap.add_argument("--root", type=Path, default=SHARED, help="folder of the datasets")
+    ap.add_argument("--setting", default="{}", help="model settings over the shipped ones, as settings_study.py's")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="write every figure here")
+    args = ap.parse_args(argv)
+    loaded = load_splits(args.root, args.jobs)
+    if loaded is None:
+        return 2
+    train, test = loaded
+    if args.mode == "oracle":
+        train_cols = np.array([one_hot(true_type(p)) for p, _ in train])
+        test_cols = np.array([one_hot(true_type(p)) for p, _ in test])
+    else:
+        train_cols, test_cols = predicted_types(train, test)
+    train = [(p, with_columns(r, c)) for (p, r), c in zip(train, train_cols, strict=True)]
+    test = [(p, with_columns(r, c)) for (p, r), c in zip(test, test_cols, strict=True)]
+    results = {}
+    for seed in (int(s) for s in args.seeds.split(",")):
+        r = results[seed] = run_setting(train, test, {**json.loads(args.setting), "random_state": seed})
+        kinds = " ".join(f"{k} {v:.3f}" for k, v in r["test"]["page_types"].items())
+        log(f"{args.mode}, seed {seed}: held out {r['held_out']['mean']:.4f}, test {r['test']['mean']:.4f}; {kinds}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
