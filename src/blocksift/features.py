@@ -7,7 +7,8 @@ version must change, so that a model trained on the old schema is refused instea
 
 Signals, after the research notes in DESIGN.md:
 * the block alone: size, text and link density (boilerpipe's definitions), punctuation, its tag;
-* the block in its markup: ancestor tags and class/id vocabulary (dragnet's strongest words);
+* the block in its markup: ancestor tags and class/id vocabulary (dragnet's strongest words), and a score of all
+  the class/id words on its path learned from the labelled pages (``lexicon.py``);
 * the block in its page: what each ancestor holds (share of the page's text, link density, paragraph-like text),
   repeated sibling containers (cards, list items), the densest region of the page (a readability-style container
   score), relative position, and its neighbours (boilerpipe's strongest features);
@@ -30,8 +31,9 @@ import numpy.typing as npt
 
 from blocksift.blocks import TOKEN_RE, Segmentation
 from blocksift.charclass import PageText, match_counts, token_counts
+from blocksift.lexicon import shipped_lexicon
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FloatArray = npt.NDArray[np.float64]
 
 # boilerpipe wraps text at 80 characters to measure text density (words per wrapped line).
@@ -410,6 +412,11 @@ def _attr_near(a: PageArrays) -> FloatArray:
     own = a.attr_masks[0]
     mask = own[a.owner] | own[a.ancestor(1)] | own[a.ancestor(2)]
     return _bits(mask, len(ATTR_TERMS))
+
+
+@group(("attr_lexicon", "learned score of the class/id words on the block's path (lexicon.py); a logit, ~-5-5"))
+def _lexicon(a: PageArrays) -> FloatArray:
+    return shipped_lexicon().score(a.seg)[:, None]
 
 
 @group(

@@ -86,6 +86,7 @@ def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, An
             "schema_version": SCHEMA_VERSION,
             "names": list(FEATURE_NAMES),
             "context_names": list(clf.feature_names_out_),
+            "lexicon": lexicon_summary(),
         },
         "params": clf.get_params(),
         "seed": clf.random_state,
@@ -226,6 +227,24 @@ def _cut_words(card: dict[str, Any]) -> str:
     )
 
 
+def lexicon_summary() -> dict[str, Any]:
+    """What the card says of the class/id lexicon the features score with (``lexicon.py``)."""
+    from blocksift.lexicon import shipped_lexicon
+
+    lexicon = shipped_lexicon()
+    return {"words": len(lexicon.weights), "pages": len(lexicon.pages)}
+
+
+def _lexicon_lines(lexicon: dict[str, Any] | None) -> list[str]:
+    if not lexicon:
+        return []
+    return [
+        f"- Class/id lexicon (`lexicon.py`): {lexicon['words']:,} words learned from {lexicon['pages']:,} pages of the "
+        "shared datasets' train splits; where the model trained on those pages, their lexicon scores were out of fold "
+        "by site"
+    ]
+
+
 def card_markdown(card: dict[str, Any]) -> str:
     """The card as a short readable summary."""
     training = card.get("training") or {}
@@ -240,6 +259,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "block of a page content or boilerplate.",
         "",
         f"- Feature schema {card['features']['schema_version']}, {len(card['features']['names'])} features",
+        *_lexicon_lines(card["features"].get("lexicon")),
         f"- Trees: {card['trees']} in the final forest, first stage {card.get('stage1_trees') or 'none'}; "
         f"seed {card['seed']}; {_cut_words(card)}",
         f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k not in _NOT_SETTINGS)}",

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ import blocksift.blocks as blocks_module
 import blocksift.charclass as charclass_module
 import blocksift.features as features_module
 import blocksift.labels as labels_module
+import blocksift.lexicon as lexicon_module
 import blocksift.page as page_module
 from blocksift import __version__
 from blocksift.align import align
@@ -32,6 +34,7 @@ from blocksift.datasets import Page
 from blocksift.errors import BlocksiftError
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, page_matrices
 from blocksift.labels import read_block_labels
+from blocksift.lexicon import block_words, page_digest
 from blocksift.page import parse_html
 
 if TYPE_CHECKING:
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 META_COLUMNS = ("dataset", "page", "split", "block", "text", "n_tokens", "aligned", "label")
 CACHE_ENV = "BLOCKSIFT_CACHE"
 # Bumped whenever a cached page stores different arrays.
-ROWS_FORMAT = 2
+ROWS_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ class PageRows:
     n_tokens: npt.NDArray[np.int64]
     structure: npt.NDArray[np.int32]
     error: str | None = None
+    # Each block's lexicon words and the page's digest (lexicon.py): training scores the lexicon's own pages with
+    # lexicons that never saw their site.
+    words: tuple[tuple[str, ...], ...] = ()
+    digest: str = ""
 
 
 def default_cache_dir() -> Path:
@@ -86,8 +93,10 @@ def _fingerprint() -> str:
     """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
-    for module in (page_module, blocks_module, charclass_module, features_module, align_module, labels_module):
+    for module in (page_module, blocks_module, charclass_module, features_module, lexicon_module, align_module,
+                   labels_module):  # fmt: skip
         h.update(inspect.getsource(module).encode())
+    h.update(resources.files("blocksift").joinpath("assets", "lexicon.npz").read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -112,6 +121,8 @@ def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows
         texts=tuple(b.text for b in seg.blocks),
         n_tokens=np.array([b.n_tokens for b in seg.blocks], dtype=np.int64),
         structure=shape,
+        words=tuple(block_words(seg)),
+        digest=page_digest(data),
     )
 
 
@@ -145,9 +156,11 @@ class RowCache:
         try:
             with np.load(path, allow_pickle=False) as z:
                 texts = str(z["texts"]).split(_TEXT_SEP) if int(z["n"]) else []
+                words = tuple(tuple(w.split()) for w in str(z["words"]).split(_TEXT_SEP)) if int(z["n"]) else ()
                 return PageRows(
-                    page_key, z["features"], z["labels"], z["aligned"], tuple(texts), z["n_tokens"], z["structure"]
-                )
+                    page_key, z["features"], z["labels"], z["aligned"], tuple(texts), z["n_tokens"], z["structure"],
+                    words=words, digest=str(z["digest"]),
+                )  # fmt: skip
         except (OSError, ValueError, KeyError):
             return None  # a damaged cache entry is rebuilt
 
@@ -158,6 +171,7 @@ class RowCache:
         np.savez(
             tmp, features=rows.features, labels=rows.labels, aligned=rows.aligned, n_tokens=rows.n_tokens,
             texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)), structure=rows.structure,
+            words=np.array(_TEXT_SEP.join(" ".join(w) for w in rows.words)), digest=np.array(rows.digest),
         )  # fmt: skip
         os.replace(tmp, path)
 

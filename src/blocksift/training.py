@@ -70,7 +70,7 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0)
     page_weight = {name: (mean_pages / d["pages"]) ** balance for name, d in datasets.items()}
     return TrainingData(
         weight=np.concatenate([np.full(len(r.labels), page_weight[p.dataset]) for p, r in good]),
-        X=np.vstack([r.features for _, r in good]),
+        X=_lexicon_out_of_fold(good),
         y=np.concatenate([r.labels for _, r in good]),
         groups=np.concatenate([np.full(len(r.labels), i, dtype=np.int64) for i, (_, r) in enumerate(good)]),
         tokens=np.concatenate([r.n_tokens for _, r in good]),
@@ -79,6 +79,29 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0)
         failed=failed,
         empty=empty,
     )
+
+
+def _lexicon_out_of_fold(good: Sequence[tuple[Page, PageRows]]) -> npt.NDArray[np.float32]:
+    """The stacked features, with the lexicon column of the shipped lexicon's own pages replaced by out-of-fold
+    scores (``lexicon.out_of_fold_scores``); other pages keep the shipped lexicon's score, as new pages get it."""
+    from blocksift.features import FEATURE_NAMES
+    from blocksift.lexicon import out_of_fold_scores, page_site, page_weights, shipped_lexicon
+
+    X = np.vstack([r.features for _, r in good])
+    own = [(i, p, r) for i, (p, r) in enumerate(good) if r.digest in shipped_lexicon().pages and r.words]
+    if not own:
+        return X
+    scores = out_of_fold_scores(
+        [r.words for _, _, r in own],
+        [r.labels for _, _, r in own],
+        [page_weights(r.n_tokens) for _, _, r in own],
+        [page_site(p) for _, p, _ in own],
+    )
+    starts = np.cumsum([0] + [len(r.labels) for _, r in good])
+    column = FEATURE_NAMES.index("attr_lexicon")
+    for (i, _, _), s in zip(own, scores, strict=True):
+        X[starts[i] : starts[i + 1], column] = s
+    return X
 
 
 def train(

@@ -1,0 +1,325 @@
+"""The markup lexicon: a learned score of the class and id words around a block.
+
+``features.ATTR_TERMS`` names twenty hand-picked families of class/id words (content, nav, comment, ...). Sites
+write many more: the names of their frameworks and themes (``entry-content``, ``mw-parser-output``,
+``td-post-content``, ``js-post-body``, ``widget_recent_entries``). A linear model over the words on a block's
+path learns them from the labelled pages: each word's weight is its evidence for content or boilerplate, and a
+block's score is the normalised sum of its words' weights. Class and id names are written in English whatever the
+page's language, so the lexicon is language independent.
+
+Only words seen on at least ``MIN_SITES`` different sites are kept: a word of one site says nothing about a new
+one, and the rule keeps the shipped lexicon small (``assets/lexicon.npz``). It is a fixed part of the features
+(``SCHEMA_VERSION`` 3), learned once from the train splits of the shared datasets
+(``python -m blocksift.lexicon ../shared/datasets/*/ --out src/blocksift/assets/lexicon.npz``); a model trained
+on other pages keeps it. When a model is trained on the lexicon's own pages (it records their digests), their
+lexicon column is recomputed out of fold by site (``out_of_fold_scores``), so that the trees learn how far the
+score can be trusted on a site it has never seen.
+
+A block's words: the tag of its own element (``t:p``), each class/id value and each of its words on the owner and
+on its two nearest block-level ancestors (``0:entry``, ``1=post-body``, ``2:sidebar``), and every class/id word
+anywhere on its path (``a:comment``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import re
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import numpy.typing as npt
+
+from blocksift.blocks import Segmentation
+from blocksift.datasets import Page
+
+LEVELS = 3
+MIN_SITES = 2
+OOF_FOLDS = 5
+# Class strings and words remembered per process: enough for the distinct ones of many pages, small enough that a
+# long batch stays flat.
+CACHE_SIZE = 2048
+_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def value_words(attrs: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The class/id values of one element (lower-cased, space-separated) and their words (letters and digits,
+    two characters or more, not all digits), each without repeats."""
+    values = tuple(dict.fromkeys(attrs.split()))
+    words = tuple(dict.fromkeys(w for v in values for w in _SPLIT_RE.split(v) if len(w) > 1 and not w.isdigit()))
+    return values, words
+
+
+def block_words(seg: Segmentation) -> list[tuple[str, ...]]:
+    """Each block's lexicon words (see the module docstring), without repeats."""
+    containers = seg.containers
+    path_words: list[frozenset[str]] = []
+    for c in containers:
+        own = frozenset(value_words(c.attrs)[1]) if c.attrs else frozenset()
+        path_words.append(own | path_words[c.parent] if c.parent >= 0 else own)
+    out = []
+    for b in seg.blocks:
+        path = b.path
+        words = [f"t:{containers[path[-1]].tag}"]
+        for lv in range(min(LEVELS, len(path))):
+            attrs = containers[path[-1 - lv]].attrs
+            if attrs:
+                values, split = value_words(attrs)
+                words += [f"{lv}={v}" for v in values]
+                words += [f"{lv}:{w}" for w in split]
+        words += [f"a:{w}" for w in sorted(path_words[path[-1]])]
+        out.append(tuple(dict.fromkeys(words)))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Lexicon:
+    """Word weights and an intercept; ``score`` gives each block the intercept plus the sum of its known words'
+    weights divided by the square root of how many words it has, known or not (the logit of a linear model on
+    the block's unit-length word vector): a block whose words are mostly unknown, as on a new site, scores near
+    the intercept."""
+
+    weights: dict[str, float]
+    intercept: float
+    pages: frozenset[str] = frozenset()  # sha256 of the HTML of each page it learned from (its first 16 hex digits)
+
+    def score_words(self, blocks: Sequence[Sequence[str]]) -> npt.NDArray[np.float64]:
+        get = self.weights.get
+        out = np.empty(len(blocks))
+        for i, words in enumerate(blocks):
+            known = [w for w in map(get, words) if w is not None]
+            out[i] = sum(known) / np.sqrt(len(words)) if known else 0.0
+        return out + self.intercept
+
+    def __post_init__(self) -> None:
+        # Lookups by class/id string, kept per lexicon and bounded: class strings recur within and across pages.
+        object.__setattr__(self, "_levels", lru_cache(maxsize=CACHE_SIZE)(self._level_sums))
+        object.__setattr__(self, "_path_word", lru_cache(maxsize=CACHE_SIZE)(lambda w: self.weights.get(f"a:{w}", 0.0)))
+
+    def _level_sums(self, attrs: str) -> tuple[tuple[float, ...], int]:
+        """The summed weights of one element's class/id values and words at each level, and how many there are."""
+        values, words = value_words(attrs)
+        get = self.weights.get
+        sums = tuple(
+            sum(get(f"{lv}={v}", 0.0) for v in values) + sum(get(f"{lv}:{w}", 0.0) for w in words)
+            for lv in range(LEVELS)
+        )
+        return sums, len(values) + len(words)
+
+    def score(self, seg: Segmentation) -> npt.NDArray[np.float64]:
+        """``score_words(block_words(seg))``, computed without spelling out each block's words: the path's words
+        are looked up once per container (a block's path shares all but its last steps with its neighbours'), and
+        an element's class/id string once per distinct string."""
+        levels: Callable[[str], tuple[tuple[float, ...], int]] = self._levels  # type: ignore[attr-defined]
+        path_word: Callable[[str], float] = self._path_word  # type: ignore[attr-defined]
+        containers = seg.containers
+        path_sum = [0.0] * len(containers)
+        path_count = [0] * len(containers)
+        path_words: list[frozenset[str]] = []
+        for c in containers:
+            words = value_words(c.attrs)[1] if c.attrs else ()
+            inherited = path_words[c.parent] if c.parent >= 0 else frozenset()
+            new = [w for w in words if w not in inherited]
+            path_words.append(inherited.union(new) if new else inherited)
+            base_sum, base_count = (path_sum[c.parent], path_count[c.parent]) if c.parent >= 0 else (0.0, 0)
+            path_sum[c.id] = base_sum + sum(map(path_word, new))
+            path_count[c.id] = base_count + len(new)
+        get = self.weights.get
+        out = np.empty(len(seg.blocks))
+        for i, b in enumerate(seg.blocks):
+            path = b.path
+            owner = path[-1]
+            total, count = get(f"t:{containers[owner].tag}", 0.0) + path_sum[owner], 1 + path_count[owner]
+            for lv in range(min(LEVELS, len(path))):
+                attrs = containers[path[-1 - lv]].attrs
+                if attrs:
+                    sums, n = levels(attrs)
+                    total, count = total + sums[lv], count + n
+            out[i] = total / math.sqrt(count)
+        return out + self.intercept
+
+    def save(self, path: Path) -> None:
+        words = sorted(self.weights)
+        np.savez_compressed(
+            path,
+            # UTF-8 bytes of the words joined: numpy's strings are fixed-width UTF-32 (50 MB to load, not 2)
+            words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+            weights=np.array([self.weights[w] for w in words], dtype=np.float32),
+            intercept=np.array([self.intercept], dtype=np.float64),
+            pages=np.array(sorted(self.pages), dtype=np.str_),
+        )
+
+    @classmethod
+    def load(cls, path: Path | str) -> Lexicon:
+        with np.load(path, allow_pickle=False) as z:
+            words = z["words"].tobytes().decode("utf-8").split("\n") if len(z["weights"]) else []
+            weights = dict(zip(words, z["weights"].astype(float).tolist(), strict=True))
+            return cls(weights, float(z["intercept"][0]), frozenset(z["pages"].tolist()))
+
+
+@cache
+def shipped_lexicon() -> Lexicon:
+    """The lexicon learned from the train splits of the shared datasets (``assets/lexicon.npz``)."""
+    with resources.as_file(resources.files("blocksift").joinpath("assets", "lexicon.npz")) as path:
+        return Lexicon.load(path)
+
+
+def fit_lexicon(
+    blocks: Sequence[Sequence[str]],
+    labels: npt.NDArray[np.bool_],
+    weights: npt.NDArray[np.float64],
+    sites: Sequence[str],
+    *,
+    min_sites: int = MIN_SITES,
+    alpha: float = 1e-5,
+    seed: int = 0,
+) -> Lexicon:
+    """A logistic model of the labels on the blocks' words (each block weighted by ``weights``), over the words
+    seen on at least ``min_sites`` of the blocks' ``sites``."""
+    from scipy import sparse
+    from sklearn.linear_model import SGDClassifier
+
+    seen: dict[str, set[str]] = {}
+    for words, site in zip(blocks, sites, strict=True):
+        for w in words:
+            seen.setdefault(w, set()).add(site)
+    vocab = {w: i for i, w in enumerate(sorted(w for w, s in seen.items() if len(s) >= min_sites))}
+    rows, cols = [], []
+    for r, words in enumerate(blocks):
+        ids = [vocab[w] for w in words if w in vocab]
+        rows += [r] * len(ids)
+        cols += ids
+    counts = np.array([max(len(words), 1) for words in blocks], dtype=np.float64)  # every word, known or not
+    values = 1.0 / np.sqrt(counts)[np.array(rows, dtype=np.int64)]
+    X = sparse.csr_matrix((values, (rows, cols)), shape=(len(blocks), max(len(vocab), 1)))
+    model = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=20, tol=None, random_state=seed)
+    model.fit(X, labels.astype(int), sample_weight=weights / max(float(weights.mean()), 1e-12))
+    coef = model.coef_[0]
+    return Lexicon({w: float(coef[i]) for w, i in vocab.items()}, float(model.intercept_[0]))
+
+
+def out_of_fold_scores(
+    words: Sequence[Sequence[Sequence[str]]],
+    labels: Sequence[npt.NDArray[np.bool_]],
+    weights: Sequence[npt.NDArray[np.float64]],
+    sites: Sequence[str],
+    *,
+    folds: int = OOF_FOLDS,
+) -> list[npt.NDArray[np.float64]]:
+    """Each page's block scores from a lexicon fitted on the pages of the other sites' folds.
+
+    A model must not learn from lexicon scores of the pages the lexicon learned from: there the words of a page's
+    own site are known, on a new site they are not, and the trees would trust the column more than it deserves.
+    So training scores the shipped lexicon's own pages as new sites would be scored (``folds`` site-grouped
+    folds, as the first stage's out-of-fold scores)."""
+    from sklearn.model_selection import GroupKFold
+
+    out: list[npt.NDArray[np.float64]] = [np.zeros(len(w)) for w in words]
+    n_folds = min(folds, len(set(sites)))
+    if n_folds < 2:
+        return out
+    pages = np.arange(len(words))
+    for fit, held in GroupKFold(n_splits=n_folds).split(pages, groups=list(sites)):
+        lexicon = fit_lexicon(
+            [b for i in fit for b in words[i]],
+            np.concatenate([labels[i] for i in fit]),
+            np.concatenate([weights[i] for i in fit]),
+            [sites[i] for i in fit for _ in words[i]],
+        )
+        for i in held:
+            out[i] = lexicon.score_words(words[i])
+    return out
+
+
+def page_weights(tokens: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Block weights as the lexicon learns them: tokens capped at 200, the page's total 1."""
+    capped = np.minimum(tokens.astype(np.float64), 200)
+    return capped / max(float(capped.sum()), 1.0)
+
+
+def page_site(page: Page) -> str:
+    """The site a page comes from (its URL's host without ``www.``), or the page itself where no URL is known."""
+    host = urlparse(str(page.meta.get("url") or "")).netloc.lower().removeprefix("www.")
+    return host or page.key
+
+
+def page_digest(data: bytes) -> str:
+    """How a lexicon names the pages it learned from."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+Example = tuple[list[tuple[str, ...]], npt.NDArray[np.bool_], npt.NDArray[np.float64], str]
+
+
+def _page_examples(page: Page) -> Example | None:
+    """A training page's block words, content labels (as ``table`` makes them) and block weights (tokens capped at
+    200, the page's total 1, as the model weighs blocks); None where the page cannot be read or has no block."""
+    from blocksift.align import align
+    from blocksift.blocks import segment
+    from blocksift.errors import BlocksiftError
+    from blocksift.labels import read_block_labels
+    from blocksift.page import parse_html
+
+    try:
+        data = page.read_html()
+        seg = segment(parse_html(data))
+        if page.labels_path is not None:
+            labels = read_block_labels(page.labels_path.read_text(encoding="utf-8"), seg)
+        else:
+            labels = align(seg, page.read_gold()).labels
+    except (BlocksiftError, OSError):
+        return None
+    if not seg.blocks:
+        return None
+    tokens = np.array([b.n_tokens for b in seg.blocks], dtype=np.int64)
+    return block_words(seg), labels, page_weights(tokens), page_digest(data)
+
+
+def build_lexicon(pages: Sequence[Page], *, jobs: int = 1, min_sites: int = MIN_SITES) -> Lexicon:
+    """Learn a lexicon from labelled pages (each page weighs the same)."""
+    from joblib import Parallel, delayed
+
+    examples = Parallel(n_jobs=jobs, batch_size=16)(delayed(_page_examples)(p) for p in pages)
+    kept = [(p, e) for p, e in zip(pages, examples, strict=True) if e is not None]
+    if not kept:
+        raise ValueError("no readable labelled page to learn a lexicon from")
+    lexicon = fit_lexicon(
+        [w for _, e in kept for w in e[0]],
+        np.concatenate([e[1] for _, e in kept]),
+        np.concatenate([e[2] for _, e in kept]),
+        [page_site(p) for p, e in kept for _ in e[0]],
+        min_sites=min_sites,
+    )
+    return dataclasses.replace(lexicon, pages=frozenset(e[3] for _, e in kept))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m blocksift.lexicon DATASET... --out FILE``: learn the lexicon from the train splits."""
+    import argparse
+
+    from blocksift.datasets import load_datasets
+
+    ap = argparse.ArgumentParser(prog="python -m blocksift.lexicon", description=main.__doc__)
+    ap.add_argument("datasets", nargs="+", type=Path, help="dataset folders (the layout of datasets/README.md)")
+    ap.add_argument("--out", type=Path, required=True, help="where to write the lexicon (.npz)")
+    ap.add_argument("--split", default="train", help="the split to learn from (default: train)")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    pages = load_datasets(args.datasets, splits=[args.split])
+    lexicon = build_lexicon(pages, jobs=args.jobs)
+    lexicon.save(args.out)
+    print(f"{len(lexicon.weights):,} words from {len(pages):,} pages -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    # Run through the imported module, so that the worker processes find its functions by name.
+    from blocksift import lexicon as _module
+
+    raise SystemExit(_module.main())

@@ -1,0 +1,146 @@
+"""The markup lexicon: its words, its arithmetic, its file, and the out-of-fold scores training uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from blocksift.blocks import segment
+from blocksift.datasets import load_datasets
+from blocksift.features import FEATURE_NAMES, featurize
+from blocksift.lexicon import (
+    Lexicon,
+    block_words,
+    fit_lexicon,
+    out_of_fold_scores,
+    page_digest,
+    shipped_lexicon,
+    value_words,
+)
+from blocksift.page import parse_html
+from blocksift.table import build_rows
+from blocksift.training import stack
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE = b"""<html><head><title>t</title></head><body>
+<nav class="site-nav menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<article id="main-story"><div class="entry-content post_123">
+<p class="lead">The council voted on Tuesday to keep the ferry running through the winter months.</p>
+<p>Residents had asked for the service to continue, and the vote was unanimous in the end.</p></div></article>
+<footer class="site-footer"><p>Copyright 2026 The Town Paper. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def test_value_words_split_values_into_words_without_digits_or_repeats() -> None:
+    values, words = value_words("entry-content post_123 entry-content x")
+    assert values == ("entry-content", "post_123", "x")
+    assert words == ("entry", "content", "post")
+
+
+def test_block_words_name_the_owner_its_two_ancestors_and_the_whole_path() -> None:
+    seg = segment(parse_html(PAGE))
+    words = dict(zip((b.text[:12] for b in seg.blocks), block_words(seg), strict=True))
+    lead = words["The council "]
+    assert lead[0] == "t:p"
+    assert {"0=lead", "0:lead", "1=entry-content", "1:entry", "1:post", "2=main-story", "2:story"} <= set(lead)
+    assert {"a:entry", "a:main", "a:story"} <= set(lead) and "a:nav" not in lead
+    assert {"a:nav", "a:menu", "a:site"} <= set(words["Home"])
+    assert len(lead) == len(set(lead))
+
+
+def test_scores_are_the_intercept_plus_normalised_known_weights(tmp_path: Path) -> None:
+    lexicon = Lexicon({"a:x": 1.0, "a:y": 3.0}, -1.0, frozenset({"abc"}))
+    got = lexicon.score_words([("a:x", "a:y", "a:unknown"), ("a:unknown",), ()])
+    assert got == pytest.approx([4 / np.sqrt(3) - 1, -1, -1])  # every word counts in the length
+    lexicon.save(tmp_path / "lex.npz")
+    back = Lexicon.load(tmp_path / "lex.npz")
+    assert back.weights == pytest.approx(lexicon.weights) and back.intercept == -1.0 and back.pages == {"abc"}
+
+
+def _synthetic(sites: list[str]) -> tuple[list[tuple[str, ...]], np.ndarray, np.ndarray, list[str]]:
+    """Per site, a content block ("a:body") and a boilerplate block ("a:menu"); site s0 also has "a:only-s0"."""
+    blocks, labels, site_of = [], [], []
+    for s in sites:
+        extra = ("a:only-s0",) if s == "s0" else ()
+        blocks += [("t:p", "a:body", *extra), ("t:li", "a:menu", *extra)]
+        labels += [True, False]
+        site_of += [s, s]
+    return blocks, np.array(labels), np.ones(len(blocks)), site_of
+
+
+def test_fit_learns_signs_and_keeps_only_words_of_enough_sites() -> None:
+    blocks, labels, weights, sites = _synthetic([f"s{i}" for i in range(6)])
+    lexicon = fit_lexicon(blocks, labels, weights, sites, min_sites=3)
+    assert lexicon.weights["a:body"] > 0 > lexicon.weights["a:menu"]
+    assert "a:only-s0" not in lexicon.weights
+    content, menu = lexicon.score_words(blocks[:2])
+    assert content > 0 > menu
+
+
+def test_out_of_fold_scores_never_use_the_pages_own_site() -> None:
+    sites = [f"s{i}" for i in range(6)]
+    blocks, labels, weights, _ = _synthetic(sites)
+    pages = [blocks[2 * i : 2 * i + 2] for i in range(6)]
+    page_labels = [labels[2 * i : 2 * i + 2] for i in range(6)]
+    page_weights = [weights[2 * i : 2 * i + 2] for i in range(6)]
+    scores = out_of_fold_scores(pages, page_labels, page_weights, sites, folds=3)
+    for s in scores:
+        assert s[0] > 0 > s[1]  # learned from the other sites' pages
+    # one site only: no fold to learn from, so every score is 0 (no evidence) rather than an in-sample one
+    assert [list(s) for s in out_of_fold_scores(pages[:1], page_labels[:1], page_weights[:1], ["s0"])] == [[0, 0]]
+
+
+def test_the_shipped_lexicon_knows_the_common_vocabulary() -> None:
+    lexicon = shipped_lexicon()
+    assert len(lexicon.weights) > 10_000 and len(lexicon.pages) > 4_000
+    w = lexicon.weights
+    assert w["a:entry"] > 0 and w["t:p"] > 0
+    assert w["a:footer"] < 0 and w["a:comment"] < 0 and w["a:nav"] < 0 and w["a:related"] < 0
+
+
+def test_the_lexicon_column_ranks_an_article_above_its_menu_and_footer() -> None:
+    seg = segment(parse_html(PAGE))
+    column = featurize(seg)[:, FEATURE_NAMES.index("attr_lexicon")]
+    by_text = {b.text[:12]: float(v) for b, v in zip(seg.blocks, column, strict=True)}
+    article = min(by_text["The council "], by_text["Residents ha"])
+    assert article > by_text["Home"] and article > by_text["Copyright 20"]
+
+
+def test_training_scores_the_lexicons_own_pages_out_of_fold(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pages = load_datasets([REPO / "datasets" / "own", REPO / "datasets" / "sample"], splits=["train"])
+    rows = build_rows(pages, cache_dir=tmp_path)
+    for p, r in zip(pages, rows, strict=True):
+        assert r.digest == page_digest(p.read_html()) and len(r.words) == len(r.labels)
+    column = FEATURE_NAMES.index("attr_lexicon")
+    plain = stack(pages, rows).X[:, column]
+    assert np.array_equal(plain, np.concatenate([r.features[:, column] for r in rows if len(r.labels)]))
+    # the same pages, as if the shipped lexicon had learned from the "own" ones: those are rescored, the rest not
+    own = {r.digest for p, r in zip(pages, rows, strict=True) if p.dataset == "own"}
+    fake = Lexicon(shipped_lexicon().weights, shipped_lexicon().intercept, frozenset(own))
+    monkeypatch.setattr("blocksift.lexicon.shipped_lexicon", lambda: fake)
+    rescored = stack(pages, rows).X[:, column]
+    is_own = np.concatenate([np.full(len(r.labels), p.dataset == "own") for p, r in zip(pages, rows, strict=True)])
+    assert not np.allclose(rescored[is_own], plain[is_own])
+    assert np.array_equal(rescored[~is_own], plain[~is_own])
+
+
+def test_the_row_cache_keeps_words_and_digest(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pages = load_datasets([REPO / "datasets" / "sample"], splits=["train"])[:2]
+    first = build_rows(pages, cache_dir=tmp_path)
+
+    def not_again(*args: object) -> None:
+        raise AssertionError("rows were rebuilt instead of read from the cache")
+
+    monkeypatch.setattr("blocksift.table._rows", not_again)
+    again = build_rows(pages, cache_dir=tmp_path)
+    for a, b in zip(first, again, strict=True):
+        assert a.words == b.words and a.digest == b.digest and a.words and a.digest
+
+
+def test_the_per_container_score_equals_the_per_block_words_score() -> None:
+    lexicon = shipped_lexicon()
+    for path in [*sorted((REPO / "datasets" / "sample" / "html").glob("*.html"))[:6], None]:
+        seg = segment(parse_html(path.read_bytes() if path else PAGE))
+        assert lexicon.score(seg) == pytest.approx(lexicon.score_words(block_words(seg)), abs=1e-9)
