@@ -327,7 +327,8 @@ def test_label_in_the_browser_import_and_train(chromium: Any, tmp_path: Path) ->
     assert browser_file == labels_file(dataset / "annotate" / "forum-chain-skipping.html", expect)
     ui.context.grant_permissions(["clipboard-read", "clipboard-write"])
     ui.page.click("#copy")
-    ui.page.wait_for_function("document.getElementById('status').textContent.startsWith('Copied')")
+    # a selector, not wait_for_function: the page's CSP refuses the eval a string predicate needs (Chromium 156)
+    ui.page.wait_for_selector("#status >> text=/^Copied/")
     copied = json.loads(ui.page.evaluate("navigator.clipboard.readText()"))
     assert copied["blocks"] == json.loads(saved.read_text())["blocks"]
     ui.page.keyboard.press("v")
