@@ -260,19 +260,15 @@ Example = tuple[list[tuple[str, ...]], npt.NDArray[np.bool_], npt.NDArray[np.flo
 def _page_examples(page: Page) -> Example | None:
     """A training page's block words, content labels (as ``table`` makes them) and block weights (tokens capped at
     200, the page's total 1, as the model weighs blocks); None where the page cannot be read or has no block."""
-    from blocksift.align import align
     from blocksift.blocks import segment
     from blocksift.errors import BlocksiftError
-    from blocksift.labels import read_block_labels
     from blocksift.page import parse_html
+    from blocksift.table import block_labels, page_sources  # table imports this module: imported on use
 
     try:
-        data = page.read_html()
+        data, gold, labels_file = page_sources(page)
         seg = segment(parse_html(data))
-        if page.labels_path is not None:
-            labels = read_block_labels(page.labels_path.read_text(encoding="utf-8"), seg)
-        else:
-            labels = align(seg, page.read_gold()).labels
+        labels = block_labels(seg, gold, labels_file)[0]
     except (BlocksiftError, OSError):
         return None
     if not seg.blocks:

@@ -29,7 +29,7 @@ import blocksift.lexicon as lexicon_module
 import blocksift.page as page_module
 from blocksift import __version__
 from blocksift.align import align
-from blocksift.blocks import segment
+from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import Page
 from blocksift.errors import BlocksiftError
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, page_matrices
@@ -69,12 +69,16 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "blocksift" / "rows")
 
 
+def page_sources(page: Page) -> tuple[bytes, str, str | None]:
+    """A page's bytes, its gold text and its block-labels file's text (None where it has none); raises OSError."""
+    labels_file = page.labels_path.read_text(encoding="utf-8") if page.labels_path else None
+    return page.read_html(), page.read_gold(), labels_file
+
+
 def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
     """Parse, segment, featurise and label one page; a page that cannot be read gives an error, not a crash."""
     try:
-        data = page.read_html()
-        gold = page.read_gold()
-        labels_file = page.labels_path.read_text(encoding="utf-8") if page.labels_path else None
+        data, gold, labels_file = page_sources(page)
     except OSError as exc:
         return _failed(page.key, f"cannot read: {exc}")
     if cache is None:
@@ -100,18 +104,25 @@ def _fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+def block_labels(
+    seg: Segmentation, gold: str, labels_file: str | None
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """Each block's content flag and aligned share: from the page's block labels where it has them (a labels
+    file's text), else from its gold text aligned to the blocks. Raises ``BlocksiftError`` for labels made with
+    another segmentation."""
+    if labels_file is not None:
+        labels = read_block_labels(labels_file, seg)
+        return labels, labels.astype(np.float64)
+    alignment = align(seg, gold)
+    return alignment.labels, alignment.aligned
+
+
 def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows:
     try:
         seg = segment(parse_html(data))
-        if labels_file is not None:
-            labels = read_block_labels(labels_file, seg)
+        labels, aligned = block_labels(seg, gold, labels_file)
     except BlocksiftError as exc:
         return _failed(key, str(exc))
-    if labels_file is not None:
-        aligned = labels.astype(np.float64)
-    else:
-        alignment = align(seg, gold)
-        labels, aligned = alignment.labels, alignment.aligned
     X, shape = page_matrices(seg)
     return PageRows(
         key=key,
