@@ -6,7 +6,8 @@
 *Big page*: a 10 MB page made in memory by joining the bodies of real test pages one after another (a long
 document of many articles, as a forum thread or an archive page is), extracted in a fresh process; its peak RSS
 (``ru_maxrss``) is printed beside the peak of the same process after loading the model and extracting one small page,
-so that the page's own share is visible.
+so that the page's own share is visible. Twice: as the process's first page (it then loads the compiled tree walk
+itself, midway), and in a process that already has the walk loaded, as a batch worker has after its first pages.
 
 *Long run*: ``--pages`` extractions in one process, cycling over the test pages, and the same number through the
 batch path with two workers; the RSS of the extracting processes is sampled every 500 pages. A process whose memory
@@ -78,14 +79,22 @@ def big_page(pages: list[bytes]) -> bytes:
     return b"<html><head><title>Big page</title></head><body>" + b"\n".join(bodies) + b"</body></html>"
 
 
-def child_big() -> None:
-    """In a fresh process: peak RSS after a small page, then after the big page."""
+def child_big(warm: bool) -> None:
+    """In a fresh process: peak RSS after a small page, then after the big page. ``warm``: after enough small
+    pages that the process walks its trees with the compiled walk (numba, about 100 MB), as a batch worker does;
+    otherwise the big page is the process's first real work and loads it itself."""
     import blocksift
+    from blocksift import forest
 
     pages = test_pages(200)
     data = big_page(pages)
     del pages
-    blocksift.extract(b"<html><body><p>" + b"A small page with a sentence. " * 20 + b"</p></body></html>")
+    small = b"<html><body><p>" + b"A small page with a sentence. " * 20 + b"</p></body></html>"
+    blocksift.extract(small)
+    if warm:
+        forest._WORK[0] = forest.COMPILE_AFTER + 1
+        blocksift.extract(small)
+        assert forest._compiled_walk() is not None and "numba" in sys.modules
     before = peak_mb()
     result = blocksift.extract_blocks(data)
     print(json.dumps({"bytes": len(data), "blocks": len(result.blocks), "peak_before_mb": before,
@@ -134,19 +143,24 @@ def growth(samples: list[tuple[int, float]]) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=10_000, help="extractions in the long run")
-    parser.add_argument("--child-big", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pages", type=int, default=10_000, help="extractions in the long run (0: the big page only)")
+    parser.add_argument("--child-big", choices=["cold", "warm"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not SHARED.is_dir():
         print(f"skipped: {SHARED} is absent (the shared benchmark datasets)", file=sys.stderr)
         return 0
     if args.child_big:
-        child_big()
+        child_big(args.child_big == "warm")
         return 0
-    done = subprocess.run([sys.executable, __file__, "--child-big"], capture_output=True, text=True, check=True)
-    big = json.loads(done.stdout)
-    print(f"big page: {big['bytes'] / 1e6:.1f} MB, {big['blocks']:,} blocks; peak RSS {big['peak_after_mb']:.0f} MB "
-          f"(the process held {big['peak_before_mb']:.0f} MB before the page)")  # fmt: skip
+    for mode, what in (("cold", "as its first page"), ("warm", "after the compiled tree walk is loaded")):
+        command = [sys.executable, __file__, "--child-big", mode]
+        big = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        print(
+            f"big page {what}: {big['bytes'] / 1e6:.1f} MB, {big['blocks']:,} blocks; peak RSS "
+            f"{big['peak_after_mb']:.0f} MB (the process held {big['peak_before_mb']:.0f} MB before the page)"
+        )
+    if args.pages < 1:
+        return 0
     pages = test_pages()
     for name, run in (("one process", long_single), ("batch, 2 workers", long_batch)):
         samples = run(pages, args.pages)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksift.charclass import PageText, token_counts
+from blocksift import charclass
+from blocksift.charclass import PageText, chunks, match_counts, token_counts
 from blocksift.features import (
     COPYRIGHT_RE,
     DIGIT_RE,
@@ -85,3 +86,23 @@ def test_char_counts_copyright_flag() -> None:
     texts = ["(C) 2020 Foo", "© Foo", "(c)2020", "(click) 2020", "(c) now", "nothing"]
     *_, copyright_flag = _char_counts(texts)
     assert copyright_flag.tolist() == [float(bool(COPYRIGHT_RE.search(t))) for t in texts] == [1, 1, 1, 0, 0, 0]
+
+
+def test_chunks_keep_every_text_in_order_within_the_size() -> None:
+    texts = ["a" * n for n in (3, 4, 10, 1, 1, 2, 0, 5)]
+    parts = chunks(texts, size=6)
+    assert [t for part in parts for t in part] == texts
+    assert all(len(part) == 1 or sum(len(t) + 1 for t in part) <= 7 for part in parts)
+    assert chunks(texts, size=100) == [texts] and chunks([], size=1) == [[]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00\x01")), max_size=12), st.integers(1, 20))
+def test_counting_a_part_at_a_time_counts_the_same(texts: list[str], size: int) -> None:
+    """A very long page is counted a part at a time (its arrays stay small); the counts are the whole page's."""
+    whole = (token_counts(texts), match_counts(COPYRIGHT_RE, texts), [c.tolist() for c in _char_counts(texts)])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(charclass.chunks, "__defaults__", (size,))
+        assert len(chunks(texts)) > 1 or len(texts) < 2 or sum(map(len, texts)) <= size
+        parts = (token_counts(texts), match_counts(COPYRIGHT_RE, texts), [c.tolist() for c in _char_counts(texts)])
+    assert parts == whole

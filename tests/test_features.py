@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blocksift import charclass
 from blocksift.blocks import segment
 from blocksift.charclass import token_counts
 from blocksift.features import (
+    _GROUPS,
     _LONGER_LOWER,
+    ANCESTOR_LEVELS,
     FEATURE_NAMES,
     FEATURES,
     PROFILE_OF,
     SCHEMA_VERSION,
+    PageArrays,
     _title_overlap,
     _title_overlap_tokens,
     featurize,
+    page_matrices,
 )
 from blocksift.page import parse_html
 
+SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "sample" / "html"
 PAGE = """<html><head><title>Ferry timetable changes</title></head><body>
 <nav class="menu"><a href="/">Home</a> <a href="/a">About us</a></nav>
 <article class="story"><h1>Ferry timetable changes</h1>
@@ -135,3 +142,21 @@ def test_title_overlap_search_equals_token_lookup(texts: list[str], title: set[s
     title = {t.lower() for t in title}
     n_tokens = np.array(token_counts(texts), dtype=np.float64)
     assert np.array_equal(_title_overlap(texts, title, n_tokens), _title_overlap_tokens(texts, title))
+    with pytest.MonkeyPatch.context() as mp:  # a very long page: a part at a time, the same shares
+        mp.setattr(charclass.chunks, "__defaults__", (5,))
+        assert np.array_equal(_title_overlap(texts, title, n_tokens), _title_overlap_tokens(texts, title))
+
+
+def test_the_matrix_is_the_groups_columns_side_by_side_then_the_page_profile() -> None:
+    """page_matrices writes each group into one float32 matrix (no stacked float64 copies): the same numbers as
+    stacking the groups and appending the token-weighted means of the PROFILE_OF columns."""
+    for html in (PAGE, *(p.read_bytes() for p in sorted(SAMPLE.glob("*.html"))[:4])):
+        seg = segment(parse_html(html))
+        arrays = PageArrays(seg)
+        block = np.hstack([fn(arrays) for _, fn in _GROUPS])
+        names = [f.name for cols, _ in _GROUPS for f in cols]
+        profile = arrays.n_tokens @ block[:, [names.index(n) for n in PROFILE_OF]] / max(arrays.n_tokens.sum(), 1.0)
+        expected = np.hstack([block, np.broadcast_to(profile, (len(block), len(PROFILE_OF)))]).astype(np.float32)
+        X, shape = page_matrices(seg)
+        assert X.dtype == np.float32 and np.array_equal(X, expected)
+        assert shape.tolist() == np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).tolist()

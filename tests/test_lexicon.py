@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +15,7 @@ from blocksift.datasets import load_datasets
 from blocksift.features import FEATURE_NAMES, featurize
 from blocksift.lexicon import (
     Lexicon,
+    WordTable,
     block_words,
     fit_lexicon,
     out_of_fold_scores,
@@ -144,3 +148,30 @@ def test_the_per_container_score_equals_the_per_block_words_score() -> None:
     for path in [*sorted((REPO / "datasets" / "sample" / "html").glob("*.html"))[:6], None]:
         seg = segment(parse_html(path.read_bytes() if path else PAGE))
         assert lexicon.score(seg) == pytest.approx(lexicon.score_words(block_words(seg)), abs=1e-9)
+
+
+def test_the_word_table_looks_words_up_as_a_dict_would() -> None:
+    weights = {"a:x": 1.5, "0=entry-content": -2.0, "t:p": 0.25, "1:ñandú": 3.0}
+    table = WordTable.of(weights)
+    assert dict(table) == weights and len(table) == 4 and list(table) == sorted(weights)
+    assert table["a:x"] == 1.5 and table.get("a:y") is None and table.get("a:y", 0.0) == 0.0
+    assert "t:p" in table and "t:div" not in table and 3 not in table
+    with pytest.raises(KeyError):
+        table["nope"]
+    assert table.lookup(["t:p", "nope", "1:ñandú"]).tolist() == [0.25, 0.0, 3.0]
+    assert WordTable.of({}).lookup(["a"]).tolist() == [0.0] and WordTable.of({}).get("a") is None
+    with pytest.raises(ValueError, match="line break"):
+        WordTable(["a\nb"], [1.0])
+    with pytest.raises(ValueError, match="share a hash"):
+        WordTable(["a", "a"], [1.0, 2.0])
+
+
+def test_a_pickled_word_table_works_in_a_process_of_another_hash_seed() -> None:
+    """Lookups go by ``hash(str)``, which each process salts: a table sent to a worker rebuilds its hashes there."""
+    data = pickle.dumps(WordTable.of({"a:menu": -1.0, "a:content": 2.0}))
+    code = "import pickle, sys; t = pickle.loads(sys.stdin.buffer.read()); print(t['a:content'], t.get('a:x'))"
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", code], input=data, capture_output=True, check=True, env={"PYTHONHASHSEED": seed}
+        )
+        assert done.stdout.decode().split() == ["2.0", "None"]

@@ -27,6 +27,9 @@ TOKEN_RE = re.compile(r"\w+")
 # that one pass covers a whole page; for a regex, each match becomes _MARK, counted per text. A call per block and
 # pattern cost more than the rest of segmentation or of the block features.
 _SEP, _MARK = "\x00", "\x01"
+# Characters per pass: a page's code-point array and the masks and running counts made from it are several bytes per
+# character each, so a 10 MB page is counted a part at a time (issue 5: its peak memory); a common page is one part.
+CHUNK_CHARS = 1 << 20
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -106,8 +109,30 @@ def _joined(texts: list[str]) -> str | None:
     return joined if joined.count(_SEP) == len(texts) - 1 else None
 
 
+def chunks(texts: list[str], size: int = CHUNK_CHARS) -> list[list[str]]:
+    """The texts in consecutive runs of about ``size`` characters (a longer text alone): every count here is per
+    text, so counting run by run gives the same counts with arrays of a run's size."""
+    if sum(map(len, texts)) <= size:
+        return [texts]
+    out: list[list[str]] = []
+    run: list[str] = []
+    total = 0
+    for t in texts:
+        if run and total + len(t) > size:
+            out.append(run)
+            run, total = [], 0
+        run.append(t)
+        total += len(t) + 1
+    out.append(run)
+    return out
+
+
 def token_counts(texts: list[str]) -> list[int]:
     """``len(TOKEN_RE.findall(t))`` for each text (where a text holds NUL, asked of the regex text by text)."""
+    return [n for part in chunks(texts) for n in _token_counts(part)]
+
+
+def _token_counts(texts: list[str]) -> list[int]:
     page = PageText.of(texts)
     if page is None:
         return [len(TOKEN_RE.findall(t)) for t in texts]
@@ -117,6 +142,10 @@ def token_counts(texts: list[str]) -> list[int]:
 def match_counts(rx: re.Pattern[str], texts: list[str]) -> list[int]:
     """``len(rx.findall(t))`` for each text, from one substitution over all of them, for the patterns that are not
     one character class (``rx`` must not match _SEP or _MARK)."""
+    return [n for part in chunks(texts) for n in _match_counts(rx, part)]
+
+
+def _match_counts(rx: re.Pattern[str], texts: list[str]) -> list[int]:
     joined = _joined(texts)
     if joined is None or _MARK in joined:  # not from a cleaned page: count one by one
         return [len(rx.findall(t)) for t in texts]

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
 from blocksift.features import page_matrices
+from blocksift.heap import release_freed_memory
 from blocksift.metadata import PageMeta, headline, page_meta, tree_root
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_html, parse_html
@@ -88,7 +89,9 @@ def extract_blocks(
     seg = segment(doc)
     tokens = np.array([b.n_tokens for b in seg.blocks])
     if seg.blocks:
+        release_freed_memory(len(seg.blocks))
         X, shape = page_matrices(seg)
+        release_freed_memory(len(seg.blocks))
         proba = clf.predict_proba(X, tokens=tokens, structure=shape)[:, 1]
     else:
         proba = np.zeros(0)

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.blocks import TOKEN_RE, Segmentation
-from blocksift.charclass import PageText, match_counts, token_counts
+from blocksift.charclass import PageText, chunks, match_counts, token_counts
 from blocksift.lexicon import shipped_lexicon
 
 SCHEMA_VERSION = 3
@@ -185,12 +185,13 @@ class PageArrays:
         return ((self.n_tokens >= PARA_MIN_TOKENS) & (self.link_density < PARA_MAX_LINK_DENSITY)).astype(float)
 
     @cached_property
-    def pairs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """(block, ancestor container) for every block and each of its block-level ancestors."""
+    def pairs(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """(block, ancestor container) for every block and each of its block-level ancestors (int32, as the ids of
+        ``path_matrix``: a 10 MB page has 430,000 pairs)."""
         paths = [b.path for b in self.seg.blocks]
         lengths = np.array([len(p) for p in paths], dtype=np.int64)
-        anc = np.fromiter((c for p in paths for c in p), dtype=np.int64, count=int(lengths.sum()))
-        return np.repeat(np.arange(self.n), lengths), anc
+        anc = np.fromiter((c for p in paths for c in p), dtype=np.int32, count=int(lengths.sum()))
+        return np.repeat(np.arange(self.n, dtype=np.int32), lengths), anc
 
     def under(self, per_block: FloatArray) -> FloatArray:
         """Sum of a per-block quantity over every container's subtree."""
@@ -214,16 +215,17 @@ class PageArrays:
         return self.under(self.n_tokens * self.is_para)
 
     @cached_property
-    def path_matrix(self) -> npt.NDArray[np.int64]:
-        """Block paths as rows of a matrix, root first, padded on the right."""
+    def path_matrix(self) -> npt.NDArray[np.int32]:
+        """Block paths as rows of a matrix, root first, padded on the right (container ids as int32: the matrix is
+        blocks x depth, 6 MB of a 10 MB page's peak as int64)."""
         lengths = self.depth.astype(np.int64)
-        out = np.zeros((self.n, int(lengths.max()) if self.n else 0), dtype=np.int64)
+        out = np.zeros((self.n, int(lengths.max()) if self.n else 0), dtype=np.int32)
         rows = np.repeat(np.arange(self.n), lengths)
         cols = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         out[rows, cols] = self.pairs[1]
         return out
 
-    def ancestor(self, level: int) -> npt.NDArray[np.int64]:
+    def ancestor(self, level: int) -> npt.NDArray[np.int32]:
         """The container ``level`` steps above each block's owner (the root where the path is shorter)."""
         col = np.maximum(self.depth.astype(np.int64) - 1 - level, 0)
         return self.path_matrix[np.arange(self.n), col]
@@ -258,9 +260,15 @@ def _match_counts(rx: re.Pattern[str], texts: list[str]) -> FloatArray:
     return np.array(match_counts(rx, texts), dtype=np.float64)
 
 
-def _char_counts(texts: list[str]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+def _char_counts(texts: list[str]) -> tuple[FloatArray, ...]:
     """Per text: sentence punctuation, digits, capitals after a word boundary, separators, and 1 where a copyright
-    notice appears; from one code-point array of the page (``charclass``) where it can be made."""
+    notice appears; from one code-point array of the page (``charclass``) where it can be made, a part at a time
+    on a very long page (``charclass.chunks``)."""
+    parts = [_part_char_counts(part) for part in chunks(texts)]
+    return parts[0] if len(parts) == 1 else tuple(np.concatenate(columns) for columns in zip(*parts, strict=True))
+
+
+def _part_char_counts(texts: list[str]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     page = PageText.of(texts)
     if page is None:
         return (
@@ -299,6 +307,12 @@ def _title_overlap(texts: list[str], title: set[str], n_tokens: FloatArray) -> F
     """
     if not title:
         return np.zeros(len(texts))
+    parts = chunks(texts)
+    if len(parts) > 1:  # a very long page, a part at a time (the joined and lowered copies are 4 bytes a character)
+        bounds = np.cumsum([0] + [len(part) for part in parts])
+        return np.concatenate(
+            [_title_overlap(part, title, n_tokens[a:b]) for part, a, b in zip(parts, bounds, bounds[1:], strict=False)]
+        )
     joined = " ".join(texts)
     if _LONGER_LOWER in joined:
         return _title_overlap_tokens(texts, title)
@@ -580,8 +594,13 @@ PROFILE_OF = (
     "attr_user", "attr_article", "attr_content", "anc0_like_siblings", "anc1_like_siblings", "anc2_like_siblings",
     "title_overlap", "log_repeats", "log_tokens",
 )  # fmt: skip
-_BLOCK_NAMES = [f.name for cols, _ in _GROUPS for f in cols]
-_PROFILE_INDEX = np.array([_BLOCK_NAMES.index(name) for name in PROFILE_OF])
+# Where each PROFILE_OF column comes from: group name -> (its place in PROFILE_OF, its column in the group's part)
+_PROFILE_SLOTS: dict[str, list[tuple[int, int]]] = {}
+for _k, _name in enumerate(PROFILE_OF):
+    _fn_name, _column = next(
+        (fn.__name__, [f.name for f in cols].index(_name)) for cols, fn in _GROUPS if _name in [f.name for f in cols]
+    )
+    _PROFILE_SLOTS.setdefault(_fn_name, []).append((_k, _column))
 FEATURES: tuple[Feature, ...] = tuple(f for cols, _ in _GROUPS for f in cols) + tuple(
     Feature(f"pagemean_{name}", f"the page's token-weighted mean of {name}") for name in PROFILE_OF
 )
@@ -593,10 +612,9 @@ COLUMN_GROUPS: tuple[tuple[str, int], ...] = (
 )
 
 
-def _profile(X: FloatArray, n_tokens: FloatArray) -> FloatArray:
-    """PROFILE_OF columns averaged over the page, weighted by each block's tokens, repeated on every row."""
-    means = n_tokens @ X[:, _PROFILE_INDEX] / max(float(n_tokens.sum()), 1.0)
-    return np.broadcast_to(means, (len(X), len(PROFILE_OF)))
+def _profile(profile_columns: FloatArray, n_tokens: FloatArray) -> FloatArray:
+    """The PROFILE_OF columns (given in that order) averaged over the page, weighted by each block's tokens."""
+    return n_tokens @ profile_columns / max(float(n_tokens.sum()), 1.0)
 
 
 def structure(seg: Segmentation) -> npt.NDArray[np.int32]:
@@ -615,14 +633,23 @@ def page_matrices(seg: Segmentation) -> tuple[npt.NDArray[np.float32], npt.NDArr
     if not seg.blocks:
         return np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros((0, len(ANCESTOR_LEVELS)), dtype=np.int32)
     arrays = PageArrays(seg)
-    parts = []
+    # Each group's columns go straight into one float32 matrix: stacking the groups' float64 parts first held
+    # three copies of the page's features at once (185 MB of the 10 MB page's peak, issue 5). The PROFILE_OF
+    # columns are kept in float64 for the page means, as before.
+    X = np.empty((arrays.n, len(FEATURES)), dtype=np.float32)
+    profile_columns = np.empty((arrays.n, len(PROFILE_OF)))
+    start = 0
     for cols, fn in _GROUPS:
         part = fn(arrays)
         if part.shape != (arrays.n, len(cols)):
             raise AssertionError(
                 f"feature group {fn.__name__} returned {part.shape}, expected ({arrays.n}, {len(cols)})"
             )
-        parts.append(part)
+        X[:, start : start + len(cols)] = part
+        for k, column in _PROFILE_SLOTS.get(fn.__name__, ()):
+            profile_columns[:, k] = part[:, column]
+        start += len(cols)
+        del part
+    X[:, start:] = _profile(profile_columns, arrays.n_tokens)
     shape = np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).astype(np.int32)
-    block = np.hstack(parts)
-    return np.hstack([block, _profile(block, arrays.n_tokens)]).astype(np.float32), shape
+    return X, shape

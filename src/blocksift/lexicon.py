@@ -26,7 +26,7 @@ import dataclasses
 import hashlib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -78,39 +78,117 @@ def block_words(seg: Segmentation) -> list[tuple[str, ...]]:
     return out
 
 
+class WordTable(Mapping[str, float]):
+    """A read-only word -> weight mapping in about 2 MB where a dict of the shipped lexicon's words takes 14 (the
+    10 MB page's peak memory, issue 5): the words stay as one UTF-8 string (for iteration and saving), and lookups go
+    through a sorted array of the words' Python hashes beside their float32 weights.
+
+    ``hash(str)`` is salted per process, so the array is rebuilt wherever a table is made or unpickled, never
+    stored. Two different words share a 64-bit hash with odds of about 1 in 10^10 over the whole table (a build that
+    meets one raises); a word outside the table matches one inside it with odds of about 1 in 10^14 per lookup."""
+
+    def __init__(self, words: Sequence[str], weights: npt.ArrayLike) -> None:
+        values = np.asarray(weights, dtype=np.float32)
+        if len(words) != len(values):
+            raise ValueError(f"{len(words)} words but {len(values)} weights")
+        if any("\n" in w for w in words):
+            raise ValueError("a lexicon word may not contain a line break")
+        hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+        order = np.argsort(hashes, kind="stable")
+        self._keys = hashes[order]
+        if len(words) > 1 and not np.all(self._keys[1:] != self._keys[:-1]):
+            raise ValueError("two lexicon words share a hash (or a word is repeated)")
+        self._values = values[order]
+        self._text = "\n".join(words)
+        self._size = len(words)
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float]) -> WordTable:
+        """A table of a mapping's words, in sorted order."""
+        if isinstance(weights, WordTable):
+            return weights
+        words = sorted(weights)
+        return cls(words, [weights[w] for w in words])
+
+    def lookup(self, words: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Each word's weight, 0 for a word the table does not know, in one array search."""
+        if not self._size:
+            return np.zeros(len(words), dtype=np.float32)
+        hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+        at = np.minimum(self._keys.searchsorted(hashes), self._size - 1)
+        return np.where(self._keys[at] == hashes, self._values[at], np.float32(0))
+
+    def get(self, word: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        if self._size:
+            h = hash(word)
+            at = int(self._keys.searchsorted(h))
+            if at < self._size and self._keys[at] == h:
+                return float(self._values[at])
+        return default
+
+    def __getitem__(self, word: str) -> float:
+        value = self.get(word)
+        if value is None:
+            raise KeyError(word)
+        return value
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._text.split("\n") if self._size else [])
+
+    def __len__(self) -> int:
+        return self._size
+
+    def weights_in_order(self) -> npt.NDArray[np.float32]:
+        """The weights in the order of iteration (of the words as given)."""
+        return self.lookup(list(self))
+
+    def __reduce__(self) -> tuple[type[WordTable], tuple[list[str], npt.NDArray[np.float32]]]:
+        return WordTable, (list(self), self.weights_in_order())
+
+
 @dataclasses.dataclass(frozen=True)
 class Lexicon:
     """Word weights and an intercept; ``score`` gives each block the intercept plus the sum of its known words'
     weights divided by the square root of how many words it has, known or not (the logit of a linear model on
     the block's unit-length word vector): a block whose words are mostly unknown, as on a new site, scores near
-    the intercept."""
+    the intercept. ``weights`` may be given as any mapping; it is kept as a ``WordTable``."""
 
-    weights: dict[str, float]
+    weights: Mapping[str, float]
     intercept: float
     pages: frozenset[str] = frozenset()  # sha256 of the HTML of each page it learned from (its first 16 hex digits)
 
     def score_words(self, blocks: Sequence[Sequence[str]]) -> npt.NDArray[np.float64]:
-        get = self.weights.get
+        table: WordTable = self.weights  # type: ignore[assignment]
+        values = table.lookup([w for words in blocks for w in words]).tolist()
         out = np.empty(len(blocks))
+        start = 0
         for i, words in enumerate(blocks):
-            known = [w for w in map(get, words) if w is not None]
-            out[i] = sum(known) / np.sqrt(len(words)) if known else 0.0
+            end = start + len(words)
+            out[i] = sum(values[start:end]) / np.sqrt(len(words)) if end > start else 0.0
+            start = end
         return out + self.intercept
 
     def __post_init__(self) -> None:
-        # Lookups by class/id string, kept per lexicon and bounded: class strings recur within and across pages.
+        table = WordTable.of(self.weights)
+        object.__setattr__(self, "weights", table)
+        # Lookups by class/id string, tag and path word, kept per lexicon and bounded: they recur within and across
+        # pages.
         object.__setattr__(self, "_levels", lru_cache(maxsize=CACHE_SIZE)(self._level_sums))
-        object.__setattr__(self, "_path_word", lru_cache(maxsize=CACHE_SIZE)(lambda w: self.weights.get(f"a:{w}", 0.0)))
+        object.__setattr__(self, "_path_word", lru_cache(maxsize=CACHE_SIZE)(lambda w: table.get(f"a:{w}", 0.0)))
+        object.__setattr__(self, "_tag", lru_cache(maxsize=256)(lambda t: table.get(f"t:{t}", 0.0)))
 
     def _level_sums(self, attrs: str) -> tuple[tuple[float, ...], int]:
         """The summed weights of one element's class/id values and words at each level, and how many there are."""
         values, words = value_words(attrs)
-        get = self.weights.get
-        sums = tuple(
-            sum(get(f"{lv}={v}", 0.0) for v in values) + sum(get(f"{lv}:{w}", 0.0) for w in words)
-            for lv in range(LEVELS)
-        )
-        return sums, len(values) + len(words)
+        keys = [f"{lv}{sep}{x}" for lv in range(LEVELS) for sep, xs in (("=", values), (":", words)) for x in xs]
+        found = self.weights.lookup(keys).tolist()  # type: ignore[attr-defined]
+        nv, n = len(values), len(values) + len(words)
+        # the values' sum plus the words' sum, level by level: the arithmetic of ``score_words`` to the last bit
+        sums = tuple(sum(found[lv * n : lv * n + nv]) + sum(found[lv * n + nv : (lv + 1) * n]) for lv in range(LEVELS))
+        return sums, n
 
     def score(self, seg: Segmentation) -> npt.NDArray[np.float64]:
         """``score_words(block_words(seg))``, computed without spelling out each block's words: the path's words
@@ -118,24 +196,37 @@ class Lexicon:
         an element's class/id string once per distinct string."""
         levels: Callable[[str], tuple[tuple[float, ...], int]] = self._levels  # type: ignore[attr-defined]
         path_word: Callable[[str], float] = self._path_word  # type: ignore[attr-defined]
+        tag: Callable[[str], float] = self._tag  # type: ignore[attr-defined]
         containers = seg.containers
-        path_sum = [0.0] * len(containers)
-        path_count = [0] * len(containers)
-        path_words: list[frozenset[str]] = []
+        # A path's distinct words, their summed weight and their number, once per distinct path state: a container
+        # with no class/id shares its parent's state, and the many containers of one class under one parent (list
+        # items, cards) share one new state (the sets of every container took 15 MB on a 10 MB page).
+        path_sets: list[frozenset[str]] = [frozenset()]
+        path_sums, path_counts = [0.0], [0]
+        memo: dict[tuple[int, str], int] = {}
+        state = [0] * len(containers)
         for c in containers:
-            words = value_words(c.attrs)[1] if c.attrs else ()
-            inherited = path_words[c.parent] if c.parent >= 0 else frozenset()
-            new = [w for w in words if w not in inherited]
-            path_words.append(inherited.union(new) if new else inherited)
-            base_sum, base_count = (path_sum[c.parent], path_count[c.parent]) if c.parent >= 0 else (0.0, 0)
-            path_sum[c.id] = base_sum + sum(map(path_word, new))
-            path_count[c.id] = base_count + len(new)
-        get = self.weights.get
+            base = state[c.parent] if c.parent >= 0 else 0
+            if not c.attrs:
+                state[c.id] = base
+                continue
+            got = memo.get((base, c.attrs))
+            if got is None:
+                inherited = path_sets[base]
+                new = [w for w in value_words(c.attrs)[1] if w not in inherited]
+                got = base
+                if new:
+                    path_sets.append(inherited.union(new))
+                    path_sums.append(path_sums[base] + sum(map(path_word, new)))
+                    path_counts.append(path_counts[base] + len(new))
+                    got = len(path_sets) - 1
+                memo[base, c.attrs] = got
+            state[c.id] = got
         out = np.empty(len(seg.blocks))
         for i, b in enumerate(seg.blocks):
             path = b.path
             owner = path[-1]
-            total, count = get(f"t:{containers[owner].tag}", 0.0) + path_sum[owner], 1 + path_count[owner]
+            total, count = tag(containers[owner].tag) + path_sums[state[owner]], 1 + path_counts[state[owner]]
             for lv in range(min(LEVELS, len(path))):
                 attrs = containers[path[-1 - lv]].attrs
                 if attrs:
@@ -145,12 +236,12 @@ class Lexicon:
         return out + self.intercept
 
     def save(self, path: Path) -> None:
-        words = sorted(self.weights)
+        table: WordTable = self.weights  # type: ignore[assignment]
         np.savez_compressed(
             path,
             # UTF-8 bytes of the words joined: numpy's strings are fixed-width UTF-32 (50 MB to load, not 2)
-            words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
-            weights=np.array([self.weights[w] for w in words], dtype=np.float32),
+            words=np.frombuffer("\n".join(table).encode("utf-8"), dtype=np.uint8),
+            weights=table.weights_in_order(),
             intercept=np.array([self.intercept], dtype=np.float64),
             pages=np.array(sorted(self.pages), dtype=np.str_),
         )
@@ -159,8 +250,8 @@ class Lexicon:
     def load(cls, path: Path | str) -> Lexicon:
         with np.load(path, allow_pickle=False) as z:
             words = z["words"].tobytes().decode("utf-8").split("\n") if len(z["weights"]) else []
-            weights = dict(zip(words, z["weights"].astype(float).tolist(), strict=True))
-            return cls(weights, float(z["intercept"][0]), frozenset(z["pages"].tolist()))
+            table = WordTable(words, z["weights"])
+            return cls(table, float(z["intercept"][0]), frozenset(z["pages"].tolist()))
 
 
 @cache
