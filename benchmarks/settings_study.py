@@ -11,18 +11,21 @@ settings table.
         --setting 'balance 1' '{"balance": 1}' --json benchmarks/out/settings.json
 
 A setting is JSON: ``BlockClassifier`` arguments (``max_iter``, ``stage1_max_iter``, ``stage1_refit``,
-``context_folds``, ``max_leaf_nodes``, ...) over the shipped defaults, and ``balance`` for the dataset weights
-(``blocksift train --balance``). Each setting is one training of the shipped size, about four minutes on two
-cores; feature rows come from the row cache, so only the first run parses the pages.
+``context_folds``, ``max_leaf_nodes``, ...) over the shipped defaults, ``balance`` for the dataset weights
+(``blocksift train --balance``) and ``type_balance`` for page-type weights within a dataset (``type_balanced``).
+Each setting is one training of the shipped size, about four minutes on two cores; feature rows come from the row
+cache, so only the first run parses the pages.
 Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS, or ``--root``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,7 @@ from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import Report, model_chooser, score_rows
 from blocksift.metrics import shingle_score
 from blocksift.table import PageRows, build_rows, default_cache_dir
-from blocksift.training import fit_classifier, stack, usable
+from blocksift.training import TrainingData, fit_classifier, stack, usable
 from dataset_study import SHARED, log
 
 Pairs = Sequence[tuple[Page, PageRows]]
@@ -43,8 +46,10 @@ Pairs = Sequence[tuple[Page, PageRows]]
 def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any]) -> dict[str, Any]:
     """Fit on ``train`` with ``setting``; the figures of the pages it held out and of ``test``."""
 
-    params = {k: v for k, v in setting.items() if k != "balance"}
+    params = {k: v for k, v in setting.items() if k not in ("balance", "type_balance")}
     data = stack([p for p, _ in train], [r for _, r in train], float(setting.get("balance", DEFAULT_BALANCE)))
+    if setting.get("type_balance"):
+        data = type_balanced(train, data, float(setting["type_balance"]))
     t0 = time.perf_counter()
     clf = fit_classifier(data, params)
     fit_s = time.perf_counter() - t0
@@ -53,6 +58,23 @@ def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any]) -> dict[str,
     for label, pairs, choose in (("held_out", held, held_out_chooser(clf, data.groups, held)), ("test", test, None)):
         out[label] = figures(score_rows([p for p, _ in pairs], [r for _, r in pairs], choose or model_chooser(clf)))
     return out
+
+
+def type_balanced(train: Pairs, data: TrainingData, power: float) -> TrainingData:
+    """Within each dataset with page types (wcxb's), each page weighted by (mean pages per type / its type's
+    pages) ** power, the dataset's total page weight unchanged: ``type_balance`` in a setting, so that the rarer
+    kinds of page (product, listing) count for more beside the many articles."""
+    good = usable([p for p, _ in train], [r for _, r in train])
+    kinds = [(p.dataset, p.meta.get("page_type")) for p, _ in good]
+    per_type = Counter(kinds)
+    factor = np.ones(len(good))
+    for dataset in {d for d, k in kinds if k}:
+        types = {k: n for (d, k), n in per_type.items() if d == dataset}
+        mean = np.mean(list(types.values()))
+        idx = [i for i, (d, _) in enumerate(kinds) if d == dataset]
+        raw = np.array([(mean / types[kinds[i][1]]) ** power for i in idx])
+        factor[idx] = raw * len(idx) / raw.sum()
+    return dataclasses.replace(data, weight=data.weight * factor[data.groups])
 
 
 def held_out_chooser(clf: Any, groups: np.ndarray, held: Pairs) -> Callable[[PageRows], np.ndarray]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,3 +47,29 @@ def test_settings_are_scored_on_held_out_training_pages_and_test_pages(study, tm
 def test_no_datasets_is_a_clear_skip(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert study.main(["--root", str(tmp_path / "absent"), "--setting", "x", "{}"]) == 2
     assert "no datasets under" in capsys.readouterr().err
+
+
+def test_type_balance_moves_weight_to_rarer_page_types_within_a_dataset(study) -> None:  # type: ignore[no-untyped-def]
+    from blocksift.datasets import load_datasets
+    from blocksift.table import build_rows
+    from blocksift.training import stack
+
+    pages = load_datasets([REPO / "datasets" / "own", REPO / "datasets" / "sample"], splits=["train"])
+    train = list(zip(pages, build_rows(pages, jobs=1), strict=True))
+    data = stack([p for p, _ in train], [r for _, r in train], 0.75)
+    balanced = study.type_balanced(train, data, 1.0)
+    page_of = {i: p for i, (p, _) in enumerate(train)}
+    before = {i: data.weight[data.groups == i][0] for i in page_of}
+    after = {i: balanced.weight[balanced.groups == i][0] for i in page_of}
+    mixed = 0
+    for dataset in {p.dataset for p in pages}:
+        ids = [i for i, p in page_of.items() if p.dataset == dataset]
+        assert sum(after[i] for i in ids) == pytest.approx(sum(before[i] for i in ids))
+        counts = Counter(page_of[i].meta.get("page_type") for i in ids)
+        if len(counts) > 1:  # a page of a rarer type weighs more than one of a commoner type
+            rare, common = min(counts, key=counts.__getitem__), max(counts, key=counts.__getitem__)
+            pick = {k: next(i for i in ids if page_of[i].meta.get("page_type") == k) for k in (rare, common)}
+            assert counts[rare] < counts[common] and after[pick[rare]] > after[pick[common]]
+            mixed += 1
+    assert mixed  # our pages have several types, so the rule is exercised
+    assert np.array_equal(balanced.y, data.y) and balanced.X is data.X
