@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -43,3 +47,16 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(SHARED_MISSING)
     return SHARED
+
+
+@pytest.fixture()
+def benchmark_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], ModuleType]:
+    """Imports a script of benchmarks/ afresh by name, its row cache in this test's own folder."""
+    monkeypatch.setenv("BLOCKSIFT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+
+    def load(name: str) -> ModuleType:
+        sys.modules.pop(name, None)
+        return importlib.import_module(name)
+
+    return load

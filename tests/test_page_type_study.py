@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,8 @@ SMALL = '{"max_iter": 20, "stage1_max_iter": 20}'
 
 
 @pytest.fixture()
-def study(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BLOCKSIFT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
-    sys.modules.pop("page_type_study", None)
-    import page_type_study
-
-    return page_type_study
+def study(benchmark_module):  # type: ignore[no-untyped-def]
+    return benchmark_module("page_type_study")
 
 
 @pytest.mark.parametrize("mode", ["oracle", "predicted"])

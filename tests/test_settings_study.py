@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,13 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture()
-def study(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BLOCKSIFT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
-    sys.modules.pop("settings_study", None)
-    import settings_study
-
-    return settings_study
+def study(benchmark_module):  # type: ignore[no-untyped-def]
+    return benchmark_module("settings_study")
 
 
 def test_settings_are_scored_on_held_out_training_pages_and_test_pages(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
