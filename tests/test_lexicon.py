@@ -160,6 +160,8 @@ def test_the_word_table_looks_words_up_as_a_dict_would() -> None:
         table["nope"]
     assert table.lookup(["t:p", "nope", "1:ñandú"]).tolist() == [0.25, 0.0, 3.0]
     assert WordTable.of({}).lookup(["a"]).tolist() == [0.0] and WordTable.of({}).get("a") is None
+    # weights are kept exactly (a lexicon fitted in training scores with its float64 weights, as a dict did)
+    assert WordTable.of({"a:x": 0.1})["a:x"] == 0.1 and Lexicon({"a:x": 0.1}, 0.0).score_words([["a:x"]])[0] == 0.1
     with pytest.raises(ValueError, match="line break"):
         WordTable(["a\nb"], [1.0])
     with pytest.raises(ValueError, match="share a hash"):

@@ -81,14 +81,15 @@ def block_words(seg: Segmentation) -> list[tuple[str, ...]]:
 class WordTable(Mapping[str, float]):
     """A read-only word -> weight mapping in about 2 MB where a dict of the shipped lexicon's words takes 14 (the
     10 MB page's peak memory, issue 5): the words stay as one UTF-8 string (for iteration and saving), and lookups go
-    through a sorted array of the words' Python hashes beside their float32 weights.
+    through a sorted array of the words' Python hashes beside their weights (float64: a lexicon fitted in training
+    keeps its weights exact, as the dict did; the shipped file stores float32).
 
     ``hash(str)`` is salted per process, so the array is rebuilt wherever a table is made or unpickled, never
     stored. Two different words share a 64-bit hash with odds of about 1 in 10^10 over the whole table (a build that
     meets one raises); a word outside the table matches one inside it with odds of about 1 in 10^14 per lookup."""
 
     def __init__(self, words: Sequence[str], weights: npt.ArrayLike) -> None:
-        values = np.asarray(weights, dtype=np.float32)
+        values = np.asarray(weights, dtype=np.float64)
         if len(words) != len(values):
             raise ValueError(f"{len(words)} words but {len(values)} weights")
         if any("\n" in w for w in words):
@@ -110,13 +111,13 @@ class WordTable(Mapping[str, float]):
         words = sorted(weights)
         return cls(words, [weights[w] for w in words])
 
-    def lookup(self, words: Sequence[str]) -> npt.NDArray[np.float32]:
+    def lookup(self, words: Sequence[str]) -> npt.NDArray[np.float64]:
         """Each word's weight, 0 for a word the table does not know, in one array search."""
         if not self._size:
-            return np.zeros(len(words), dtype=np.float32)
+            return np.zeros(len(words))
         hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
         at = np.minimum(self._keys.searchsorted(hashes), self._size - 1)
-        return np.where(self._keys[at] == hashes, self._values[at], np.float32(0))
+        return np.where(self._keys[at] == hashes, self._values[at], 0.0)
 
     def get(self, word: str, default: float | None = None) -> float | None:  # type: ignore[override]
         if self._size:
@@ -141,11 +142,11 @@ class WordTable(Mapping[str, float]):
     def __len__(self) -> int:
         return self._size
 
-    def weights_in_order(self) -> npt.NDArray[np.float32]:
+    def weights_in_order(self) -> npt.NDArray[np.float64]:
         """The weights in the order of iteration (of the words as given)."""
         return self.lookup(list(self))
 
-    def __reduce__(self) -> tuple[type[WordTable], tuple[list[str], npt.NDArray[np.float32]]]:
+    def __reduce__(self) -> tuple[type[WordTable], tuple[list[str], npt.NDArray[np.float64]]]:
         return WordTable, (list(self), self.weights_in_order())
 
 
@@ -241,7 +242,7 @@ class Lexicon:
             path,
             # UTF-8 bytes of the words joined: numpy's strings are fixed-width UTF-32 (50 MB to load, not 2)
             words=np.frombuffer("\n".join(table).encode("utf-8"), dtype=np.uint8),
-            weights=table.weights_in_order(),
+            weights=table.weights_in_order().astype(np.float32),
             intercept=np.array([self.intercept], dtype=np.float64),
             pages=np.array(sorted(self.pages), dtype=np.str_),
         )
