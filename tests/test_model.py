@@ -18,7 +18,7 @@ from blocksift.evaluate import model_chooser, score
 from blocksift.features import FEATURE_NAMES
 from blocksift.forest import Forest
 from blocksift.model import BlockClassifier, best_threshold, page_token_f1
-from blocksift.modelfile import load_model
+from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Model
 from blocksift.table import build_rows
 from conftest import SAMPLE
@@ -314,3 +314,26 @@ def test_page_norm_lets_every_page_count_alike() -> None:
     assert p_content[0.0] < 0.5 < p_content[1.0]
     weights = BlockClassifier(page_norm=1.0)._page_normalised(np.array([1.0, 2, 3, 10, 10]), np.array([0, 0, 0, 1, 1]))
     assert np.isclose(weights[:3].sum(), weights[3:].sum()) and np.isclose(weights.sum(), 26.0)
+
+
+def test_many_rows_are_scored_a_slice_at_a_time_with_the_same_probabilities(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Over ROWS_PER_WALK rows the final forest reads the design matrix in slices (a big page's memory); every
+    row's probability is what the whole matrix gives, pages spanning slices included."""
+    from blocksift import predictor
+
+    model = default_model()
+    pages = load_datasets([SAMPLE], splits=["test"])
+    rows = [r for r in build_rows(pages, jobs=1) if r.error is None and len(r.labels)]
+    X = np.vstack([r.features for r in rows])
+    args = {
+        "groups": np.concatenate([np.full(len(r.labels), i) for i, r in enumerate(rows)]),
+        "tokens": np.concatenate([r.n_tokens for r in rows]),
+        "structure": np.vstack([r.structure for r in rows]),
+    }
+    whole = model.forest_.predict_proba(model.design(X, **args))
+    monkeypatch.setattr(predictor, "ROWS_PER_WALK", 37)
+    assert len(X) > 3 * 37
+    sliced = model.predict_proba(X, **args)[:, 1]
+    np.testing.assert_allclose(sliced, whole, rtol=0, atol=1e-12)

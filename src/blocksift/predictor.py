@@ -18,6 +18,8 @@ from blocksift.decide import decide, half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest
 
+ROWS_PER_WALK = 8192
+
 
 class Predictor:
     """Prediction from fitted forests: ``stage1_`` (empty for one stage), ``forest_``, and the cut: per page, half
@@ -41,9 +43,19 @@ class Predictor:
         X = np.asarray(X, dtype=np.float32)
         if not self.stage1_:
             return X
+        return np.hstack([X, self._context(X, groups, tokens, structure)])
+
+    def _context(
+        self,
+        X: npt.NDArray[np.float32],
+        groups: npt.NDArray[Any] | None,
+        tokens: npt.NDArray[Any] | None,
+        structure: npt.NDArray[Any] | None,
+    ) -> npt.NDArray[np.float32]:
+        """The context columns: what the first-stage forests think of each row's neighbours and containers."""
         groups, tokens, structure = page_args(len(X), groups, tokens, structure)
         p1 = np.mean([f.predict_proba(X) for f in self.stage1_], axis=0)
-        return np.hstack([X, context_features(p1, tokens, structure, groups)])
+        return context_features(p1, tokens, structure, groups)
 
     def predict_proba(
         self,
@@ -53,8 +65,22 @@ class Predictor:
         tokens: npt.NDArray[Any] | None = None,
         structure: npt.NDArray[Any] | None = None,
     ) -> npt.NDArray[np.float64]:
-        """Columns: p(boilerplate), p(content)."""
-        p = self.forest_.predict_proba(self.design(X, groups, tokens, structure))
+        """Columns: p(boilerplate), p(content).
+
+        Over ROWS_PER_WALK rows (a page of several MB, or a batch of pages) the final forest reads the design
+        matrix a slice of rows at a time, each row's probability the same: the whole matrix is another copy of the
+        features (30 MB of a 10 MB page's peak, issue 5)."""
+        if not self.stage1_ or len(X) <= ROWS_PER_WALK:
+            p = self.forest_.predict_proba(self.design(X, groups, tokens, structure))
+        else:
+            X = np.asarray(X, dtype=np.float32)
+            context = self._context(X, groups, tokens, structure)
+            p = np.concatenate(
+                [
+                    self.forest_.predict_proba(np.hstack([X[a : a + ROWS_PER_WALK], context[a : a + ROWS_PER_WALK]]))
+                    for a in range(0, len(X), ROWS_PER_WALK)
+                ]
+            )
         return np.column_stack([1.0 - p, p])
 
     def predict(
