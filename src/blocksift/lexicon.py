@@ -155,15 +155,15 @@ class Lexicon:
     """Word weights and an intercept; ``score`` gives each block the intercept plus the sum of its known words'
     weights divided by the square root of how many words it has, known or not (the logit of a linear model on
     the block's unit-length word vector): a block whose words are mostly unknown, as on a new site, scores near
-    the intercept. ``weights`` may be given as any mapping; it is kept as a ``WordTable``."""
+    the intercept. ``weights`` may be given as any mapping (a dict in tests and by hand); it is kept as a
+    ``WordTable``."""
 
-    weights: Mapping[str, float]
+    weights: WordTable
     intercept: float
     pages: frozenset[str] = frozenset()  # sha256 of the HTML of each page it learned from (its first 16 hex digits)
 
     def score_words(self, blocks: Sequence[Sequence[str]]) -> npt.NDArray[np.float64]:
-        table: WordTable = self.weights  # type: ignore[assignment]
-        values = table.lookup([w for words in blocks for w in words]).tolist()
+        values = self.weights.lookup([w for words in blocks for w in words]).tolist()
         out = np.empty(len(blocks))
         start = 0
         for i, words in enumerate(blocks):
@@ -185,7 +185,7 @@ class Lexicon:
         """The summed weights of one element's class/id values and words at each level, and how many there are."""
         values, words = value_words(attrs)
         keys = [f"{lv}{sep}{x}" for lv in range(LEVELS) for sep, xs in (("=", values), (":", words)) for x in xs]
-        found = self.weights.lookup(keys).tolist()  # type: ignore[attr-defined]
+        found = self.weights.lookup(keys).tolist()
         nv, n = len(values), len(values) + len(words)
         # the values' sum plus the words' sum, level by level: the arithmetic of ``score_words`` to the last bit
         sums = tuple(sum(found[lv * n : lv * n + nv]) + sum(found[lv * n + nv : (lv + 1) * n]) for lv in range(LEVELS))
@@ -237,12 +237,11 @@ class Lexicon:
         return out + self.intercept
 
     def save(self, path: Path) -> None:
-        table: WordTable = self.weights  # type: ignore[assignment]
         np.savez_compressed(
             path,
             # UTF-8 bytes of the words joined: numpy's strings are fixed-width UTF-32 (50 MB to load, not 2)
-            words=np.frombuffer("\n".join(table).encode("utf-8"), dtype=np.uint8),
-            weights=table.weights_in_order().astype(np.float32),
+            words=np.frombuffer("\n".join(self.weights).encode("utf-8"), dtype=np.uint8),
+            weights=self.weights.weights_in_order().astype(np.float32),
             intercept=np.array([self.intercept], dtype=np.float64),
             pages=np.array(sorted(self.pages), dtype=np.str_),
         )
@@ -293,7 +292,7 @@ def fit_lexicon(
     model = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=20, tol=None, random_state=seed)
     model.fit(X, labels.astype(int), sample_weight=weights / max(float(weights.mean()), 1e-12))
     coef = model.coef_[0]
-    return Lexicon({w: float(coef[i]) for w, i in vocab.items()}, float(model.intercept_[0]))
+    return Lexicon(WordTable.of({w: float(coef[i]) for w, i in vocab.items()}), float(model.intercept_[0]))
 
 
 def out_of_fold_scores(

@@ -67,18 +67,18 @@ class Predictor:
     ) -> npt.NDArray[np.float64]:
         """Columns: p(boilerplate), p(content).
 
-        Over ROWS_PER_WALK rows (a page of several MB, or a batch of pages) the final forest reads the design
-        matrix a slice of rows at a time, each row's probability the same: the whole matrix is another copy of the
-        features (30 MB of a 10 MB page's peak, issue 5)."""
-        if not self.stage1_ or len(X) <= ROWS_PER_WALK:
-            p = self.forest_.predict_proba(self.design(X, groups, tokens, structure))
+        The final forest reads the design matrix ROWS_PER_WALK rows at a time (a common page is one slice), each
+        row's probability the same: on a page of several MB, or a batch of pages, the whole matrix would be another
+        copy of the features (30 MB of a 10 MB page's peak, issue 5)."""
+        X = np.asarray(X, dtype=np.float32)
+        if not self.stage1_:
+            p = self.forest_.predict_proba(X)
         else:
-            X = np.asarray(X, dtype=np.float32)
             context = self._context(X, groups, tokens, structure)
             p = np.concatenate(
                 [
                     self.forest_.predict_proba(np.hstack([X[a : a + ROWS_PER_WALK], context[a : a + ROWS_PER_WALK]]))
-                    for a in range(0, len(X), ROWS_PER_WALK)
+                    for a in range(0, max(len(X), 1), ROWS_PER_WALK)
                 ]
             )
         return np.column_stack([1.0 - p, p])
