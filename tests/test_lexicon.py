@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blocksift.blocks import segment
 from blocksift.datasets import load_datasets
@@ -177,3 +179,34 @@ def test_a_pickled_word_table_works_in_a_process_of_another_hash_seed() -> None:
             [sys.executable, "-c", code], input=data, capture_output=True, check=True, env={"PYTHONHASHSEED": seed}
         )
         assert done.stdout.decode().split() == ["2.0", "None"]
+
+
+_CLASS_WORDS = st.sampled_from(["post", "entry-content", "post-body", "nav", "menu_item", "side-bar", "x1", "a"])
+
+
+@st.composite
+def _nested_markup(draw: st.DrawFn, depth: int = 0) -> str:
+    """Nested block elements whose class and id values repeat and share words with their ancestors', with text."""
+    tag = draw(st.sampled_from(["div", "section", "p", "li", "ul", "article", "span"]))
+    values = draw(st.lists(_CLASS_WORDS, max_size=3))
+    attrs = draw(st.sampled_from(["class", "id"])) if values else ""
+    open_tag = f'<{tag} {attrs}="{" ".join(values)}">' if values else f"<{tag}>"
+    kids = draw(st.lists(_nested_markup(depth + 1), max_size=3)) if depth < 5 else []
+    text = draw(st.sampled_from(["", "Some words of text here. ", "A link row "]))
+    return f"{open_tag}{text}{''.join(kids)}</{tag}>"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_nested_markup(), min_size=1, max_size=3), st.data())
+def test_the_per_container_score_equals_the_words_score_on_generated_markup(
+    bodies: list[str], data: st.DataObject
+) -> None:
+    # A lexicon that knows some of the page's words (and one it does not have) at weights that are multiples of 1/8,
+    # so that any order of adding them gives the same float: the per-container score must equal the score of the
+    # words spelled out block by block, exactly, whatever the nesting and the repeats of class/id values and words.
+    seg = segment(parse_html(f"<html><body>{''.join(bodies)}</body></html>"))
+    words = sorted({w for ws in block_words(seg) for w in ws} | {"a:absent"})
+    weights = data.draw(st.lists(st.integers(-40, 40), min_size=len(words), max_size=len(words)))
+    known = data.draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
+    lexicon = Lexicon({w: k / 8 for w, k, keep in zip(words, weights, known, strict=True) if keep}, -0.5)
+    assert np.array_equal(lexicon.score(seg), lexicon.score_words(block_words(seg)))

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -35,7 +34,7 @@ from urllib.parse import urlparse
 import numpy as np
 import numpy.typing as npt
 
-from blocksift.blocks import Segmentation
+from blocksift.blocks import Container, Segmentation
 from blocksift.datasets import Page
 
 LEVELS = 3
@@ -52,7 +51,8 @@ def value_words(attrs: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The class/id values of one element (lower-cased, space-separated) and their words (letters and digits,
     two characters or more, not all digits), each without repeats."""
     values = tuple(dict.fromkeys(attrs.split()))
-    words = tuple(dict.fromkeys(w for v in values for w in _SPLIT_RE.split(v) if len(w) > 1 and not w.isdigit()))
+    # one split of the whole string: a space is a separator too, and a repeated value's words are repeats
+    words = tuple(dict.fromkeys(w for w in _SPLIT_RE.split(attrs) if len(w) > 1 and not w.isdigit()))
     return values, words
 
 
@@ -173,37 +173,62 @@ class Lexicon:
         return out + self.intercept
 
     def __post_init__(self) -> None:
-        table = WordTable.of(self.weights)
-        object.__setattr__(self, "weights", table)
-        # Lookups by class/id string, tag and path word, kept per lexicon and bounded: they recur within and across
-        # pages.
-        object.__setattr__(self, "_levels", lru_cache(maxsize=CACHE_SIZE)(self._level_sums))
-        object.__setattr__(self, "_path_word", lru_cache(maxsize=CACHE_SIZE)(lambda w: table.get(f"a:{w}", 0.0)))
-        object.__setattr__(self, "_tag", lru_cache(maxsize=256)(lambda t: table.get(f"t:{t}", 0.0)))
-
-    def _level_sums(self, attrs: str) -> tuple[tuple[float, ...], int]:
-        """The summed weights of one element's class/id values and words at each level, and how many there are."""
-        values, words = value_words(attrs)
-        keys = [f"{lv}{sep}{x}" for lv in range(LEVELS) for sep, xs in (("=", values), (":", words)) for x in xs]
-        found = self.weights.lookup(keys).tolist()
-        nv, n = len(values), len(values) + len(words)
-        # the values' sum plus the words' sum, level by level: the arithmetic of ``score_words`` to the last bit
-        sums = tuple(sum(found[lv * n : lv * n + nv]) + sum(found[lv * n + nv : (lv + 1) * n]) for lv in range(LEVELS))
-        return sums, n
+        object.__setattr__(self, "weights", WordTable.of(self.weights))
 
     def score(self, seg: Segmentation) -> npt.NDArray[np.float64]:
-        """``score_words(block_words(seg))``, computed without spelling out each block's words: the path's words
-        are looked up once per container (a block's path shares all but its last steps with its neighbours'), and
-        an element's class/id string once per distinct string."""
-        levels: Callable[[str], tuple[tuple[float, ...], int]] = self._levels  # type: ignore[attr-defined]
-        path_word: Callable[[str], float] = self._path_word  # type: ignore[attr-defined]
-        tag: Callable[[str], float] = self._tag  # type: ignore[attr-defined]
+        """``score_words(block_words(seg))`` to the last bit, computed without spelling out each block's words: a
+        path's words are summed once per distinct path state (a block's path shares all but its last steps with its
+        neighbours'), each class/id string's words once per level it is met at, all of them looked up in one array
+        search, and each block adds up its owner's and two ancestors' sums in numpy. A Python loop over the blocks
+        took 1.4 ms of a common page's 6 (issue 5)."""
         containers = seg.containers
-        # A path's distinct words, their summed weight and their number, once per distinct path state: a container
-        # with no class/id shares its parent's state, and the many containers of one class under one parent (list
-        # items, cards) share one new state (the sets of every container took 15 MB on a 10 MB page).
-        path_sets: list[frozenset[str]] = [frozenset()]
-        path_sums, path_counts = [0.0], [0]
+        n_containers = len(containers)
+        attrs = list(dict.fromkeys(c.attrs for c in containers if c.attrs))
+        none = len(attrs)  # the row of a container without class/id, or of a level above the root
+        attr_row = {a: k for k, a in enumerate(attrs)}
+        row = np.fromiter((attr_row.get(c.attrs, none) for c in containers), np.int64, n_containers)
+        row = np.append(row, none)
+        parent = np.fromiter((c.parent for c in containers), np.int64, n_containers)
+        parent = np.append(np.where(parent >= 0, parent, n_containers), n_containers)
+        owner = np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))
+        at = [owner]
+        for _ in range(1, LEVELS):
+            at.append(parent[at[-1]])
+        # (level, class/id string) pairs that some block meets, and their words
+        needed = [(lv, int(k)) for lv in range(LEVELS) for k in np.unique(row[at[lv]]) if k != none]
+        split = [value_words(a) for a in attrs]
+        keys = [f"{lv}{sep}{x}" for lv, k in needed for sep, xs in zip("=:", split[k], strict=True) for x in xs]
+        path_words = list(dict.fromkeys(w for _, words in split for w in words))
+        tags = list(dict.fromkeys(c.tag for c in containers))
+        found = self.weights.lookup([*keys, *(f"a:{w}" for w in path_words), *(f"t:{t}" for t in tags)]).tolist()
+        level_sums = np.zeros((none + 1, LEVELS))
+        start = 0
+        for lv, k in needed:
+            nv, n = len(split[k][0]), len(split[k][0]) + len(split[k][1])
+            # the values' sum plus the words' sum, as ``score_words`` adds them
+            level_sums[k, lv] = sum(found[start : start + nv]) + sum(found[start + nv : start + n])
+            start += n
+        level_counts = np.array([len(v) + len(w) for v, w in split] + [0], dtype=np.int64)
+        word_weight = dict(zip(path_words, found[start : start + len(path_words)], strict=True))
+        tag_weight = dict(zip(tags, found[start + len(path_words) :], strict=True))
+        path_sum, path_count = self._path_states(containers, word_weight)
+        tag_sum = np.fromiter((tag_weight[c.tag] for c in containers), np.float64, n_containers)
+        total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
+        for lv in range(LEVELS):
+            total = total + level_sums[row[at[lv]], lv]
+            count = count + level_counts[row[at[lv]]]
+        return total / np.sqrt(count) + self.intercept
+
+    @staticmethod
+    def _path_states(
+        containers: Sequence[Container], word_weight: Mapping[str, float]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """The summed weight and the number of each container's distinct path words (its own class/id words and its
+        ancestors'), added in the order ``block_words`` lists them. The sets are kept once per distinct path state: a
+        container with no class/id shares its parent's, and the many containers of one class under one parent
+        (list items, cards) share one new state (the sets of every container took 15 MB on a 10 MB page)."""
+        sets: list[frozenset[str]] = [frozenset()]
+        sums, counts = [0.0], [0]
         memo: dict[tuple[int, str], int] = {}
         state = [0] * len(containers)
         for c in containers:
@@ -213,28 +238,18 @@ class Lexicon:
                 continue
             got = memo.get((base, c.attrs))
             if got is None:
-                inherited = path_sets[base]
+                inherited = sets[base]
                 new = [w for w in value_words(c.attrs)[1] if w not in inherited]
                 got = base
                 if new:
-                    path_sets.append(inherited.union(new))
-                    path_sums.append(path_sums[base] + sum(map(path_word, new)))
-                    path_counts.append(path_counts[base] + len(new))
-                    got = len(path_sets) - 1
+                    sets.append(inherited.union(new))
+                    sums.append(sums[base] + sum(word_weight[w] for w in new))
+                    counts.append(counts[base] + len(new))
+                    got = len(sets) - 1
                 memo[base, c.attrs] = got
             state[c.id] = got
-        out = np.empty(len(seg.blocks))
-        for i, b in enumerate(seg.blocks):
-            path = b.path
-            owner = path[-1]
-            total, count = tag(containers[owner].tag) + path_sums[state[owner]], 1 + path_counts[state[owner]]
-            for lv in range(min(LEVELS, len(path))):
-                attrs = containers[path[-1 - lv]].attrs
-                if attrs:
-                    sums, n = levels(attrs)
-                    total, count = total + sums[lv], count + n
-            out[i] = total / math.sqrt(count)
-        return out + self.intercept
+        at = np.array(state, dtype=np.int64)
+        return np.array(sums)[at], np.array(counts, dtype=np.int64)[at]
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
