@@ -152,6 +152,14 @@ def test_the_per_container_score_equals_the_per_block_words_score() -> None:
         assert lexicon.score(seg) == pytest.approx(lexicon.score_words(block_words(seg)), abs=1e-9)
 
 
+def test_looking_words_up_a_few_at_a_time_gives_the_same_scores(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    lexicon = shipped_lexicon()
+    segs = [segment(parse_html(p.read_bytes())) for p in sorted((REPO / "datasets" / "sample" / "html").glob("*.html"))]
+    whole = [lexicon.score(seg) for seg in segs]
+    monkeypatch.setattr("blocksift.lexicon.LOOKUP_CHUNK", 3)  # chunks end inside a class string's words
+    assert all(np.array_equal(lexicon.score(seg), w) for seg, w in zip(segs, whole, strict=True))
+
+
 def test_the_word_table_looks_words_up_as_a_dict_would() -> None:
     weights = {"a:x": 1.5, "0=entry-content": -2.0, "t:p": 0.25, "1:ñandú": 3.0}
     table = WordTable.of(weights)

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,9 @@ OOF_FOLDS = 5
 # Class strings and words remembered per process: enough for the distinct ones of many pages, small enough that a
 # long batch stays flat.
 CACHE_SIZE = 2048
+# Lexicon keys looked up in one array search: enough to make a search's overhead small, few enough that a 10 MB page's
+# keys are never all held at once.
+LOOKUP_CHUNK = 4096
 _SPLIT_RE = re.compile(r"[^a-z0-9]+")
 
 
@@ -178,9 +182,9 @@ class Lexicon:
     def score(self, seg: Segmentation) -> npt.NDArray[np.float64]:
         """``score_words(block_words(seg))`` to the last bit, computed without spelling out each block's words: a
         path's words are summed once per distinct path state (a block's path shares all but its last steps with its
-        neighbours'), each class/id string's words once per level it is met at, all of them looked up in one array
-        search, and each block adds up its owner's and two ancestors' sums in numpy. A Python loop over the blocks
-        took 1.4 ms of a common page's 6 (issue 5)."""
+        neighbours'), each class/id string's words once per level it is met at, looked up thousands at a time in
+        one array search, and each block adds up its owner's and two ancestors' sums in numpy. A Python loop over
+        the blocks took 1.4 ms of a common page's 6 (issue 5)."""
         containers = seg.containers
         n_containers = len(containers)
         attrs = list(dict.fromkeys(c.attrs for c in containers if c.attrs))
@@ -197,20 +201,11 @@ class Lexicon:
         # (level, class/id string) pairs that some block meets, and their words
         needed = [(lv, int(k)) for lv in range(LEVELS) for k in np.unique(row[at[lv]]) if k != none]
         split = [value_words(a) for a in attrs]
-        keys = [f"{lv}{sep}{x}" for lv, k in needed for sep, xs in zip("=:", split[k], strict=True) for x in xs]
+        level_sums, level_counts = self._level_table(split, needed)
         path_words = list(dict.fromkeys(w for _, words in split for w in words))
+        word_weight = dict(zip(path_words, self._weights(f"a:{w}" for w in path_words), strict=True))
         tags = list(dict.fromkeys(c.tag for c in containers))
-        found = self.weights.lookup([*keys, *(f"a:{w}" for w in path_words), *(f"t:{t}" for t in tags)]).tolist()
-        level_sums = np.zeros((none + 1, LEVELS))
-        start = 0
-        for lv, k in needed:
-            nv, n = len(split[k][0]), len(split[k][0]) + len(split[k][1])
-            # the values' sum plus the words' sum, as ``score_words`` adds them
-            level_sums[k, lv] = sum(found[start : start + nv]) + sum(found[start + nv : start + n])
-            start += n
-        level_counts = np.array([len(v) + len(w) for v, w in split] + [0], dtype=np.int64)
-        word_weight = dict(zip(path_words, found[start : start + len(path_words)], strict=True))
-        tag_weight = dict(zip(tags, found[start + len(path_words) :], strict=True))
+        tag_weight = dict(zip(tags, self._weights(f"t:{t}" for t in tags), strict=True))
         path_sum, path_count = self._path_states(containers, word_weight)
         tag_sum = np.fromiter((tag_weight[c.tag] for c in containers), np.float64, n_containers)
         total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
@@ -218,6 +213,29 @@ class Lexicon:
             total = total + level_sums[row[at[lv]], lv]
             count = count + level_counts[row[at[lv]]]
         return total / np.sqrt(count) + self.intercept
+
+    def _level_table(
+        self, split: Sequence[tuple[tuple[str, ...], tuple[str, ...]]], needed: Sequence[tuple[int, int]]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """For each class/id string (its values and words, ``split``), its summed weight at each ``needed`` (level,
+        string) pair and its number of values and words; a last row of zeros stands for no class/id."""
+        found = self._weights(
+            f"{lv}{sep}{x}" for lv, k in needed for sep, xs in zip("=:", split[k], strict=True) for x in xs
+        )
+        sums = np.zeros((len(split) + 1, LEVELS))
+        for lv, k in needed:
+            nv = len(split[k][0])
+            weights = list(itertools.islice(found, nv + len(split[k][1])))
+            sums[k, lv] = sum(weights[:nv]) + sum(weights[nv:])  # as ``score_words`` adds them
+        counts = np.array([len(v) + len(w) for v, w in split] + [0], dtype=np.int64)
+        return sums, counts
+
+    def _weights(self, keys: Iterable[str]) -> Iterator[float]:
+        """The keys' weights (0 for an unknown key), looked up ``LOOKUP_CHUNK`` keys at a time: all the keys of a 10
+        MB page at once held 15 MB at the features' peak (issue 5)."""
+        keys = iter(keys)
+        while chunk := list(itertools.islice(keys, LOOKUP_CHUNK)):
+            yield from self.weights.lookup(chunk).tolist()
 
     @staticmethod
     def _path_states(
