@@ -160,6 +160,21 @@ def test_looking_words_up_a_few_at_a_time_gives_the_same_scores(monkeypatch) -> 
     assert all(np.array_equal(lexicon.score(seg), w) for seg, w in zip(segs, whole, strict=True))
 
 
+def test_the_memos_kept_between_pages_change_no_score_and_stay_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shipped = shipped_lexicon()
+    segs = [segment(parse_html(p.read_bytes())) for p in sorted((REPO / "datasets" / "sample" / "html").glob("*.html"))]
+    fresh = [Lexicon(shipped.weights, shipped.intercept).score(seg) for seg in segs]  # a new lexicon per page
+    for size in (8192, 40, 0):
+        monkeypatch.setattr("blocksift.lexicon.MEMO_SIZE", size)
+        lexicon = Lexicon(shipped.weights, shipped.intercept)
+        for _ in range(2):  # every page again, with the memos the other pages left
+            assert all(np.array_equal(lexicon.score(seg), f) for seg, f in zip(segs, fresh, strict=True))
+        memos = lexicon._memos  # type: ignore[attr-defined]
+        assert all(len(m) <= size for m in memos) and (size < 8192 or all(memos))
+    copy = pickle.loads(pickle.dumps(lexicon))  # a worker's copy: the same scores, its memos empty
+    assert not any(copy._memos) and np.array_equal(copy.score(segs[0]), fresh[0])  # type: ignore[attr-defined]
+
+
 def test_the_word_table_looks_words_up_as_a_dict_would() -> None:
     weights = {"a:x": 1.5, "0=entry-content": -2.0, "t:p": 0.25, "1:ñandú": 3.0}
     table = WordTable.of(weights)

@@ -26,10 +26,11 @@ import dataclasses
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -47,6 +48,9 @@ CACHE_SIZE = 2048
 # Lexicon keys looked up in one array search: enough to make a search's overhead small, few enough that a 10 MB page's
 # keys are never all held at once.
 LOOKUP_CHUNK = 4096
+# Entries of each of a lexicon's memos (class strings by level, path words, tags): a site's distinct ones several
+# times over.
+MEMO_SIZE = 8192
 _SPLIT_RE = re.compile(r"[^a-z0-9]+")
 
 
@@ -80,6 +84,29 @@ def block_words(seg: Segmentation) -> list[tuple[str, ...]]:
         words += [f"a:{w}" for w in sorted(path_words[path[-1]])]
         out.append(tuple(dict.fromkeys(words)))
     return out
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def _memoised(memo: dict[K, float], keys: Sequence[K], compute: Callable[[list[K]], Iterable[float]]) -> dict[K, float]:
+    """Each key's value from ``memo``, the missing ones computed in one call and remembered while the memo holds
+    fewer than ``MEMO_SIZE`` (it is emptied when full: memory stays flat over a long batch). One ``get`` per key, so
+    that threads sharing a lexicon never see a key vanish between a test and a read."""
+    known: dict[K, float] = {}
+    for key in dict.fromkeys(keys):
+        value = memo.get(key)
+        if value is not None:
+            known[key] = value
+    missing = [key for key in dict.fromkeys(keys) if key not in known]
+    if missing:
+        fresh = dict(zip(missing, compute(missing), strict=True))
+        known.update(fresh)
+        if len(memo) + len(fresh) > MEMO_SIZE:
+            memo.clear()
+        if len(fresh) <= MEMO_SIZE:
+            memo.update(fresh)
+    return known
 
 
 class WordTable(Mapping[str, float]):
@@ -178,6 +205,17 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", WordTable.of(self.weights))
+        # Sums of (level, class/id string) pairs and weights of path words and tags, kept between pages: a site's
+        # class strings recur on all its pages.
+        object.__setattr__(self, "_memos", ({}, {}, {}))
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the memos (a lexicon sent to a worker process starts with empty ones)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_memos"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        object.__setattr__(self, "_memos", ({}, {}, {}))
 
     def score(self, seg: Segmentation) -> npt.NDArray[np.float64]:
         """``score_words(block_words(seg))`` to the last bit, computed without spelling out each block's words: a
@@ -201,11 +239,16 @@ class Lexicon:
         # (level, class/id string) pairs that some block meets, and their words
         needed = [(lv, int(k)) for lv in range(LEVELS) for k in np.unique(row[at[lv]]) if k != none]
         split = [value_words(a) for a in attrs]
-        level_sums, level_counts = self._level_table(split, needed)
-        path_words = list(dict.fromkeys(w for _, words in split for w in words))
-        word_weight = dict(zip(path_words, self._weights(f"a:{w}" for w in path_words), strict=True))
-        tags = list(dict.fromkeys(c.tag for c in containers))
-        tag_weight = dict(zip(tags, self._weights(f"t:{t}" for t in tags), strict=True))
+        pair_memo, word_memo, tag_memo = self._memos  # type: ignore[attr-defined]
+        pair_sum = _memoised(pair_memo, [(lv, attrs[k]) for lv, k in needed], self._pair_sums)
+        level_sums = np.zeros((none + 1, LEVELS))
+        for lv, k in needed:
+            level_sums[k, lv] = pair_sum[lv, attrs[k]]
+        level_counts = np.array([len(v) + len(w) for v, w in split] + [0], dtype=np.int64)
+        path_words = [w for _, words in split for w in words]
+        word_weight = _memoised(word_memo, path_words, lambda ws: self._weights(f"a:{w}" for w in ws))
+        tags = [c.tag for c in containers]
+        tag_weight = _memoised(tag_memo, tags, lambda ts: self._weights(f"t:{t}" for t in ts))
         path_sum, path_count = self._path_states(containers, word_weight)
         tag_sum = np.fromiter((tag_weight[c.tag] for c in containers), np.float64, n_containers)
         total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
@@ -214,21 +257,19 @@ class Lexicon:
             count = count + level_counts[row[at[lv]]]
         return total / np.sqrt(count) + self.intercept
 
-    def _level_table(
-        self, split: Sequence[tuple[tuple[str, ...], tuple[str, ...]]], needed: Sequence[tuple[int, int]]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        """For each class/id string (its values and words, ``split``), its summed weight at each ``needed`` (level,
-        string) pair and its number of values and words; a last row of zeros stands for no class/id."""
+    def _pair_sums(self, pairs: Sequence[tuple[int, str]]) -> Iterator[float]:
+        """Each (level, class/id string) pair's summed weight: its values' sum plus its words' sum, as
+        ``score_words`` adds them."""
+        split = [value_words(a) for _, a in pairs]
         found = self._weights(
-            f"{lv}{sep}{x}" for lv, k in needed for sep, xs in zip("=:", split[k], strict=True) for x in xs
+            f"{lv}{sep}{x}"
+            for (lv, _), vw in zip(pairs, split, strict=True)
+            for sep, xs in zip("=:", vw, strict=True)
+            for x in xs
         )
-        sums = np.zeros((len(split) + 1, LEVELS))
-        for lv, k in needed:
-            nv = len(split[k][0])
-            weights = list(itertools.islice(found, nv + len(split[k][1])))
-            sums[k, lv] = sum(weights[:nv]) + sum(weights[nv:])  # as ``score_words`` adds them
-        counts = np.array([len(v) + len(w) for v, w in split] + [0], dtype=np.int64)
-        return sums, counts
+        for values, words in split:
+            weights = list(itertools.islice(found, len(values) + len(words)))
+            yield sum(weights[: len(values)]) + sum(weights[len(values) :])
 
     def _weights(self, keys: Iterable[str]) -> Iterator[float]:
         """The keys' weights (0 for an unknown key), looked up ``LOOKUP_CHUNK`` keys at a time: all the keys of a 10
