@@ -221,8 +221,8 @@ class Lexicon:
         """``score_words(block_words(seg))`` to the last bit, computed without spelling out each block's words: a
         path's words are summed once per distinct path state (a block's path shares all but its last steps with its
         neighbours'), each class/id string's words once per level it is met at, looked up thousands at a time in
-        one array search, and each block adds up its owner's and two ancestors' sums in numpy. A Python loop over
-        the blocks took 1.4 ms of a common page's 6 (issue 5)."""
+        one array search, and each block adds up its owner's and two ancestors' sums in numpy. The Python loop over the
+        blocks and per-string lookups this replaces took 1.4 ms a page, the largest part of the features (issue 5)."""
         containers = seg.containers
         n_containers = len(containers)
         attrs = list(dict.fromkeys(c.attrs for c in containers if c.attrs))
@@ -273,7 +273,7 @@ class Lexicon:
 
     def _weights(self, keys: Iterable[str]) -> Iterator[float]:
         """The keys' weights (0 for an unknown key), looked up ``LOOKUP_CHUNK`` keys at a time: all the keys of a 10
-        MB page at once held 15 MB at the features' peak (issue 5)."""
+        MB page at once (hundreds of thousands of strings) put its peak 3-5 MB over the issue's 400 MB."""
         keys = iter(keys)
         while chunk := list(itertools.islice(keys, LOOKUP_CHUNK)):
             yield from self.weights.lookup(chunk).tolist()
