@@ -612,11 +612,6 @@ COLUMN_GROUPS: tuple[tuple[str, int], ...] = (
 )
 
 
-def _profile(profile_columns: FloatArray, n_tokens: FloatArray) -> FloatArray:
-    """The PROFILE_OF columns (given in that order) averaged over the page, weighted by each block's tokens."""
-    return n_tokens @ profile_columns / max(float(n_tokens.sum()), 1.0)
-
-
 def structure(seg: Segmentation) -> npt.NDArray[np.int32]:
     """Container ids ``ANCESTOR_LEVELS`` steps above each block's owner: which blocks share a container, the page
     structure the second stage reads its context from (``context.py``)."""
@@ -634,10 +629,10 @@ def page_matrices(seg: Segmentation) -> tuple[npt.NDArray[np.float32], npt.NDArr
         return np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros((0, len(ANCESTOR_LEVELS)), dtype=np.int32)
     arrays = PageArrays(seg)
     # Each group's columns go straight into one float32 matrix: stacking the groups' float64 parts first held
-    # three copies of the page's features at once (185 MB of the 10 MB page's peak, issue 5). The PROFILE_OF
-    # columns are kept in float64 for the page means, as before.
+    # three copies of the page's features at once (185 MB of the 10 MB page's peak, issue 5). The page means of the
+    # PROFILE_OF columns are taken from each group's float64 part as it comes, not from a copy of those columns.
     X = np.empty((arrays.n, len(FEATURES)), dtype=np.float32)
-    profile_columns = np.empty((arrays.n, len(PROFILE_OF)))
+    profile = np.empty(len(PROFILE_OF))
     start = 0
     for cols, fn in _GROUPS:
         part = fn(arrays)
@@ -647,9 +642,9 @@ def page_matrices(seg: Segmentation) -> tuple[npt.NDArray[np.float32], npt.NDArr
             )
         X[:, start : start + len(cols)] = part
         for k, column in _PROFILE_SLOTS.get(fn.__name__, ()):
-            profile_columns[:, k] = part[:, column]
+            profile[k] = arrays.n_tokens @ part[:, column]
         start += len(cols)
         del part
-    X[:, start:] = _profile(profile_columns, arrays.n_tokens)
+    X[:, start:] = profile / max(float(arrays.n_tokens.sum()), 1.0)  # token-weighted means
     shape = np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).astype(np.int32)
     return X, shape
