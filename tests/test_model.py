@@ -16,7 +16,7 @@ from blocksift.decide import half_best_f1
 from blocksift.errors import ModelError
 from blocksift.evaluate import model_chooser, score
 from blocksift.features import FEATURE_NAMES
-from blocksift.forest import Forest
+from blocksift.forest import ROW_BLOCK, Forest
 from blocksift.model import BlockClassifier, best_threshold, page_token_f1
 from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Model
@@ -221,8 +221,9 @@ def test_classifier_is_a_scikit_learn_estimator() -> None:
 def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> None:
     forest = sample_model.forest_
     rng = np.random.default_rng(1)
-    # 303 rows: the compiled walk takes rows four at a time and the last three alone.
-    X = rng.normal(size=(303, forest.n_features)) * 5
+    # A block of ROW_BLOCK rows and one of 47: the compiled walk takes each block's rows four at a time, then the
+    # last three alone.
+    X = rng.normal(size=(ROW_BLOCK + 47, forest.n_features)) * 5
     X[rng.random(X.shape) < 0.05] = np.nan  # missing values take the side scikit-learn learned
     out = np.empty(len(X))
     _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
