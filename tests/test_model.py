@@ -221,8 +221,8 @@ def test_classifier_is_a_scikit_learn_estimator() -> None:
 def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> None:
     forest = sample_model.forest_
     rng = np.random.default_rng(1)
-    # A block of ROW_BLOCK rows and one of 47: the compiled walk takes each block's rows four at a time, then the
-    # last three alone.
+    # A block of ROW_BLOCK rows and one of 47: the compiled walk takes each block's rows eight at a time, then the
+    # last seven alone.
     X = rng.normal(size=(ROW_BLOCK + 47, forest.n_features)) * 5
     X[rng.random(X.shape) < 0.05] = np.nan  # missing values take the side scikit-learn learned
     out = np.empty(len(X))

@@ -221,23 +221,26 @@ def _walk_source(X: Any, feature: Any, threshold: Any, left: Any, missing_right:
     ``Forest._packed``'s arrays: ``feature`` is -1 at a leaf, whose value is in ``threshold``; a node's right
     child is ``left + 1``, taken when the value is above the threshold, or missing where scikit-learn sent missing
     values right. Within a block of ``ROW_BLOCK`` rows, trees are the outer loop, so one tree's nodes stay in the
-    cache while the block's rows walk it, and four rows walk it side by side: their steps do not wait on each other,
-    so the processor overlaps them (the four steps are written out because a helper function or an inner loop
-    measured slower). Each row adds its leaf values in tree order, so the sums are the same as a row-by-row walk.
+    cache while the block's rows walk it, and eight rows walk it side by side: their steps do not wait on each
+    other, so the processor overlaps them. The eight steps are written out because a helper function or an inner
+    loop measured slower; eight rows walked a 150-tree forest over 270 dataset pages in 0.35 ms a page (median)
+    where four took 0.42, six 0.35, twelve 0.36 and sixteen 0.39. Each row adds its leaf values in tree order, so
+    the sums are the same as a row-by-row walk.
     """
     n = X.shape[0]
     for i in range(n):
         out[i] = 0.0
     for start in range(0, n, ROW_BLOCK):
         stop = min(start + ROW_BLOCK, n)
-        whole = stop - (stop - start) % 4
+        whole = stop - (stop - start) % 8
         for t in range(roots.shape[0]):
             root = roots[t]
-            for i in range(start, whole, 4):
-                a, b, c, d = root, root, root, root
+            for i in range(start, whole, 8):
+                a, b, c, d, e, f, g, h = root, root, root, root, root, root, root, root
                 while True:
                     fa, fb, fc, fd = feature[a], feature[b], feature[c], feature[d]
-                    if fa < 0 and fb < 0 and fc < 0 and fd < 0:
+                    fe, ff, fg, fh = feature[e], feature[f], feature[g], feature[h]
+                    if fa < 0 and fb < 0 and fc < 0 and fd < 0 and fe < 0 and ff < 0 and fg < 0 and fh < 0:
                         break
                     if fa >= 0:
                         x = X[i, fa]
@@ -251,17 +254,33 @@ def _walk_source(X: Any, feature: Any, threshold: Any, left: Any, missing_right:
                     if fd >= 0:
                         x = X[i + 3, fd]
                         d = left[d] + ((x > threshold[d]) | ((x != x) & missing_right[d]))
+                    if fe >= 0:
+                        x = X[i + 4, fe]
+                        e = left[e] + ((x > threshold[e]) | ((x != x) & missing_right[e]))
+                    if ff >= 0:
+                        x = X[i + 5, ff]
+                        f = left[f] + ((x > threshold[f]) | ((x != x) & missing_right[f]))
+                    if fg >= 0:
+                        x = X[i + 6, fg]
+                        g = left[g] + ((x > threshold[g]) | ((x != x) & missing_right[g]))
+                    if fh >= 0:
+                        x = X[i + 7, fh]
+                        h = left[h] + ((x > threshold[h]) | ((x != x) & missing_right[h]))
                 out[i] += threshold[a]
                 out[i + 1] += threshold[b]
                 out[i + 2] += threshold[c]
                 out[i + 3] += threshold[d]
+                out[i + 4] += threshold[e]
+                out[i + 5] += threshold[f]
+                out[i + 6] += threshold[g]
+                out[i + 7] += threshold[h]
             for i in range(whole, stop):
                 node = root
-                f = feature[node]
-                while f >= 0:
-                    x = X[i, f]
+                fi = feature[node]
+                while fi >= 0:
+                    x = X[i, fi]
                     node = left[node] + ((x > threshold[node]) | ((x != x) & missing_right[node]))
-                    f = feature[node]
+                    fi = feature[node]
                 out[i] += threshold[node]
 
 
