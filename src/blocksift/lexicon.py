@@ -94,11 +94,13 @@ def _memoised(memo: dict[K, float], keys: Sequence[K], compute: Callable[[list[K
     fewer than ``MEMO_SIZE`` (it is emptied when full: memory stays flat over a long batch). One ``get`` per key, so
     that threads sharing a lexicon never see a key vanish between a test and a read."""
     known: dict[K, float] = {}
+    missing: list[K] = []
     for key in dict.fromkeys(keys):
         value = memo.get(key)
-        if value is not None:
+        if value is None:
+            missing.append(key)
+        else:
             known[key] = value
-    missing = [key for key in dict.fromkeys(keys) if key not in known]
     if missing:
         fresh = dict(zip(missing, compute(missing), strict=True))
         known.update(fresh)
