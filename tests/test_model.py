@@ -17,7 +17,7 @@ from blocksift.errors import ModelError
 from blocksift.evaluate import model_chooser, score
 from blocksift.features import FEATURE_NAMES
 from blocksift.forest import ROW_BLOCK, Forest
-from blocksift.model import BlockClassifier, best_threshold, page_token_f1
+from blocksift.model import BlockClassifier, best_threshold, page_f1_mean, page_token_f1
 from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Model
 from blocksift.table import build_rows
@@ -187,6 +187,60 @@ def test_the_page_cut_keeps_more_where_the_model_is_unsure() -> None:
     assert np.all(model.cuts(unsure, tokens, threshold=0.9) == 0.9)
 
 
+def test_a_page_the_model_expects_nothing_of_keeps_nothing() -> None:
+    """Below ``empty_below_`` (best expected F1 of the page) every cut is infinite; a page above it, a caller's
+    threshold, and models without the rule keep their ordinary cuts."""
+    model = Model(Forest.from_sklearn(_tiny_booster()), [], threshold=0.41, validation={}, params={}, card={})
+    index_page = np.array([0.3, 0.25, 0.2, 0.1, 0.1, 0.05])  # best expected F1 about 0.38
+    article = np.array([0.97, 0.9, 0.1, 0.05, 0.3, 0.6])
+    tokens = np.full(6, 20.0)
+    assert 0.3 < 2 * half_best_f1(index_page, tokens)[0] < 0.45
+    assert not model.without_content(index_page, tokens).any()  # 0: the rule is off
+    model.empty_below_ = 0.5
+    assert model.without_content(index_page, tokens).all()
+    assert np.all(np.isinf(model.cuts(index_page, tokens)))
+    assert not model.keep(["a b c"] * 6, tokens, index_page).any()
+    assert np.all(model.cuts(index_page, tokens, empty=False) == 0.41)
+    assert np.all(model.cuts(index_page, tokens, threshold=0.2) == 0.2)  # the caller's threshold decides alone
+    assert np.all(model.cuts(article, tokens) == 0.41)
+    both = np.r_[index_page, article]
+    pages = np.repeat([0, 1], 6)
+    assert np.array_equal(model.without_content(both, np.r_[tokens, tokens], pages), pages == 0)
+    model.cut_floor_ = 0.2
+    assert np.all(np.isinf(model.cuts(index_page, tokens))) and np.isfinite(model.cuts(article, tokens)).all()
+
+
+def test_empty_below_is_chosen_where_both_averages_gain() -> None:
+    """Held-out pages where the model is unsure of index pages (no content) and sure of articles: the rule turns
+    on and keeps the articles; where the unsure pages have content it stays off, since their own F1 would fall
+    to 0 although the benchmark's precision average would rise."""
+    rng = np.random.default_rng(5)
+    sure = [np.r_[rng.uniform(0.8, 1.0, 5), rng.uniform(0.0, 0.2, 5)] for _ in range(30)]
+    unsure = [rng.uniform(0.15, 0.4, 10) for _ in range(4)]
+    proba = np.concatenate(sure + unsure)
+    groups = np.repeat(np.arange(34), 10)
+    tokens = np.full(len(proba), 10.0)
+    half = half_best_f1(proba, tokens, groups)
+    keep = proba >= np.maximum(0.1, half)
+    articles = np.tile(np.r_[np.ones(5, bool), np.zeros(5, bool)], 30)
+    no_content = np.r_[articles, np.zeros(40, bool)]
+    chosen = BlockClassifier._choose_empty_below(keep, half, no_content, groups, tokens, None)
+    assert 0.0 < chosen <= 0.7 and np.all(2 * half[groups >= 30] < chosen) and np.all(2 * half[groups < 30] >= chosen)
+    with_content = np.r_[articles, np.tile(np.r_[np.ones(3, bool), np.zeros(7, bool)], 4)]
+    assert BlockClassifier._choose_empty_below(keep, half, with_content, groups, tokens, None) == 0.0
+
+
+def test_page_f1_mean_scores_empty_pages_as_the_word_metric_does() -> None:
+    groups = np.array([0, 0, 1, 1, 2])
+    tokens = np.array([3.0, 1.0, 2.0, 2.0, 4.0])
+    truth = np.array([True, False, False, False, True])
+    pred = np.array([True, True, False, False, False])
+    # page 0: tp 3, fp 1 -> 6/7; page 1: nothing either side -> 1; page 2: content missed -> 0
+    assert page_f1_mean(groups, tokens, truth, pred) == pytest.approx((6 / 7 + 1 + 0) / 3)
+    pred[2] = True  # page 1 now keeps a block of a page without content
+    assert page_f1_mean(groups, tokens, truth, pred) == pytest.approx((6 / 7 + 0 + 0) / 3)
+
+
 def _tiny_booster():  # type: ignore[no-untyped-def]
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -205,6 +259,21 @@ def test_cards_without_a_cut_floor_keep_their_threshold(sample_model_path: Path,
     bad = tmp_path / "bad.npz"
     _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     with pytest.raises(ModelError, match="cut_floor"):
+        load_model(bad)
+
+
+def test_cards_record_empty_below_and_older_cards_load_without_it(sample_model_path: Path, tmp_path: Path) -> None:
+    card = _card(sample_model_path)
+    assert card["empty_below"] == card["validation"]["empty_below"]
+    assert load_model(sample_model_path).empty_below_ == card["empty_below"]
+    older = tmp_path / "older.npz"
+    del card["empty_below"]
+    _rewrite(sample_model_path, older, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    assert load_model(older).empty_below_ == 0.0
+    card["empty_below"] = 2.0
+    bad = tmp_path / "bad.npz"
+    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    with pytest.raises(ModelError, match="empty_below"):
         load_model(bad)
 
 
@@ -338,3 +407,23 @@ def test_many_rows_are_scored_a_slice_at_a_time_with_the_same_probabilities(
     assert len(X) > 3 * 37
     sliced = model.predict_proba(X, **args)[:, 1]
     np.testing.assert_allclose(sliced, whole, rtol=0, atol=1e-12)
+
+
+def test_extraction_says_when_the_model_expects_no_content() -> None:
+    """A page the model expects nothing of yields no text and says so (``no_content``, and the json record's
+    flag), its ordinary cut kept for display; a caller's threshold still extracts it."""
+    from blocksift.extraction import extract_blocks
+    from blocksift.render import page_record
+
+    page = load_datasets([SAMPLE], splits=["test"])[0].read_html()
+    shipped = default_model()
+    ordinary = extract_blocks(page, shipped)
+    assert not ordinary.no_content and ordinary.text and "no_content" not in page_record("p", ordinary)
+    strict = load_model()  # a private copy: the shipped model object is shared by the process
+    strict.empty_below_ = 1.0  # no page can expect an F1 of 1 unless every block is certain
+    result = extract_blocks(page, strict)
+    assert result.no_content and result.text == "" and not result.keep.any()
+    assert result.threshold == ordinary.threshold
+    assert page_record("p", result)["no_content"] is True
+    forced = extract_blocks(page, strict, threshold=0.5)
+    assert not forced.no_content and forced.text

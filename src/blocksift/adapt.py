@@ -186,6 +186,7 @@ def _adapted(model: Predictor, forest: Forest, s: AdaptSettings, pages: int, blo
         stage1=list(model.stage1_),
         threshold=float(model.threshold_),
         cut_floor=model.cut_floor_,
+        empty_below=model.empty_below_,
         validation={},  # the base model's held-out figures say nothing about the adapted one
         params=params,
         card=dict(base_card),

@@ -32,6 +32,7 @@ class Extraction:
     keep: npt.NDArray[np.bool_]
     threshold: float  # the cut this page was decided at: the model's per-page cut, or the caller's threshold
     encoding: str
+    no_content: bool = False  # the model expects no main content on the page, so nothing is kept (Predictor)
     source: bytes | str = field(default=b"", repr=False)
 
     @cached_property
@@ -95,10 +96,11 @@ def extract_blocks(
         proba = clf.predict_proba(X, tokens=tokens, structure=shape)[:, 1]
     else:
         proba = np.zeros(0)
-    cuts = clf.cuts(proba, tokens, threshold=threshold)
+    cuts = clf.cuts(proba, tokens, threshold=threshold, empty=False)
     cut = float(cuts[0]) if len(cuts) else float(clf.threshold_ if threshold is None else threshold)
-    keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, cut)
-    return Extraction(segmentation=seg, proba=proba, keep=keep, threshold=cut, encoding=doc.encoding, source=html)
+    no_content = threshold is None and bool(clf.without_content(proba, tokens).any())
+    keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, np.inf if no_content else cut)
+    return Extraction(seg, proba, keep, threshold=cut, encoding=doc.encoding, source=html, no_content=no_content)
 
 
 def extract(html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None) -> str:

@@ -92,6 +92,7 @@ def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, An
         "seed": clf.random_state,
         "threshold": float(clf.threshold_),
         "cut_floor": getattr(clf, "cut_floor_", None),
+        "empty_below": float(getattr(clf, "empty_below_", 0.0)),
         "validation": dict(clf.validation_),
         "trees": len(clf.forest_.roots),
         "stage1_trees": [len(f.roots) for f in clf.stage1_],
@@ -188,6 +189,7 @@ def load_model(path: Path | str | None = None) -> Model:
         stage1=stage1,
         threshold=float(card["threshold"]),
         cut_floor=_cut_floor(card, path),
+        empty_below=_empty_below(card, path),
         validation=dict(card.get("validation") or {}),
         params=dict(card.get("params") or {}),
         card=card,
@@ -202,6 +204,14 @@ def _cut_floor(card: dict[str, Any], path: Path) -> float | None:
     if not isinstance(floor, int | float) or not 0.0 <= floor <= 1.0:
         raise ModelError(f"{path}: its card's cut_floor {floor!r} is not a number between 0 and 1")
     return float(floor)
+
+
+def _empty_below(card: dict[str, Any], path: Path) -> float:
+    """The card's expected F1 below which a page keeps nothing; 0 (no such pages) for models saved before it."""
+    value = card.get("empty_below", 0.0)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ModelError(f"{path}: its card's empty_below {value!r} is not a number between 0 and 1")
+    return float(value)
 
 
 @lru_cache(maxsize=1)
@@ -220,11 +230,15 @@ _NOT_SETTINGS = ("verbose", "adapt")
 def _cut_words(card: dict[str, Any]) -> str:
     """How the model cuts, for the card."""
     if card.get("cut_floor") is None:
-        return f"decision threshold {card['threshold']:.2f}"
-    return (
-        f"decision cut per page, half the page's best expected F1, at least {card['cut_floor']:.3f} "
-        f"(one fixed threshold would be {card['threshold']:.2f})"
-    )
+        words = f"decision threshold {card['threshold']:.2f}"
+    else:
+        words = (
+            f"decision cut per page, half the page's best expected F1, at least {card['cut_floor']:.3f} "
+            f"(one fixed threshold would be {card['threshold']:.2f})"
+        )
+    if card.get("empty_below"):
+        words += f"; a page whose best expected F1 is below {card['empty_below']:.2f} keeps nothing"
+    return words
 
 
 def lexicon_summary() -> dict[str, Any]:

@@ -24,12 +24,14 @@ ROWS_PER_WALK = 8192
 class Predictor:
     """Prediction from fitted forests: ``stage1_`` (empty for one stage), ``forest_``, and the cut: per page, half
     the page's best expected F1 but at least ``cut_floor_`` (``decide.half_best_f1``), or the fixed ``threshold_``
-    where ``cut_floor_`` is None (models trained before the per-page cut, or with ``page_cut=False``)."""
+    where ``cut_floor_`` is None (models trained before the per-page cut, or with ``page_cut=False``). A page
+    whose best expected F1 is below ``empty_below_`` keeps nothing (0: every page keeps what reaches its cut)."""
 
     forest_: Forest
     stage1_: list[Forest]
     threshold_: float
     cut_floor_: float | None = None
+    empty_below_: float = 0.0
     validation_: dict[str, Any]
 
     def design(
@@ -102,13 +104,30 @@ class Predictor:
         tokens: npt.NDArray[Any],
         groups: npt.NDArray[Any] | None = None,
         threshold: float | None = None,
+        empty: bool = True,
     ) -> npt.NDArray[np.float64]:
-        """Each row's cut: ``threshold`` when given (the user's override), else the model's rule."""
+        """Each row's cut: ``threshold`` when given (the user's override), else the model's rule, infinite on the
+        pages without content (``without_content``) unless ``empty`` is False."""
         if threshold is not None:
             return np.full(len(proba), float(threshold))
         if self.cut_floor_ is None:
-            return np.full(len(proba), float(self.threshold_))
-        return np.maximum(self.cut_floor_, half_best_f1(proba, tokens, groups))
+            cut = np.full(len(proba), float(self.threshold_))
+        else:
+            cut = np.maximum(self.cut_floor_, half_best_f1(proba, tokens, groups))
+        if empty and self.empty_below_:
+            cut[self.without_content(proba, tokens, groups)] = np.inf
+        return cut
+
+    def without_content(
+        self, proba: npt.NDArray[np.float64], tokens: npt.NDArray[Any], groups: npt.NDArray[Any] | None = None
+    ) -> npt.NDArray[np.bool_]:
+        """The rows of the pages that keep nothing: their best expected F1 is below ``empty_below_``. Section
+        fronts and index pages have no main content; whatever is kept there is wrong, and the model's own
+        expectation is what tells them from the pages it is merely unsure of (``BlockClassifier`` chooses the
+        value on held-out pages, 0 where no value helps)."""
+        if not self.empty_below_ or not len(proba):
+            return np.zeros(len(proba), dtype=bool)
+        return 2.0 * half_best_f1(proba, tokens, groups) < self.empty_below_
 
     def keep(
         self,
@@ -139,11 +158,13 @@ class Model(Predictor):
         params: dict[str, Any],
         card: dict[str, Any],
         cut_floor: float | None = None,
+        empty_below: float = 0.0,
     ) -> None:
         self.forest_ = forest
         self.stage1_ = stage1
         self.threshold_ = threshold
         self.cut_floor_ = cut_floor
+        self.empty_below_ = empty_below
         self.validation_ = validation
         self.params = params
         self.card_ = card

@@ -342,6 +342,8 @@ def page_record(source: str, extraction: Extraction | None, error: str | None = 
     if "title" not in record and extraction.title:
         record["title"] = extraction.title
     record["text"] = extraction.text
+    if extraction.no_content:
+        record["no_content"] = True  # empty text by the model's decision, not for want of blocks
     return record
 
 

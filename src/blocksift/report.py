@@ -154,8 +154,12 @@ def cut_words(model: Predictor, threshold: float | None) -> str:
     if threshold is not None:
         return f"threshold {threshold:.2f}"
     if model.cut_floor_ is None:
-        return f"threshold {model.threshold_:.2f}"
-    return f"cut per page at half its best expected F1, at least {model.cut_floor_:.3f}"
+        words = f"threshold {model.threshold_:.2f}"
+    else:
+        words = f"cut per page at half its best expected F1, at least {model.cut_floor_:.3f}"
+    if model.empty_below_:
+        words += f"; nothing kept where that F1 is below {model.empty_below_:.2f}"
+    return words
 
 
 def page_type_scores(ev: Evaluated) -> dict[tuple[str, str], tuple[int, float]]:

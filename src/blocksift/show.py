@@ -149,7 +149,7 @@ def _block_data(view: PageView, i: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "p": round(float(ext.proba[i]), 4),
         "keep": bool(ext.keep[i]),
-        "repeat": bool(ext.proba[i] >= ext.threshold and not ext.keep[i]),
+        "repeat": bool(ext.proba[i] >= ext.threshold and not ext.keep[i] and not ext.no_content),
         "tokens": seg.blocks[i].n_tokens,
         "links": seg.blocks[i].n_link_tokens,
         "path": full_path,
@@ -176,7 +176,7 @@ def _block_html(view: PageView, i: int) -> str:
         mistake, badge = "fp", '<span class="badge fp">wrongly kept</span>'
     elif view.wrongly_dropped[i]:
         mistake, badge = "fn", '<span class="badge fn">wrongly dropped</span>'
-    elif p >= ext.threshold and not keep:
+    elif p >= ext.threshold and not keep and not ext.no_content:
         badge = '<span class="badge rep">repeat</span>'
     if mistake:
         classes.append(mistake)
@@ -222,6 +222,8 @@ def _stats(view: PageView) -> list[tuple[str, str, str]]:
         ("tokens kept", f"{kept_tokens / total:.0%}" if total else "–", "ok"),
         ("threshold", f"{ext.threshold:.2f}", ""),
     ]
+    if ext.no_content:
+        out.append(("main content", "none expected", "fp"))
     if view.gold_labels is not None:
         out += [
             ("wrongly kept", f"{int(view.wrongly_kept.sum()):,}", "fp"),
