@@ -238,6 +238,8 @@ def _cut_words(card: dict[str, Any]) -> str:
         )
     if card.get("empty_below"):
         words += f"; a page whose best expected F1 is below {card['empty_below']:.2f} keeps nothing"
+    elif "empty_below" in card:
+        words += "; no page is emptied for a low expected F1 (the held-out pages chose no such rule)"
     return words
 
 
