@@ -41,6 +41,23 @@ FLOOR_GRID = np.round(np.arange(0.0, 0.501, 0.025), 3)
 EMPTY_GRID = np.round(np.arange(0.0, 0.501, 0.05), 2)
 
 
+def _page_counts(
+    groups: npt.NDArray[Any],
+    tokens: npt.NDArray[Any],
+    truth: npt.NDArray[np.bool_],
+    pred: npt.NDArray[np.bool_],
+    weights: npt.NDArray[Any] | None,
+) -> tuple[npt.NDArray[Any], ...]:
+    """Per page: true positive, false positive and false negative tokens, and the page's weight (the mean of its
+    rows' ``weights``, 1 without them)."""
+    _, g = np.unique(groups, return_inverse=True)
+    tp = np.bincount(g, weights=tokens * (pred & truth))
+    fp = np.bincount(g, weights=tokens * (pred & ~truth))
+    fn = np.bincount(g, weights=tokens * (~pred & truth))
+    w = np.ones(len(tp)) if weights is None else np.bincount(g, weights=weights) / np.bincount(g)
+    return tp, fp, fn, w
+
+
 def page_token_f1(
     groups: npt.NDArray[Any],
     tokens: npt.NDArray[Any],
@@ -50,11 +67,7 @@ def page_token_f1(
 ) -> tuple[float, float, float]:
     """Token precision, recall (each averaged over pages where defined, pages weighted by the mean of their rows'
     ``weights``) and their F1."""
-    _, g = np.unique(groups, return_inverse=True)
-    tp = np.bincount(g, weights=tokens * (pred & truth))
-    fp = np.bincount(g, weights=tokens * (pred & ~truth))
-    fn = np.bincount(g, weights=tokens * (~pred & truth))
-    w = np.ones(len(tp)) if weights is None else np.bincount(g, weights=weights) / np.bincount(g)
+    tp, fp, fn, w = _page_counts(groups, tokens, truth, pred, weights)
     has_p, has_r = tp + fp > 0, tp + fn > 0
     p = float(np.average(tp[has_p] / (tp + fp)[has_p], weights=w[has_p])) if has_p.any() else 0.0
     r = float(np.average(tp[has_r] / (tp + fn)[has_r], weights=w[has_r])) if has_r.any() else 0.0
@@ -70,12 +83,9 @@ def page_f1_mean(
 ) -> float:
     """The mean of the pages' own token F1 (1 where a page has no content and keeps none, 0 where only one of
     the two is empty), pages weighted as in ``page_token_f1``: the word-F1 benchmark's way of averaging."""
-    _, g = np.unique(groups, return_inverse=True)
-    tp = np.bincount(g, weights=tokens * (pred & truth))
-    wrong = np.bincount(g, weights=tokens * (pred != truth))
-    f1 = np.divide(2.0 * tp, 2.0 * tp + wrong, out=np.ones(len(tp)), where=(2.0 * tp + wrong) > 0)
-    w = np.ones(len(tp)) if weights is None else np.bincount(g, weights=weights) / np.bincount(g)
-    return float(np.average(f1, weights=w))
+    tp, fp, fn, w = _page_counts(groups, tokens, truth, pred, weights)
+    den = 2.0 * tp + fp + fn
+    return float(np.average(np.divide(2.0 * tp, den, out=np.ones(len(tp)), where=den > 0), weights=w))
 
 
 def best_threshold(
