@@ -19,7 +19,7 @@ from blocksift.context import context_features
 from blocksift.explain import _stage1, attribute, context_row_updates
 from blocksift.features import page_matrices
 from blocksift.model import BlockClassifier
-from blocksift.modelfile import default_model
+from blocksift.modelfile import default_model, load_model
 from blocksift.page import parse_html
 from blocksift.show import build_view, render_report
 from browser import file_url
@@ -120,6 +120,20 @@ def test_report_escapes_page_text() -> None:
     html = render_report(build_view(page))
     assert "<script>alert(1)" not in html
     assert html.count("<script") == 2  # the data and the report's own script
+
+
+def test_report_of_a_page_without_expected_content() -> None:
+    """A model that expects no content on the page keeps nothing; the report says so, and marks no block a
+    repeat (blocks over the cut were dropped by the rule, not as copies)."""
+    strict = load_model()
+    strict.empty_below_ = 1.0
+    view = build_view(PAGE.read_bytes(), model=strict)
+    assert view.extraction.no_content and not view.extraction.keep.any()
+    html = render_report(view)
+    assert "none expected</b><span>main content" in html
+    assert "badge rep" not in html
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))
+    assert not any(b["repeat"] for b in data["blocks"])
 
 
 def test_empty_page_report() -> None:
