@@ -38,6 +38,29 @@ def test_settings_are_scored_on_held_out_training_pages_and_test_pages(study, tm
     assert "| small | " in table and "| small, balance 0 | " in table
 
 
+def test_seeds_run_every_setting_per_seed_and_compare_with_the_first(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "seeds.json"
+    small = '{"max_iter": 10, "stage1_max_iter": 10}'
+    code = study.main(
+        ["--root", str(REPO / "datasets"), "--jobs", "1", "--json", str(out), "--seeds", "0,1",
+         "--setting", "base", small, "--setting", "tiny", '{"max_iter": 3, "stage1_max_iter": 3}']
+    )  # fmt: skip
+    assert code == 0
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert list(results) == ["base seed 0", "base seed 1", "tiny seed 0", "tiny seed 1"]
+    assert [r["setting"]["random_state"] for r in results.values()] == [0, 1, 0, 1]
+    held = [
+        results[f"tiny seed {s}"]["held_out"]["mean"] - results[f"base seed {s}"]["held_out"]["mean"] for s in (0, 1)
+    ]
+    summary = capsys.readouterr().out.split("Over seeds 0, 1")[1]
+    rows = {
+        line.split(" | ")[0].strip("| "): line.split(" | ") for line in summary.splitlines() if line.startswith("| ")
+    }
+    assert rows["base"][3] == "+0.0000" and rows["base"][5] == "0 of 2"
+    assert rows["tiny"][3] == f"{np.mean(held):+.4f}" and rows["tiny"][5] == f"{sum(h > 0 for h in held)} of 2"
+    assert rows["tiny"][6].startswith(("own ", "sample "))  # the held-out datasets that moved, largest first
+
+
 def test_no_datasets_is_a_clear_skip(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert study.main(["--root", str(tmp_path / "absent"), "--setting", "x", "{}"]) == 2
     assert "no datasets under" in capsys.readouterr().err
