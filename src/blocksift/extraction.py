@@ -47,6 +47,14 @@ class Extraction:
             text = self.source
         return page_meta(text, headline(self.segmentation), root=tree_root(self.segmentation))
 
+    @cached_property
+    def repeats(self) -> npt.NDArray[np.bool_]:
+        """The blocks that reached the cut but were dropped as copies of a kept block (``decide.drop_repeats``);
+        none on a page the model expects no content of, where nothing reached a kept block."""
+        if self.no_content:
+            return np.zeros(len(self.proba), dtype=bool)
+        return (self.proba >= self.threshold) & ~self.keep
+
     @property
     def title(self) -> str:
         """The page's <title>, white space normalised ("" where it has none)."""

@@ -284,24 +284,23 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         """Choose the threshold and the per-page cut's floor on held-out pages (weighted like the training pages)
         and record their figures under the rule kept."""
         self.threshold_, fixed_f1 = best_threshold(groups, tokens, y, proba, weights)
-        cut = np.full(len(proba), self.threshold_)
-        half = half_best_f1(proba, tokens, groups)
         if self.page_cut:
+            half = half_best_f1(proba, tokens, groups)
             scores = [page_token_f1(groups, tokens, y, proba >= np.maximum(f, half), weights)[2] for f in FLOOR_GRID]
             i = int(np.argmax(scores))
             if scores[i] > fixed_f1:
                 self.cut_floor_ = float(FLOOR_GRID[i])
-                cut = np.maximum(self.cut_floor_, half)
-            self.empty_below_ = self._choose_empty_below(proba >= cut, half, y, groups, tokens, weights)
-            cut = np.where(2.0 * half < self.empty_below_, np.inf, cut)
-        p, r, f = page_token_f1(groups, tokens, y, proba >= cut, weights)
+            keep = proba >= self.cuts(proba, tokens, groups, empty=False)
+            self.empty_below_ = self._choose_empty_below(keep, half, y, groups, tokens, weights)
+        kept = proba >= self.cuts(proba, tokens, groups)  # the rule as prediction applies it
+        p, r, f = page_token_f1(groups, tokens, y, kept, weights)
         self.validation_ = {
             "pages": len(np.unique(groups)),
             "blocks": len(y),
             "token_precision": p,
             "token_recall": r,
             "token_f1": f,
-            "block_accuracy": float(np.mean((proba >= cut) == y)),
+            "block_accuracy": float(np.mean(kept == y)),
             "threshold": self.threshold_,
             "fixed_threshold_token_f1": fixed_f1,
             "cut_floor": self.cut_floor_,

@@ -199,18 +199,18 @@ def load_model(path: Path | str | None = None) -> Model:
 def _cut_floor(card: dict[str, Any], path: Path) -> float | None:
     """The card's floor of the per-page cut; None (one fixed threshold) for models saved before it existed."""
     floor = card.get("cut_floor")
-    if floor is None:
-        return None
-    if not isinstance(floor, int | float) or not 0.0 <= floor <= 1.0:
-        raise ModelError(f"{path}: its card's cut_floor {floor!r} is not a number between 0 and 1")
-    return float(floor)
+    return None if floor is None else _fraction(floor, "cut_floor", path)
 
 
 def _empty_below(card: dict[str, Any], path: Path) -> float:
     """The card's expected F1 below which a page keeps nothing; 0 (no such pages) for models saved before it."""
-    value = card.get("empty_below", 0.0)
+    return _fraction(card.get("empty_below", 0.0), "empty_below", path)
+
+
+def _fraction(value: Any, key: str, path: Path) -> float:
+    """A card's number between 0 and 1, or ModelError naming the key."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-        raise ModelError(f"{path}: its card's empty_below {value!r} is not a number between 0 and 1")
+        raise ModelError(f"{path}: its card's {key} {value!r} is not a number between 0 and 1")
     return float(value)
 
 

@@ -114,7 +114,7 @@ class Predictor:
             cut = np.full(len(proba), float(self.threshold_))
         else:
             cut = np.maximum(self.cut_floor_, half_best_f1(proba, tokens, groups))
-        if empty and self.empty_below_:
+        if empty:
             cut[self.without_content(proba, tokens, groups)] = np.inf
         return cut
 

@@ -149,7 +149,7 @@ def _block_data(view: PageView, i: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "p": round(float(ext.proba[i]), 4),
         "keep": bool(ext.keep[i]),
-        "repeat": bool(ext.proba[i] >= ext.threshold and not ext.keep[i] and not ext.no_content),
+        "repeat": bool(ext.repeats[i]),
         "tokens": seg.blocks[i].n_tokens,
         "links": seg.blocks[i].n_link_tokens,
         "path": full_path,
@@ -176,7 +176,7 @@ def _block_html(view: PageView, i: int) -> str:
         mistake, badge = "fp", '<span class="badge fp">wrongly kept</span>'
     elif view.wrongly_dropped[i]:
         mistake, badge = "fn", '<span class="badge fn">wrongly dropped</span>'
-    elif p >= ext.threshold and not keep and not ext.no_content:
+    elif ext.repeats[i]:
         badge = '<span class="badge rep">repeat</span>'
     if mistake:
         classes.append(mistake)
