@@ -82,9 +82,11 @@ def big_page(pages: list[bytes]) -> bytes:
 def child_big(warm: bool) -> None:
     """In a fresh process: peak RSS after a small page, then after the big page. ``warm``: after enough small
     pages that the process walks its trees with the compiled walk (numba, about 100 MB), as a batch worker does;
-    otherwise the big page is the process's first real work and loads it itself."""
+    otherwise the big page is the process's first real work and loads it itself. The warm process also collects
+    garbage as a worker does (``heap.collect_less_often``)."""
     import blocksift
     from blocksift import forest
+    from blocksift.heap import collect_less_often
 
     pages = test_pages(200)
     data = big_page(pages)
@@ -92,6 +94,7 @@ def child_big(warm: bool) -> None:
     small = b"<html><body><p>" + b"A small page with a sentence. " * 20 + b"</p></body></html>"
     blocksift.extract(small)
     if warm:
+        collect_less_often()  # a batch worker's collector settings
         forest._WORK[0] = forest.COMPILE_AFTER + 1
         blocksift.extract(small)
         assert forest._compiled_walk() is not None and "numba" in sys.modules

@@ -167,8 +167,12 @@ def time_batch(pages: Sequence[tuple[str, bytes]], jobs: int) -> dict[str, Any]:
     """``blocksift.batch.run`` over in-memory Sources with ``jobs`` processes: wall time from the first request
     to the last result. The gaps between results are per-page times only with one process; with more they
     measure throughput, not latency. A warm-up batch first starts the workers and loads their model (its time
-    is kept apart, as the pool's start-up)."""
+    is kept apart, as the pool's start-up). The process collects garbage as ``blocksift predict``'s does
+    (``heap.collect_less_often``); the single-page row keeps Python's settings, as a caller's process would."""
     from blocksift import batch
+    from blocksift.heap import collect_less_often
+
+    collect_less_often()
 
     warm_up = [batch.Source(f"warm-up-{i}", data=peers.WARM_UP_HTML) for i in range(WARM_UP_PAGES_PER_JOB * jobs)]
     start = time.perf_counter()

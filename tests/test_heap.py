@@ -1,13 +1,19 @@
-"""A big page hands its freed memory back between the stages of its extraction; a common page does not pay for it."""
+"""A big page hands its freed memory back between the stages of its extraction; a common page does not pay for it.
+The processes blocksift runs (the command line, batch workers) collect cyclic garbage less often; a caller's own
+process keeps its collector settings."""
 
 from __future__ import annotations
 
+import gc
+import os
+import subprocess
 import sys
 
 import pytest
 
 import blocksift
 from blocksift import heap
+from blocksift.batch import Result, Source, run
 
 
 def _calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -35,3 +41,34 @@ def test_malloc_trim_is_found_and_runs() -> None:
     assert trim is not None
     assert trim(0) in (0, 1)
     heap.release_freed_memory(heap.RELEASE_AFTER_BLOCKS)
+
+
+ENTRY_POINT = """
+import gc, sys
+from blocksift import cli
+sys.argv = ["blocksift", "--version"]
+try:
+    cli.main()
+except SystemExit:
+    pass
+print(gc.get_threshold())
+"""
+
+
+def test_the_command_line_collects_less_often() -> None:
+    out = subprocess.run([sys.executable, "-c", ENTRY_POINT], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == str(heap.COLLECTOR_THRESHOLDS)
+    assert heap.COLLECTOR_THRESHOLDS[0] > gc.get_threshold()[0]  # this test process still has Python's own
+
+
+def _threshold(source: Source) -> Result:
+    return Result(source, str(gc.get_threshold()))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the test's page function reaches workers by fork")
+def test_batch_workers_collect_less_often_and_the_caller_keeps_its_settings() -> None:
+    before = gc.get_threshold()
+    results = list(run([Source(f"p{i}") for i in range(4)], model_path=None, fmt="text", jobs=2, work=_threshold))
+    assert [r.output for r in results] == [str(heap.COLLECTOR_THRESHOLDS)] * 4
+    blocksift.extract(b"<html><body><p>" + b"A short page with one sentence. " * 10 + b"</p></body></html>")
+    assert gc.get_threshold() == before

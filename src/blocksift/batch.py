@@ -45,6 +45,7 @@ from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.defaults import MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extraction import extract_blocks
+from blocksift.heap import collect_less_often
 from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Predictor
 from blocksift.render import block_records, page_record, to_html, to_markdown
@@ -332,6 +333,7 @@ def _address_space() -> int:
 def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
     """A worker: answer (index, source) messages with (index, output, error) until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    collect_less_often()  # the worker is ours, whoever called run() (heap.py)
     if max_memory:
         limit_memory(max_memory)
     while True:

@@ -795,4 +795,7 @@ def show(
 
 def main() -> None:
     """Console-script entry point."""
+    from blocksift.heap import collect_less_often
+
+    collect_less_often()  # this process is ours (heap.py)
     app()
