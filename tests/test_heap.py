@@ -9,11 +9,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import blocksift
-from blocksift import heap
+from blocksift import heap, table
 from blocksift.batch import Result, Source, run
+from blocksift.datasets import load_datasets
+from blocksift.table import build_rows
+from conftest import SAMPLE
 
 
 def _calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -72,3 +76,26 @@ def test_batch_workers_collect_less_often_and_the_caller_keeps_its_settings() ->
     assert [r.output for r in results] == [str(heap.COLLECTOR_THRESHOLDS)] * 4
     blocksift.extract(b"<html><body><p>" + b"A short page with one sentence. " * 10 + b"</p></body></html>")
     assert gc.get_threshold() == before
+
+
+def test_training_rows_in_workers_match_and_the_caller_keeps_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = load_datasets([SAMPLE], splits=["test"])[:4]
+    before = gc.get_threshold()
+    set_in: list[int] = []
+    monkeypatch.setattr(table, "collect_less_often", lambda: set_in.append(os.getpid()))
+    alone = build_rows(pages, jobs=1)
+    assert set_in == [] and gc.get_threshold() == before  # one job runs here: this process is the caller's
+    monkeypatch.undo()
+    shared = build_rows(pages, jobs=2)
+    assert gc.get_threshold() == before
+    assert [r.key for r in shared] == [r.key for r in alone]
+    assert all(np.array_equal(a.features, b.features) for a, b in zip(alone, shared, strict=True))
+
+
+def test_a_training_worker_collects_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        rows = table._worker_page_rows(load_datasets([SAMPLE], splits=["test"])[0], None)
+        assert rows.error is None and gc.get_threshold() == heap.COLLECTOR_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)

@@ -33,6 +33,7 @@ from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import Page
 from blocksift.errors import BlocksiftError
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, page_matrices
+from blocksift.heap import collect_less_often
 from blocksift.labels import read_block_labels
 from blocksift.lexicon import block_words, page_digest
 from blocksift.page import parse_html
@@ -90,6 +91,13 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
         if rows.error is None:
             cache.save(key, rows)
     return rows
+
+
+def _worker_page_rows(page: Page, cache: RowCache | None) -> PageRows:
+    """``page_rows`` in one of joblib's worker processes, which collect garbage as blocksift's own processes do
+    (``heap.collect_less_often``)."""
+    collect_less_often()
+    return page_rows(page, cache)
 
 
 @lru_cache(maxsize=1)
@@ -207,12 +215,14 @@ def build_rows(
     progress: Callable[[int], None] | None = None,
 ) -> list[PageRows]:
     """Rows of every page, in the order given, computed by ``jobs`` processes (cached in ``cache_dir``)."""
-    from joblib import Parallel, delayed  # imported on use: the CLI starts faster
+    from joblib import Parallel, delayed, effective_n_jobs  # imported on use: the CLI starts faster
 
     cache = RowCache(cache_dir) if cache_dir is not None else None
     out: list[PageRows] = []
     runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=4)
-    for rows in runner(delayed(page_rows)(p, cache) for p in pages):
+    # joblib runs one job in this process, the caller's, whose collector stays as it is
+    work = page_rows if effective_n_jobs(jobs) == 1 else _worker_page_rows
+    for rows in runner(delayed(work)(p, cache) for p in pages):
         out.append(rows)
         if progress is not None:
             progress(1)
