@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import margin
 import peers
 from blocksift.datasets import Page, load_dataset
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
@@ -539,6 +540,58 @@ def markdown_report(split: str, datasets: Table, page_types: Table, systems: Seq
     return "\n\n".join(parts) + "\n"
 
 
+# The issue's margins over the best peer: on the mean, and on these page types of wcxb (0 elsewhere).
+MEAN_TARGET = 0.03
+PAGE_TYPE_TARGETS = {"forum": 0.05, "product": 0.05, "collection": 0.05, "listing": 0.05}
+
+
+def page_figures(items: Sequence[PageInput], scored: dict[str, Scored]) -> margin.PageFigures:
+    """One system's per-page figures on ``items``, for the bootstrap."""
+    rows = [scored[item.page.key].score for item in items]
+    return margin.PageFigures.of([(r.tp, r.fp, r.fn) for r in rows], [r.word_f1 for r in rows])
+
+
+def margins(
+    groups: dict[str, list[PageInput]], table: Table, results: Results, systems: Sequence[str], with_mean: bool
+) -> list[dict[str, Any]]:
+    """blocksift's margin over each row's best peer, with its paired bootstrap interval over pages (margin.py):
+    how much of a lead would survive another draw of pages from the same datasets. Empty without blocksift and a
+    peer."""
+    if peers.BLOCKSIFT not in systems or len(systems) < 2 or not groups:
+        return []
+    draws = margin.draws_for({g: len(items) for g, items in groups.items()})
+    figs = {s: {g: page_figures(items, results[s]) for g, items in groups.items()} for s in systems}
+    rows = dict(table)
+    if with_mean:
+        rows["mean"] = {s: mean_scores(r[s] for r in table.values()) for s in systems}
+    out = []
+    for metric in ("shingle_f1", "word_f1"):
+        for row in metric_rows(rows, metric, systems):
+            assert row.best is not None  # there is a peer
+            group = row.label.rsplit(" (", 1)[0]
+            chosen = list(groups) if group == "mean" else [group]
+            target = MEAN_TARGET if group == "mean" else PAGE_TYPE_TARGETS.get(group, 0.0)
+            ours, theirs = ({g: figs[name][g] for g in chosen} for name in (peers.BLOCKSIFT, row.best))
+            m = margin.margin(ours, theirs, metric, draws, target)
+            out.append({"metric": metric, "row": row.label, "best_peer": row.best, "target": target, **asdict(m)})
+    return out
+
+
+def sureness_table(title: str, records: Sequence[dict[str, Any]]) -> str:
+    """The margins as text: each row's margin, its 95% interval, and how often a draw keeps it above 0 (and above
+    the issue's target where there is one)."""
+    header = f"{'metric':<12}{'row':<26}{'best peer':<14}{'margin':>7}  {'95% interval':<18}  share of draws"
+    lines = [title, header, "-" * (len(header) + 14)]
+    for r in records:
+        goal = f", >= {r['target']:+.2f} in {r['above_target']:.0%}" if r["target"] else ""
+        interval = f"[{r['low']:+.3f}, {r['high']:+.3f}]"
+        lines.append(
+            f"{r['metric'].replace('_f1', ' F1'):<12}{r['row']:<26}{r['best_peer']:<14}{r['observed']:+7.3f}  "
+            f"{interval:<18}  > 0 in {r['above_zero']:.0%}{goal}"
+        )
+    return "\n".join(lines)
+
+
 def report(split: str, datasets: Table, page_types: Table, systems: Sequence[str], results: Results) -> str:
     """The whole printed report."""
     rows = {**datasets, "mean": {s: mean_scores(r[s] for r in datasets.values()) for s in systems}}
@@ -568,8 +621,10 @@ def json_report(
     datasets: Table,
     page_types: Table,
     results: Results,
+    sure: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """Every figure of the run: per system per dataset, their means, wcxb by page type, per-page scores."""
+    """Every figure of the run: per system per dataset, their means, wcxb by page type, blocksift's margins over
+    the best peers with their bootstrap intervals, per-page scores."""
     names = [s.name for s in systems]
     per_page = []
     for item in items:
@@ -609,6 +664,7 @@ def json_report(
         "mean": {n: figures(mean_scores(row[n] for row in datasets.values())) for n in names},
         "page_types": {t: {n: figures(s) for n, s in row.items()} for t, row in page_types.items()},
         "failures": {n: {k: r.outcome.error for k, r in results[n].items() if r.outcome.error} for n in names},
+        "margins": sure,
         "pages": per_page,
     }
 
@@ -706,9 +762,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("Systems: " + "; ".join(f"{s.name} {s.version} ({s.input})" for s in systems))
     print()
     print(report(args.split, datasets, page_types, names, results))
+    sure = {
+        "datasets": margins(by_dataset(items), datasets, results, names, with_mean=True),
+        "page_types": margins(by_page_type(items), page_types, results, names, with_mean=False),
+    }
+    for key, what in (("datasets", "datasets and their mean"), ("page_types", "wcxb's page types")):
+        if sure[key]:
+            print()
+            title = f"How sure: blocksift - best peer over {what}, {margin.RESAMPLES:,} paired draws of pages"
+            print(sureness_table(title, sure[key]))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = json_report(args, systems, items, datasets, page_types, results)
+        payload = json_report(args, systems, items, datasets, page_types, results, sure)
         args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         log(f"wrote {args.json}")
     if args.markdown is not None:
