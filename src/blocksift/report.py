@@ -491,12 +491,21 @@ def build_report(
     """Write the plots and the worst pages' show reports into ``out_dir``; return the report's sections."""
     say = log or (lambda _m: None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = ev.report
-    peer_names = peers.systems if peers else []
-    sections: list[Section] = []
+    sections = [_summary(ev, model, peers, model_label)]
+    say("plotting F1 per dataset")
+    sections += _f1_plots(ev, peers, out_dir)
+    say("plotting the threshold curve and the score distribution")
+    sections += _threshold_and_scores(ev, out_dir)
+    say("permutation importance")
+    sections += _importance(ev, model, importance_seconds, out_dir)
+    if worst > 0:
+        sections.append(_worst_pages(ev, model, worst, model_label, out_dir, say))
+    return sections
 
-    # Summary and per-dataset table
-    mean = report.mean
+
+def _summary(ev: Evaluated, model: Predictor, peers: PeerFigures | None, model_label: str) -> Section:
+    """The run in words, and a row per dataset (with the best peer's shingle F1 where the peers are known)."""
+    report, mean = ev.report, ev.report.mean
     n_pages = sum(d.pages for d in report.datasets)
     summary = Section("Summary")
     summary.text.append(
@@ -512,11 +521,6 @@ def build_report(
             "scored the same pages."
         )
     head = ["dataset", "pages", "failed", "precision", "recall", "shingle F1", "word F1", "block acc."]
-    best_peer = []
-    for d in report.datasets:
-        figures = peers.datasets.get(d.dataset, {}) if peers else {}
-        best = max(figures.items(), key=lambda kv: kv[1]) if figures else None
-        best_peer.append(f"{best[0]} {best[1]:.3f}" if best else "")
     rows = [
         [d.dataset, f"{d.pages:,}", f"{d.failed:,}", *(f"{v:.4f}" for v in
          (d.precision, d.recall, d.f1, d.word_f1, d.block_accuracy))]
@@ -526,27 +530,29 @@ def build_report(
                  ("precision", "recall", "f1", "word_f1", "block_accuracy"))])  # fmt: skip
     if peers:
         head.append("best peer (shingle F1)")
-        for row, b in zip(rows, [*best_peer, ""], strict=True):
-            row.append(b)
+        for row, d in zip(rows, [*report.datasets, None], strict=True):
+            figures = peers.datasets.get(d.dataset, {}) if d is not None else {}
+            best = max(figures.items(), key=lambda kv: kv[1]) if figures else None
+            row.append(f"{best[0]} {best[1]:.3f}" if best else "")
     summary.table = (head, rows)
-    sections.append(summary)
+    return summary
 
-    say("plotting F1 per dataset")
+
+def _f1_plots(ev: Evaluated, peers: PeerFigures | None, out_dir: Path) -> list[Section]:
+    """Shingle F1 per dataset (and their mean), and per page type where the pages have types, beside the peers."""
+    report, peer_names = ev.report, peers.systems if peers else []
     dot_rows = [(d.dataset, d.f1, peers.datasets.get(d.dataset, {}) if peers else {}) for d in report.datasets]
     if len(report.datasets) > 1:
         mean_peers: dict[str, float] = {}
-        if peers:
-            for name in peer_names:
-                vals = [peers.datasets.get(d.dataset, {}).get(name) for d in report.datasets]
-                if all(v is not None for v in vals):
-                    mean_peers[name] = float(np.mean([v for v in vals if v is not None]))
-        dot_rows.append(("mean", mean["f1"], mean_peers))
+        for name in peer_names:
+            vals = [dict(dot[2]).get(name) for dot in dot_rows]
+            if all(v is not None for v in vals):
+                mean_peers[name] = float(np.mean([v for v in vals if v is not None]))
+        dot_rows.append(("mean", report.mean["f1"], mean_peers))
     plot_dots(dot_rows, peer_names, "Shingle F1 per dataset", out_dir / "f1_datasets.png")
-    sections.append(Section("F1 per dataset", image="f1_datasets.png"))
-
+    sections = [Section("F1 per dataset", image="f1_datasets.png")]
     types = page_type_scores(ev)
     if types:
-        say("plotting F1 per page type")
         type_rows = [
             (f"{ds} · {pt} ({n})", f1, peers.page_types.get((ds, pt), {}) if peers else {})
             for (ds, pt), (n, f1) in types.items()
@@ -556,53 +562,62 @@ def build_report(
         sec.table = (["dataset", "page type", "pages", "shingle F1"],
                      [[ds, pt, str(n), f"{f1:.4f}"] for (ds, pt), (n, f1) in types.items()])  # fmt: skip
         sections.append(sec)
+    return sections
 
-    say("plotting the threshold curve and the score distribution")
-    curve = threshold_curve(ev)
-    plot_threshold(curve, ev.marked, out_dir / "threshold.png")
-    sections.append(Section(
+
+def _threshold_and_scores(ev: Evaluated, out_dir: Path) -> list[Section]:
+    """Precision and recall against a fixed threshold, and the distribution of p(content) by label."""
+    plot_threshold(threshold_curve(ev), ev.marked, out_dir / "threshold.png")
+    plot_scores(ev, out_dir / "scores.png")
+    curve = Section(
         "Precision and recall against the threshold",
         ["Token precision and recall of the blocks at or above each threshold, against the block labels (the "
          "gold aligned to the blocks), averaged over pages: the curve the model's fixed threshold is chosen on "
          "(a model that cuts each page at half its best expected F1 keeps it for callers who ask for one cut). "
          "The repeat rule of the decision is left out here."],
         image="threshold.png",
-    ))  # fmt: skip
-    plot_scores(ev, out_dir / "scores.png")
-    sections.append(Section("Score distribution", ["p(content) of every block, by its label."], image="scores.png"))
+    )  # fmt: skip
+    return [curve, Section("Score distribution", ["p(content) of every block, by its label."], image="scores.png")]
 
-    say("permutation importance")
-    imp = permutation_importance(ev, model, seconds=importance_seconds)
-    if imp.names:
-        plot_importance(imp, out_dir / "importance.png")
-        sections.append(Section(
-            "Feature importance",
-            [f"Permutation importance on {imp.blocks:,} blocks of {imp.pages:,} evaluated pages (a seeded sample of "
-             f"whole pages): each group of feature columns is shuffled across the sample's blocks and the whole "
-             f"two-stage model rerun; the bar is the drop of page-averaged token F1 at the threshold (from "
-             f"{imp.base_f1:.4f}), {imp.repeats} repeat(s), {imp.seconds:.1f} s."],
-            image="importance.png",
-        ))  # fmt: skip
 
-    if worst > 0:
-        every = [r for d in report.datasets for r in d.results]
-        chosen = sorted(every, key=lambda r: (r.counts.f1, r.page.key))[:worst]
-        say(f"writing show reports of the {len(chosen)} worst pages")
-        failed = write_show_reports(chosen, model, ev.threshold, out_dir / "pages", model_label)
-        sec = Section(
-            f"The {len(chosen)} worst pages",
-            ["By the page's own shingle F1; each links to its `blocksift show` report (blocks wrongly kept and "
-             "wrongly dropped marked)."],
-        )  # fmt: skip
-        for r in chosen:
-            c = r.counts
-            note = f"shingle F1 {c.f1:.3f} (tp {c.tp}, fp {c.fp}, fn {c.fn})"
-            if r.error or r.page.key in failed:
-                sec.links.append(("", r.page.key, f"{note}; no report: {r.error or failed[r.page.key]}"))
-            else:
-                sec.links.append((f"pages/{page_file(r.page)}", r.page.key, note))
-        sections.append(sec)
-    return sections
+def _importance(ev: Evaluated, model: Predictor, seconds: float, out_dir: Path) -> list[Section]:
+    """Permutation importance of the feature groups, where the time allows a sample."""
+    imp = permutation_importance(ev, model, seconds=seconds)
+    if not imp.names:
+        return []
+    plot_importance(imp, out_dir / "importance.png")
+    section = Section(
+        "Feature importance",
+        [f"Permutation importance on {imp.blocks:,} blocks of {imp.pages:,} evaluated pages (a seeded sample of "
+         f"whole pages): each group of feature columns is shuffled across the sample's blocks and the whole "
+         f"two-stage model rerun; the bar is the drop of page-averaged token F1 at the threshold (from "
+         f"{imp.base_f1:.4f}), {imp.repeats} repeat(s), {imp.seconds:.1f} s."],
+        image="importance.png",
+    )  # fmt: skip
+    return [section]
+
+
+def _worst_pages(
+    ev: Evaluated, model: Predictor, worst: int, model_label: str, out_dir: Path, say: Callable[[str], None]
+) -> Section:
+    """The ``worst`` pages by their own shingle F1, each with a link to its ``blocksift show`` report."""
+    every = [r for d in ev.report.datasets for r in d.results]
+    chosen = sorted(every, key=lambda r: (r.counts.f1, r.page.key))[:worst]
+    say(f"writing show reports of the {len(chosen)} worst pages")
+    failed = write_show_reports(chosen, model, ev.threshold, out_dir / "pages", model_label)
+    sec = Section(
+        f"The {len(chosen)} worst pages",
+        ["By the page's own shingle F1; each links to its `blocksift show` report (blocks wrongly kept and "
+         "wrongly dropped marked)."],
+    )  # fmt: skip
+    for r in chosen:
+        c = r.counts
+        note = f"shingle F1 {c.f1:.3f} (tp {c.tp}, fp {c.fp}, fn {c.fn})"
+        if r.error or r.page.key in failed:
+            sec.links.append(("", r.page.key, f"{note}; no report: {r.error or failed[r.page.key]}"))
+        else:
+            sec.links.append((f"pages/{page_file(r.page)}", r.page.key, note))
+    return sec
 
 
 def to_markdown(sections: list[Section], title: str, subtitle: str = "") -> str:
