@@ -517,8 +517,29 @@ def failure_lines(results: Results, limit: int = 5) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(split: str, datasets: Table, page_types: Table, systems: Sequence[str]) -> str:
-    """The figures as Markdown tables (for benchmarks/README.md)."""
+def markdown_margins(records: Sequence[dict[str, Any]]) -> str:
+    """The margins (``margins``) as a Markdown table."""
+    lines = [
+        "| metric | row | best peer | blocksift - best | 95% interval | draws > 0 | draws at the target |",
+        "|---|---|---|---:|---|---:|---:|",
+    ]
+    for r in records:
+        goal = f"{r['above_target']:.0%} (>= {r['target']:+.2f})" if r["target"] else ""
+        lines.append(
+            f"| {r['metric'].replace('_f1', ' F1')} | {r['row']} | {r['best_peer']} | {r['observed']:+.3f} | "
+            f"[{r['low']:+.3f}, {r['high']:+.3f}] | {r['above_zero']:.0%} | {goal} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown_report(
+    split: str,
+    datasets: Table,
+    page_types: Table,
+    systems: Sequence[str],
+    sure: dict[str, list[dict[str, Any]]] | None = None,
+) -> str:
+    """The figures as Markdown tables (for benchmarks/README.md), and the margins' intervals where given."""
     rows = {**datasets, "mean": {s: mean_scores(r[s] for r in datasets.values()) for s in systems}}
     parts = [
         markdown_table(f"Shingle F1 ({split} split)", rows, "shingle_f1", systems),
@@ -537,6 +558,10 @@ def markdown_report(split: str, datasets: Table, page_types: Table, systems: Seq
     for name, t in rows["mean"].items():
         speed.append(f"| {name} | {t.pages} | {t.seconds:.1f} | {t.pages_per_second:.1f} | {t.errors} | {t.timeouts} |")
     parts.append("\n".join(speed))
+    for key, what in (("datasets", "datasets and their mean"), ("page_types", f"{PAGE_TYPE_DATASET}'s page types")):
+        if sure and sure.get(key):
+            title = f"**How sure** (blocksift - best peer over {what}; {margin.RESAMPLES:,} paired draws of pages)"
+            parts.append(title + "\n\n" + markdown_margins(sure[key]))
     return "\n\n".join(parts) + "\n"
 
 
@@ -778,7 +803,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"wrote {args.json}")
     if args.markdown is not None:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown_report(args.split, datasets, page_types, names), encoding="utf-8")
+        args.markdown.write_text(markdown_report(args.split, datasets, page_types, names, sure), encoding="utf-8")
         log(f"wrote {args.markdown}")
     return 0
 

@@ -97,4 +97,6 @@ def test_compare_reports_margins_over_each_rows_best_peer(benchmark_module, tmp_
     assert mean["low"] > 0 and mean["above_zero"] == 1.0
     text = compare.sureness_table("How sure", records)
     assert "mean (24)" in text and ">= +0.03 in" in text
+    markdown = compare.markdown_margins(records)
+    assert markdown.count("\n") == len(records) + 1 and "| shingle F1 | mean (24) | trafilatura |" in markdown
     assert compare.margins(compare.by_dataset(items), datasets, results, ["trafilatura", "justext"], True) == []
