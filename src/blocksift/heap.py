@@ -47,7 +47,7 @@ def release_freed_memory(n_blocks: int) -> None:
 
 def collect_less_often() -> None:
     """Run Python's cyclic garbage collector on fewer, larger batches of new objects, in a process that blocksift
-    runs (the command line, and the batch path's worker processes), never in a caller's own.
+    runs (the command line, the batch path's worker processes, training's joblib workers), never in a caller's own.
 
     A page's blocks, containers, tuples and lists are freed by reference counting once the page is done, and about
     one object a page is cyclic garbage; with Python's default thresholds they set off a collection every 700 new
