@@ -88,16 +88,19 @@ def draws_for(
     return out
 
 
-def margin(
+def differences(
     a: Mapping[str, PageFigures],
     b: Mapping[str, PageFigures],
     metric: str,
     draws: Mapping[str, npt.NDArray[np.intp]],
-    target: float = 0.0,
-) -> Margin:
-    """``a``'s figure minus ``b``'s, averaged over the datasets given (each weighs the same, as in the table's
-    mean), with the same draws of pages for both."""
-    diff = np.mean([figure(a[d], metric, draws[d]) - figure(b[d], metric, draws[d]) for d in a], axis=0)
+) -> npt.NDArray[np.float64]:
+    """``a``'s figure minus ``b``'s in each draw (the first: the pages as they are), averaged over the datasets
+    given (each weighs the same, as in the table's mean), with the same draws of pages for both."""
+    return np.mean([figure(a[d], metric, draws[d]) - figure(b[d], metric, draws[d]) for d in a], axis=0)
+
+
+def summarise(diff: npt.NDArray[np.float64], target: float = 0.0) -> Margin:
+    """A ``Margin`` from ``differences`` (or their mean over several pairs of runs, draw by draw)."""
     boot = diff[1:]
     low, high = np.percentile(boot, [2.5, 97.5])
     return Margin(
@@ -107,3 +110,14 @@ def margin(
         above_zero=float(np.mean(boot > 0)),
         above_target=float(np.mean(boot >= target - 1e-12)),
     )
+
+
+def margin(
+    a: Mapping[str, PageFigures],
+    b: Mapping[str, PageFigures],
+    metric: str,
+    draws: Mapping[str, npt.NDArray[np.intp]],
+    target: float = 0.0,
+) -> Margin:
+    """``a``'s margin over ``b`` on the pages as they are and over the draws (``differences``)."""
+    return summarise(differences(a, b, metric, draws), target)

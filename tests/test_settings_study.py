@@ -56,9 +56,14 @@ def test_seeds_run_every_setting_per_seed_and_compare_with_the_first(study, tmp_
     rows = {
         line.split(" | ")[0].strip("| "): line.split(" | ") for line in summary.splitlines() if line.startswith("| ")
     }
-    assert rows["base"][3] == "+0.0000" and rows["base"][5] == "0 of 2"
-    assert rows["tiny"][3] == f"{np.mean(held):+.4f}" and rows["tiny"][5] == f"{sum(h > 0 for h in held)} of 2"
-    assert rows["tiny"][6].startswith(("own ", "sample "))  # the held-out datasets that moved, largest first
+    assert rows["base"][3] == "+0.0000" and rows["base"][6] == "0 of 2"
+    assert rows["base"][4] == "[+0.0000, +0.0000] (0%)"  # a setting against itself, page by page
+    assert rows["tiny"][3] == f"{np.mean(held):+.4f}" and rows["tiny"][6] == f"{sum(h > 0 for h in held)} of 2"
+    low, high = (float(x) for x in rows["tiny"][4].split(" (")[0].strip("[]").split(", "))
+    assert low <= round(float(np.mean(held)), 4) <= high and low < high  # the observed difference inside its interval
+    assert rows["tiny"][7].startswith(("own ", "sample "))  # the held-out datasets that moved, largest first
+    pages = results["tiny seed 0"]["held_out_pages"]
+    assert len(pages) == 6 and all(len(v) == 4 for v in pages.values())
 
 
 def test_no_datasets_is_a_clear_skip(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
