@@ -31,6 +31,7 @@ BLOCKSIFT = "blocksift"
 UNDECLARED = "undeclared"
 # A language with fewer test pages joins "other languages" (its own row would be noise).
 MIN_PAGES = 10
+PageScore = tuple[int, int, int, float]  # a page's shingle tp, fp, fn and its word F1
 
 
 def primary(tag: str) -> str:
@@ -84,17 +85,17 @@ def groups_of(languages: dict[str, str]) -> dict[str, list[str]]:
     return {name: keys for name, keys in groups.items() if keys}
 
 
-def language_rows(
-    scores: dict[str, dict[str, margin.PageFigures]], groups: dict[str, list[str]]
-) -> list[dict[str, Any]]:
+def language_rows(scores: dict[str, dict[str, PageScore]], groups: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Per group and metric: each system's figure, the best peer, and blocksift's margin with its interval.
-    ``scores``: system -> page key -> the page's figures (one page each)."""
+    ``scores``: system -> page key -> the page's (tp, fp, fn, word F1)."""
     systems = list(scores)
     peers = [s for s in systems if s != BLOCKSIFT]
     draws = margin.draws_for({g: len(keys) for g, keys in groups.items()})
     rows = []
     for group, keys in groups.items():
-        figs = {s: _stack([scores[s][k] for k in keys]) for s in systems}
+        figs = {
+            s: margin.PageFigures.of([scores[s][k][:3] for k in keys], [scores[s][k][3] for k in keys]) for s in systems
+        }
         for metric in ("shingle_f1", "word_f1"):
             values = {s: float(margin.figure(figs[s], metric, draws[group][:1])[0]) for s in systems}
             best = max(peers, key=lambda s: values[s])
@@ -104,22 +105,13 @@ def language_rows(
     return rows
 
 
-def _stack(pages: Sequence[margin.PageFigures]) -> margin.PageFigures:
-    import numpy as np
-
-    return margin.PageFigures(
-        np.concatenate([p.precision for p in pages]),
-        np.concatenate([p.recall for p in pages]),
-        np.concatenate([p.word_f1 for p in pages]),
-    )
-
-
-def read_scores(path: Path) -> dict[str, dict[str, margin.PageFigures]]:
-    """system -> page key -> figures, from a ``compare.py --json`` file; blocksift and at least one peer needed."""
+def read_scores(path: Path) -> dict[str, dict[str, PageScore]]:
+    """system -> page key -> (tp, fp, fn, word F1), from a ``compare.py --json`` file, on the pages every system
+    has; blocksift and at least one peer needed."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    scores: dict[str, dict[str, margin.PageFigures]] = defaultdict(dict)
+    scores: dict[str, dict[str, PageScore]] = defaultdict(dict)
     for r in data["pages"]:
-        scores[r["system"]][r["page"]] = margin.PageFigures.of([(r["tp"], r["fp"], r["fn"])], [r["word_f1"]])
+        scores[r["system"]][r["page"]] = (r["tp"], r["fp"], r["fn"], r["word_f1"])
     if BLOCKSIFT not in scores or len(scores) < 2:
         raise SystemExit(f"languages.py: {path} needs blocksift and at least one peer (run compare.py with both)")
     common = set.intersection(*(set(v) for v in scores.values()))
