@@ -492,8 +492,7 @@ def build_report(
     say = log or (lambda _m: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = [_summary(ev, model, peers, model_label)]
-    say("plotting F1 per dataset")
-    sections += _f1_plots(ev, peers, out_dir)
+    sections += _f1_plots(ev, peers, out_dir, say)
     say("plotting the threshold curve and the score distribution")
     sections += _threshold_and_scores(ev, out_dir)
     say("permutation importance")
@@ -538,14 +537,15 @@ def _summary(ev: Evaluated, model: Predictor, peers: PeerFigures | None, model_l
     return summary
 
 
-def _f1_plots(ev: Evaluated, peers: PeerFigures | None, out_dir: Path) -> list[Section]:
+def _f1_plots(ev: Evaluated, peers: PeerFigures | None, out_dir: Path, say: Callable[[str], None]) -> list[Section]:
     """Shingle F1 per dataset (and their mean), and per page type where the pages have types, beside the peers."""
+    say("plotting F1 per dataset")
     report, peer_names = ev.report, peers.systems if peers else []
     dot_rows = [(d.dataset, d.f1, peers.datasets.get(d.dataset, {}) if peers else {}) for d in report.datasets]
     if len(report.datasets) > 1:
         mean_peers: dict[str, float] = {}
         for name in peer_names:
-            vals = [dict(dot[2]).get(name) for dot in dot_rows]
+            vals = [peer_f1.get(name) for _, _, peer_f1 in dot_rows]
             if all(v is not None for v in vals):
                 mean_peers[name] = float(np.mean([v for v in vals if v is not None]))
         dot_rows.append(("mean", report.mean["f1"], mean_peers))
@@ -553,6 +553,7 @@ def _f1_plots(ev: Evaluated, peers: PeerFigures | None, out_dir: Path) -> list[S
     sections = [Section("F1 per dataset", image="f1_datasets.png")]
     types = page_type_scores(ev)
     if types:
+        say("plotting F1 per page type")
         type_rows = [
             (f"{ds} · {pt} ({n})", f1, peers.page_types.get((ds, pt), {}) if peers else {})
             for (ds, pt), (n, f1) in types.items()
