@@ -558,7 +558,7 @@ def markdown_report(
     for name, t in rows["mean"].items():
         speed.append(f"| {name} | {t.pages} | {t.seconds:.1f} | {t.pages_per_second:.1f} | {t.errors} | {t.timeouts} |")
     parts.append("\n".join(speed))
-    for key, what in (("datasets", "datasets and their mean"), ("page_types", f"{PAGE_TYPE_DATASET}'s page types")):
+    for key, what in MARGIN_TABLES:
         if sure and sure.get(key):
             title = f"**How sure** (blocksift - best peer over {what}; {margin.RESAMPLES:,} paired draws of pages)"
             parts.append(title + "\n\n" + markdown_margins(sure[key]))
@@ -568,6 +568,8 @@ def markdown_report(
 # The issue's margins over the best peer: on the mean, and on these page types of wcxb (0 elsewhere).
 MEAN_TARGET = 0.03
 PAGE_TYPE_TARGETS = {"forum": 0.05, "product": 0.05, "collection": 0.05, "listing": 0.05}
+# The margins' two tables (keys of ``margins``' records in the JSON) and what each covers, for the text and Markdown.
+MARGIN_TABLES = (("datasets", "datasets and their mean"), ("page_types", f"{PAGE_TYPE_DATASET}'s page types"))
 
 
 def page_figures(items: Sequence[PageInput], scored: dict[str, Scored]) -> margin.PageFigures:
@@ -791,7 +793,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "datasets": margins(by_dataset(items), datasets, results, names, with_mean=True),
         "page_types": margins(by_page_type(items), page_types, results, names, with_mean=False),
     }
-    for key, what in (("datasets", "datasets and their mean"), ("page_types", "wcxb's page types")):
+    for key, what in MARGIN_TABLES:
         if sure[key]:
             print()
             title = f"How sure: blocksift - best peer over {what}, {margin.RESAMPLES:,} paired draws of pages"

@@ -44,7 +44,7 @@ from blocksift.metrics import shingle_score
 from blocksift.table import PageRows, build_rows, default_cache_dir
 from blocksift.training import TrainingData, fit_classifier, stack, usable
 from dataset_study import SHARED, log
-from margin import PageFigures, differences, draws_for, summarise
+from margin import Margin, PageFigures, differences, draws_for, summarise
 
 Pairs = Sequence[tuple[Page, PageRows]]
 
@@ -186,9 +186,10 @@ SUMMARY_HEAD = (
 
 def seed_summary(results: dict[str, dict[str, Any]], names: Sequence[str], seeds: Sequence[int]) -> str:
     """One row per setting: its held-out and test means over the seeds, then against the first setting on the
-    same seeds: the mean differences, on how many seeds it scored higher held out, and the held-out datasets that
-    moved most. A single draw moves the mean by 0.003-0.006, and a whole-page flip in a small dataset
-    (cleanportaleval's section fronts: README) by as much; the last column shows which kind of gain a row is."""
+    same seeds: the mean differences, the held-out one's paired bootstrap interval (``held_out_interval``), on how
+    many seeds it scored higher held out, and the held-out datasets that moved most. A single draw moves the mean
+    by 0.003-0.006, and a whole-page flip in a small dataset (cleanportaleval's section fronts: README) by as much;
+    the last column shows which kind of gain a row is."""
     lines = [f"Over seeds {', '.join(map(str, seeds))}; differences against {names[0]!r} on the same seeds.\n"]
     lines.append(SUMMARY_HEAD)
     for name in names:
@@ -216,7 +217,7 @@ def _summary_row(name: str, rows: list[dict[str, Any]], base: list[dict[str, Any
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def held_out_interval(rows: list[dict[str, Any]], base: list[dict[str, Any]]) -> Any:
+def held_out_interval(rows: list[dict[str, Any]], base: list[dict[str, Any]]) -> Margin:
     """The held-out difference against the first setting with a paired bootstrap over the held-out pages
     (``margin.py``): on each seed both settings held out the same pages, which are redrawn within each dataset, the
     same draw for both; the seeds' differences are averaged draw by draw. It tells a gain that a redraw of pages
