@@ -43,10 +43,11 @@ def log(message: str) -> None:
 
 def fit_and_score(
     train: Sequence[tuple[Page, PageRows]], test: Sequence[tuple[Page, PageRows]], params: dict[str, Any],
-    balance: float,
+    balance: float, jobs: int = 1,
 ) -> dict[str, dict[str, float]]:  # fmt: skip
     """Train on ``train`` and score ``test``: per test dataset, shingle F1 and word F1."""
-    clf = fit_classifier(stack([p for p, _ in train], [r for _, r in train], balance), params)
+    data = stack([p for p, _ in train], [r for _, r in train], balance, jobs=jobs, cache_dir=default_cache_dir())
+    clf = fit_classifier(data, params)
     report = score_rows([p for p, _ in test], [r for _, r in test], model_chooser(clf))
     return {d.dataset: {"f1": d.f1, "word_f1": d.word_f1} for d in report.datasets}
 
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: dict[str, dict[str, dict[str, float]]] = {}
     for label, pages_in, balance in plan:
         t0 = time.perf_counter()
-        runs[label] = fit_and_score(pages_in, test, params, balance)
+        runs[label] = fit_and_score(pages_in, test, params, balance, args.jobs)
         log(f"{label}: mean shingle F1 {mean(runs[label], 'f1'):.4f} ({time.perf_counter() - t0:.0f} s)")
     print(f"Settings: {params}, balance {args.balance:g} (leave-one-out runs); test splits.\n")
     print("**Shingle F1** (first row: trained on all; below: change when trained without a dataset)\n")

@@ -49,11 +49,13 @@ from margin import Margin, PageFigures, differences, draws_for, summarise
 Pairs = Sequence[tuple[Page, PageRows]]
 
 
-def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any]) -> dict[str, Any]:
-    """Fit on ``train`` with ``setting``; the figures of the pages it held out and of ``test``."""
+def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any], jobs: int = 1) -> dict[str, Any]:
+    """Fit on ``train`` with ``setting``; the figures of the pages it held out and of ``test``. The lexicon's
+    out-of-fold scores come from the row cache after the first setting (they do not depend on the settings)."""
 
     params = {k: v for k, v in setting.items() if k not in ("balance", "type_balance")}
-    data = stack([p for p, _ in train], [r for _, r in train], float(setting.get("balance", DEFAULT_BALANCE)))
+    balance = float(setting.get("balance", DEFAULT_BALANCE))
+    data = stack([p for p, _ in train], [r for _, r in train], balance, jobs=jobs, cache_dir=default_cache_dir())
     if setting.get("type_balance"):
         data = type_balanced(train, data, float(setting["type_balance"]))
     t0 = time.perf_counter()
@@ -261,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train, test = loaded
     results: dict[str, dict[str, Any]] = {}
     for name, setting in settings.items():
-        results[name] = run_setting(train, test, setting)
+        results[name] = run_setting(train, test, setting, args.jobs)
         r = results[name]
         log(f"{name}: held out {r['held_out']['mean']:.4f}, test {r['test']['mean']:.4f} ({r['fit_s']} s to fit)")
     print("Mean shingle F1 over the datasets on the held-out training pages and the test splits; then each test")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import pickle
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from blocksift.blocks import segment
 from blocksift.datasets import load_datasets
 from blocksift.features import FEATURE_NAMES, featurize
 from blocksift.lexicon import (
+    EncodedBlocks,
     Lexicon,
     WordTable,
     block_words,
@@ -130,6 +133,88 @@ def test_training_scores_the_lexicons_own_pages_out_of_fold(tmp_path: Path, monk
     is_own = np.concatenate([np.full(len(r.labels), p.dataset == "own") for p, r in zip(pages, rows, strict=True)])
     assert not np.allclose(rescored[is_own], plain[is_own])
     assert np.array_equal(rescored[~is_own], plain[~is_own])
+
+
+def _random_blocks(seed: int) -> tuple[list[tuple[str, ...]], np.ndarray, np.ndarray, list[str]]:
+    """Blocks of 8 sites drawing 0-6 words each from 25, with random labels and weights."""
+    rng = np.random.default_rng(seed)
+    vocabulary = [f"a:w{i}" for i in range(25)]
+    blocks = [tuple(rng.choice(vocabulary, size=int(rng.integers(0, 7)), replace=False)) for _ in range(120)]
+    sites = [f"s{int(k)}" for k in np.sort(rng.integers(0, 8, size=120))]  # a site's blocks together, as pages are
+    return blocks, rng.random(120) < 0.5, rng.random(120) + 0.1, sites
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_folds_matrix_is_its_sites_blocks_over_the_words_of_enough_of_those_sites(seed: int) -> None:
+    """``EncodedBlocks.design`` against the definition, spelt out with sets and a dense matrix."""
+    blocks, _, _, sites = _random_blocks(seed)
+    encoded = EncodedBlocks.of(blocks, sites)
+    for chosen in ({"s0", "s3", "s4", "s7"}, set(sites), {"s1"}, {"s1", "not a site"}):
+        X, fitted, words = encoded.design(encoded.sites(chosen), min_sites=2)
+        rows = [i for i, s in enumerate(sites) if s in chosen]
+        seen = {w: {sites[i] for i in rows if w in blocks[i]} for i in rows for w in blocks[i]}
+        vocabulary = sorted(w for w, on in seen.items() if len(on) >= 2)
+        expected = np.zeros((len(rows), max(len(vocabulary), 1)))
+        for r, i in enumerate(rows):
+            for w in blocks[i]:
+                if w in vocabulary:
+                    expected[r, vocabulary.index(w)] = 1 / np.sqrt(len(blocks[i]))
+        assert words == vocabulary and fitted.nonzero()[0].tolist() == rows
+        assert np.array_equal(X.toarray(), expected)
+
+
+def test_a_fold_of_the_encoded_blocks_is_the_lexicon_of_its_sites_blocks_alone() -> None:
+    blocks, labels, weights, sites = _random_blocks(3)
+    encoded = EncodedBlocks.of(blocks, sites)
+    chosen = {"s1", "s2", "s5", "s6"}
+    rows = [i for i, s in enumerate(sites) if s in chosen]
+    fold = encoded.fit(encoded.sites(chosen), labels, weights)
+    alone = fit_lexicon([blocks[i] for i in rows], labels[rows], weights[rows], [sites[i] for i in rows])
+    assert dict(fold.weights) == dict(alone.weights) and fold.intercept == alone.intercept
+
+
+def test_out_of_fold_scores_are_the_same_with_threads() -> None:
+    blocks, labels, weights, sites = _random_blocks(4)
+    cuts = [0, *[i for i in range(1, 120) if sites[i] != sites[i - 1] or i % 7 == 0], 120]  # pages: runs of a site
+    spans = list(itertools.pairwise(cuts))
+    args = ([blocks[a:b] for a, b in spans], [labels[a:b] for a, b in spans], [weights[a:b] for a, b in spans])
+    page_sites = [sites[a] for a, _ in spans]
+    one = out_of_fold_scores(*args, page_sites, jobs=1)
+    two = out_of_fold_scores(*args, page_sites, jobs=2)
+    assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True)) and any(np.any(a) for a in one)
+
+
+def test_training_keeps_the_out_of_fold_scores_and_recomputes_them_when_a_page_changes(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    pages = load_datasets([REPO / "datasets" / "own", REPO / "datasets" / "sample"], splits=["train"])
+    rows = build_rows(pages, cache_dir=tmp_path)
+    own = {r.digest for p, r in zip(pages, rows, strict=True) if p.dataset == "own"}
+    fake = Lexicon(shipped_lexicon().weights, shipped_lexicon().intercept, frozenset(own))
+    monkeypatch.setattr("blocksift.lexicon.shipped_lexicon", lambda: fake)
+    calls = []
+    fitted = out_of_fold_scores
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return fitted(*args, **kwargs)
+
+    monkeypatch.setattr("blocksift.lexicon.out_of_fold_scores", counted)
+    uncached = stack(pages, rows).X
+    first = stack(pages, rows, cache_dir=tmp_path).X
+    again = stack(pages, rows, cache_dir=tmp_path).X
+    assert len(calls) == 2 and np.array_equal(first, uncached) and np.array_equal(again, first)
+    # another page's labels: other scores, fitted again
+    i = next(k for k, p in enumerate(pages) if p.dataset == "own")
+    relabelled = list(rows)
+    relabelled[i] = dataclasses.replace(rows[i], labels=~rows[i].labels)
+    stack(pages, relabelled, cache_dir=tmp_path)
+    assert len(calls) == 3
+    # a damaged file is fitted again, and rewritten
+    for path in (tmp_path / "lexicon-oof").glob("*.npz"):
+        path.write_bytes(b"not an npz")
+    assert np.array_equal(stack(pages, rows, cache_dir=tmp_path).X, first) and len(calls) == 4
+    assert np.array_equal(stack(pages, rows, cache_dir=tmp_path).X, first) and len(calls) == 4
 
 
 def test_the_row_cache_keeps_words_and_digest(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

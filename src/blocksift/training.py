@@ -8,6 +8,8 @@ are reported and left out; they never stop training.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -50,11 +52,15 @@ def usable(pages: Sequence[Page], rows: Sequence[PageRows]) -> list[tuple[Page, 
     return [(p, r) for p, r in zip(pages, rows, strict=True) if r.error is None and len(r.labels)]
 
 
-def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0) -> TrainingData:
+def stack(
+    pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0, *, jobs: int = 1,
+    cache_dir: Path | None = None,
+) -> TrainingData:  # fmt: skip
     """One matrix of every readable page's blocks, with page ids as groups.
 
     ``balance`` weights each page by (mean pages per dataset / its dataset's pages) ** balance: 0 lets every page
     count the same (a dataset of 1,000 pages outweighs one of 50 twenty times), 1 lets every dataset count the same.
+    The lexicon's out-of-fold scores are fitted by ``jobs`` threads and kept in ``cache_dir`` beside the rows.
     """
     good = usable(pages, rows)
     failed = [(r.key, r.error) for r in rows if r.error is not None]
@@ -70,7 +76,7 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0)
     page_weight = {name: (mean_pages / d["pages"]) ** balance for name, d in datasets.items()}
     return TrainingData(
         weight=np.concatenate([np.full(len(r.labels), page_weight[p.dataset]) for p, r in good]),
-        X=_lexicon_out_of_fold(good),
+        X=_lexicon_out_of_fold(good, jobs, cache_dir),
         y=np.concatenate([r.labels for _, r in good]),
         groups=np.concatenate([np.full(len(r.labels), i, dtype=np.int64) for i, (_, r) in enumerate(good)]),
         tokens=np.concatenate([r.n_tokens for _, r in good]),
@@ -81,9 +87,13 @@ def stack(pages: Sequence[Page], rows: Sequence[PageRows], balance: float = 0.0)
     )
 
 
-def _lexicon_out_of_fold(good: Sequence[tuple[Page, PageRows]]) -> npt.NDArray[np.float32]:
+def _lexicon_out_of_fold(
+    good: Sequence[tuple[Page, PageRows]], jobs: int = 1, cache_dir: Path | None = None
+) -> npt.NDArray[np.float32]:
     """The stacked features, with the lexicon column of the shipped lexicon's own pages replaced by out-of-fold
-    scores (``lexicon.out_of_fold_scores``); other pages keep the shipped lexicon's score, as new pages get it."""
+    scores (``lexicon.out_of_fold_scores``); other pages keep the shipped lexicon's score, as new pages get it.
+    The scores are cached: they take half a minute to fit, and a second training run with other model settings
+    should start fitting at once (issue 5)."""
     from blocksift.features import FEATURE_NAMES
     from blocksift.lexicon import out_of_fold_scores, page_site, page_weights, shipped_lexicon
 
@@ -91,17 +101,58 @@ def _lexicon_out_of_fold(good: Sequence[tuple[Page, PageRows]]) -> npt.NDArray[n
     own = [(i, p, r) for i, (p, r) in enumerate(good) if r.digest in shipped_lexicon().pages and r.words]
     if not own:
         return X
-    scores = out_of_fold_scores(
-        [r.words for _, _, r in own],
-        [r.labels for _, _, r in own],
-        [page_weights(r.n_tokens) for _, _, r in own],
-        [page_site(p) for _, p, _ in own],
-    )
+    sites = [page_site(p) for _, p, _ in own]
+    cache = _OutOfFoldCache(cache_dir, [r for _, _, r in own], sites) if cache_dir is not None else None
+    scores = cache.load() if cache is not None else None
+    if scores is None:
+        scores = out_of_fold_scores(
+            [r.words for _, _, r in own],
+            [r.labels for _, _, r in own],
+            [page_weights(r.n_tokens) for _, _, r in own],
+            sites,
+            jobs=jobs,
+        )
+        if cache is not None:
+            cache.save(scores)
     starts = np.cumsum([0] + [len(r.labels) for _, r in good])
     column = FEATURE_NAMES.index("attr_lexicon")
     for (i, _, _), s in zip(own, scores, strict=True):
         X[starts[i] : starts[i + 1], column] = s
     return X
+
+
+class _OutOfFoldCache:
+    """The out-of-fold lexicon scores of a set of pages, in one ``.npz`` beside the row cache, named by a hash of
+    the rows' code fingerprint and of each page's digest, site, labels and token counts (what the scores are
+    computed from). Loaded with ``allow_pickle=False``; a damaged or mismatched file is recomputed."""
+
+    def __init__(self, cache_dir: Path, rows: Sequence[PageRows], sites: Sequence[str]) -> None:
+        from blocksift.lexicon import MIN_SITES, OOF_FOLDS
+        from blocksift.table import _fingerprint
+
+        h = hashlib.sha1(f"oof:{_fingerprint()}:{OOF_FOLDS}:{MIN_SITES}".encode())
+        for r, site in zip(rows, sites, strict=True):
+            for part in (r.digest.encode(), site.encode(), r.labels.tobytes(), r.n_tokens.tobytes()):
+                h.update(len(part).to_bytes(8, "little"))
+                h.update(part)
+        self.path = cache_dir / "lexicon-oof" / f"{h.hexdigest()}.npz"
+        self.lengths = [len(r.labels) for r in rows]
+
+    def load(self) -> list[npt.NDArray[np.float64]] | None:
+        try:
+            with np.load(self.path, allow_pickle=False) as z:
+                scores = z["scores"]
+        except (OSError, ValueError, KeyError):
+            return None
+        if len(scores) != sum(self.lengths):
+            return None
+        return np.split(scores, np.cumsum(self.lengths)[:-1])
+
+    def save(self, scores: Sequence[npt.NDArray[np.float64]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, scores=np.concatenate(scores))
+        os.replace(tmp, self.path)
 
 
 def train(
@@ -145,7 +196,8 @@ def _stacked(
 ) -> TrainingData:  # fmt: skip
     """The pages' feature rows (from the cache where it has them) stacked, with what was read and left out said."""
     t0 = time.perf_counter()
-    data = stack(pages, build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress), balance)
+    rows = build_rows(pages, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    data = stack(pages, rows, balance, jobs=jobs, cache_dir=cache_dir)
     say(
         f"features: {data.X.shape[0]:,} blocks x {data.X.shape[1]} features from "
         f"{sum(d['pages'] for d in data.datasets.values()):,} pages in {time.perf_counter() - t0:.0f} s; "
