@@ -230,6 +230,22 @@ def test_the_row_cache_keeps_words_and_digest(tmp_path: Path, monkeypatch) -> No
         assert a.words == b.words and a.digest == b.digest and a.words and a.digest
 
 
+def test_workers_make_only_the_rows_the_cache_lacks_and_the_rows_keep_the_pages_order(tmp_path: Path) -> None:
+    pages = load_datasets([REPO / "datasets" / "own", REPO / "datasets" / "sample"], splits=["train"])
+    assert len(pages) >= 8
+    build_rows(pages[::3], cache_dir=tmp_path)  # a third of them cached, the first page among them
+    counts: list[int] = []
+    rows = build_rows(pages, jobs=2, cache_dir=tmp_path, progress=counts.append)
+    plain = build_rows(pages)
+    assert [r.key for r in rows] == [p.key for p in pages] and counts == [1] * len(pages)
+    for a, b in zip(rows, plain, strict=True):
+        assert np.array_equal(a.features, b.features) and a.words == b.words and a.texts == b.texts
+    counts.clear()
+    again = build_rows(pages, jobs=2, cache_dir=tmp_path, progress=counts.append)  # every page cached now
+    assert [r.key for r in again] == [p.key for p in pages] and counts == [1] * len(pages)
+    assert all(np.array_equal(a.features, b.features) for a, b in zip(again, plain, strict=True))
+
+
 def test_the_per_container_score_equals_the_per_block_words_score() -> None:
     lexicon = shipped_lexicon()
     for path in [*sorted((REPO / "datasets" / "sample" / "html").glob("*.html"))[:6], None]:

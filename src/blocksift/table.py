@@ -93,6 +93,15 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
     return rows
 
 
+def cached_rows(page: Page, cache: RowCache) -> PageRows | None:
+    """A page's rows as the cache holds them; None where it does not (or the page cannot be read)."""
+    try:
+        data, gold, labels_file = page_sources(page)
+    except OSError:
+        return None
+    return cache.load(_cache_key(data, gold, labels_file), page.key)
+
+
 def _worker_page_rows(page: Page, cache: RowCache | None) -> PageRows:
     """``page_rows`` in one of joblib's worker processes, which collect garbage as blocksift's own processes do
     (``heap.collect_less_often``)."""
@@ -218,13 +227,39 @@ def build_rows(
     from joblib import Parallel, delayed, effective_n_jobs  # imported on use: the CLI starts faster
 
     cache = RowCache(cache_dir) if cache_dir is not None else None
-    out: list[PageRows] = []
+    say = progress or (lambda _n: None)
+    parallel = effective_n_jobs(jobs) > 1
+    # With workers, the rows the cache holds are read here first: sending them back from a worker costs more than
+    # reading them (the 4,168 training pages, all cached: 8.6 s in one process, 13.6 s through two workers).
+    out = _cached_in_order(pages, cache, say) if cache is not None and parallel else [None] * len(pages)
+    done = next((i for i, r in enumerate(out) if r is None), len(out))  # pages reported so far: a prefix
     runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=4)
     # joblib runs one job in this process, the caller's, whose collector stays as it is
-    work = page_rows if effective_n_jobs(jobs) == 1 else _worker_page_rows
-    for rows in runner(delayed(work)(p, cache) for p in pages):
-        out.append(rows)
-        if progress is not None:
+    work = _worker_page_rows if parallel else page_rows
+    rows: list[PageRows] = []
+
+    def take_cached() -> None:  # the cached rows up to the next page still being made, in the pages' order
+        while len(rows) < len(out) and (cached := out[len(rows)]) is not None:
+            rows.append(cached)
+            if len(rows) > done:
+                say(1)
+
+    for made in runner(delayed(work)(p, cache) for p, r in zip(pages, out, strict=True) if r is None):
+        take_cached()
+        rows.append(made)
+        say(1)  # progress goes in the pages' order: the verbose lines name them in that order
+    take_cached()
+    return rows
+
+
+def _cached_in_order(pages: Sequence[Page], cache: RowCache, progress: Callable[[int], None]) -> list[PageRows | None]:
+    """Each page's cached rows, None where the cache lacks them; reports the pages read while none was missing."""
+    out: list[PageRows | None] = []
+    unbroken = True
+    for page in pages:
+        out.append(cached_rows(page, cache))
+        unbroken = unbroken and out[-1] is not None
+        if unbroken:
             progress(1)
     return out
 
