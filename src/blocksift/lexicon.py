@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -368,8 +368,8 @@ class EncodedBlocks:
     and columns in the same order."""
 
     vocabulary: list[str]  # every word met, sorted
-    ids: npt.NDArray[np.int64]  # each block's word ids in the block's own order, block after block
-    owner: npt.NDArray[np.int64]  # the block of each id
+    ids: npt.NDArray[np.signedinteger[Any]]  # each block's word ids in the block's own order, block after block
+    owner: npt.NDArray[np.signedinteger[Any]]  # the block of each id
     lengths: npt.NDArray[np.int64]  # words per block
     site: npt.NDArray[np.int64]  # each block's site, numbered as in site_names
     site_names: list[str]
@@ -389,11 +389,14 @@ class EncodedBlocks:
         site, site_names = pd.factorize(np.asarray(sites, dtype=object))
         n_sites = max(len(site_names), 1)
         ids = rank[codes]
+        del flat, codes, rank
         owner = np.repeat(np.arange(len(blocks)), lengths)
         pairs = np.unique(ids * n_sites + site[owner])
+        # 32-bit ids where they fit: the two arrays of one entry per word are most of the memory folds share
+        small = np.int32 if max(len(met), len(blocks)) < 2**31 else np.int64
         return cls(
-            [met[i] for i in order], ids, owner, lengths, site.astype(np.int64), list(site_names),
-            pairs // n_sites, pairs % n_sites,
+            [met[i] for i in order], ids.astype(small), owner.astype(small), lengths, site.astype(np.int64),
+            list(site_names), pairs // n_sites, pairs % n_sites,
         )  # fmt: skip
 
     def sites(self, names: Iterable[str]) -> npt.NDArray[np.bool_]:
@@ -413,10 +416,10 @@ class EncodedBlocks:
         sites_per_word = np.bincount(self.pair_word[fit_sites[self.pair_site]], minlength=len(self.vocabulary))
         known = sites_per_word >= min_sites
         kept = fitted[self.owner] & known[self.ids]
-        rows = (np.cumsum(fitted) - 1)[self.owner[kept]]
+        rows = (np.cumsum(fitted) - 1).astype(self.owner.dtype)[self.owner[kept]]
         counts = np.maximum(self.lengths[fitted], 1).astype(np.float64)
         values = 1.0 / np.sqrt(counts)[rows]
-        columns = (np.cumsum(known) - 1)[self.ids[kept]]
+        columns = (np.cumsum(known) - 1).astype(self.ids.dtype)[self.ids[kept]]
         X = sparse.csr_matrix((values, (rows, columns)), shape=(len(counts), max(int(known.sum()), 1)))
         return X, fitted, [word for word, k in zip(self.vocabulary, known.tolist(), strict=True) if k]
 
