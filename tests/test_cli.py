@@ -126,6 +126,27 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     assert code == 0 and figures["datasets"][0]["dataset"] == "sample" and 0 < figures["mean"]["f1"] <= 1
 
 
+def test_a_cache_that_cannot_be_written_is_left_out_with_a_warning(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("BLOCKSIFT_CACHE", str(blocker / "cache"))
+    code, out, err = run("train", SAMPLE, "--out", tmp_path / "m.npz", "--max-iter", "5", "--no-context")
+    assert code == 0 and (tmp_path / "m.npz").exists() and "Validation" in out
+    assert "cannot be written" in err and "going on without it" in err and blocker.read_text() == "not a directory"
+
+
+def test_a_full_disk_costs_only_the_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from blocksift.table import save_npz
+
+    def refused(file: Path, **arrays: object) -> None:  # the disk fills up halfway through the file
+        Path(file).write_bytes(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("numpy.savez", refused)
+    save_npz(tmp_path / "x" / "rows.npz", a=[1, 2])
+    assert list((tmp_path / "x").iterdir()) == []
+
+
 def test_skip_existing_resumes_a_batch(sample_model_path: Path, tmp_path: Path) -> None:
     pages = tmp_path / "pages"
     pages.mkdir()

@@ -91,9 +91,23 @@ def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
 
 
 def _cache(no_cache: bool) -> Path | None:
+    """The row cache's directory, or None with ``--no-cache`` or where it cannot be written (a read-only home, a
+    $BLOCKSIFT_CACHE that is not a directory): the cache only saves time, so the command goes on without it."""
+    import tempfile
+
     from blocksift.table import default_cache_dir
 
-    return None if no_cache else default_cache_dir()
+    if no_cache:
+        return None
+    directory = default_cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        reporter.info(f"warning: the row cache {directory} cannot be written ({exc}); going on without it")
+        return None
+    return directory
 
 
 def version_callback(value: bool) -> None:

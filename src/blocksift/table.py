@@ -7,6 +7,7 @@ bytes, its gold text and the feature code: a second training run with new model 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import os
@@ -193,15 +194,26 @@ class RowCache:
             return None  # a damaged cache entry is rebuilt
 
     def save(self, key: str, rows: PageRows) -> None:
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(
-            tmp, features=rows.features, labels=rows.labels, aligned=rows.aligned, n_tokens=rows.n_tokens,
-            texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)), structure=rows.structure,
-            words=np.array(_TEXT_SEP.join(" ".join(w) for w in rows.words)), digest=np.array(rows.digest),
+        save_npz(
+            self.path(key), features=rows.features, labels=rows.labels, aligned=rows.aligned,
+            n_tokens=rows.n_tokens, texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)),
+            structure=rows.structure, words=np.array(_TEXT_SEP.join(" ".join(w) for w in rows.words)),
+            digest=np.array(rows.digest),
         )  # fmt: skip
+
+
+def save_npz(path: Path, **arrays: npt.ArrayLike) -> None:
+    """Write ``arrays`` to ``path`` whole or not at all (a temporary file renamed over it, so that processes
+    sharing a cache never read half a file). Where the disk refuses (full, read-only) nothing is written: a cache
+    only saves time."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 # Record separator: never part of a block's text (control characters are removed when a page is parsed).

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from blocksift.datasets import Page
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.errors import DatasetError
 from blocksift.predictor import Predictor
-from blocksift.table import PageRows, build_rows
+from blocksift.table import PageRows, build_rows, save_npz
 
 if TYPE_CHECKING:
     from blocksift.adapt import AdaptSettings
@@ -149,10 +148,7 @@ class _OutOfFoldCache:
         return np.split(scores, np.cumsum(self.lengths)[:-1])
 
     def save(self, scores: Sequence[npt.NDArray[np.float64]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, scores=np.concatenate(scores))
-        os.replace(tmp, self.path)
+        save_npz(self.path, scores=np.concatenate(scores))
 
 
 def train(
