@@ -111,7 +111,7 @@ def _worker_page_rows(page: Page, cache: RowCache | None) -> PageRows:
 
 
 @lru_cache(maxsize=1)
-def _fingerprint() -> str:
+def rows_fingerprint() -> str:
     """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
@@ -221,7 +221,7 @@ _TEXT_SEP = "\x1e"
 
 
 def _cache_key(data: bytes, gold: str, labels_file: str | None) -> str:
-    h = hashlib.sha1(_fingerprint().encode())
+    h = hashlib.sha1(rows_fingerprint().encode())
     for part in (data, gold.encode(), (labels_file or "").encode()):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)

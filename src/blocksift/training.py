@@ -127,9 +127,9 @@ class _OutOfFoldCache:
 
     def __init__(self, cache_dir: Path, rows: Sequence[PageRows], sites: Sequence[str]) -> None:
         from blocksift.lexicon import MIN_SITES, OOF_FOLDS
-        from blocksift.table import _fingerprint
+        from blocksift.table import rows_fingerprint
 
-        h = hashlib.sha1(f"oof:{_fingerprint()}:{OOF_FOLDS}:{MIN_SITES}".encode())
+        h = hashlib.sha1(f"oof:{rows_fingerprint()}:{OOF_FOLDS}:{MIN_SITES}".encode())
         for r, site in zip(rows, sites, strict=True):
             for part in (r.digest.encode(), site.encode(), r.labels.tobytes(), r.n_tokens.tobytes()):
                 h.update(len(part).to_bytes(8, "little"))
