@@ -18,8 +18,9 @@ the shipped recipe (README, settings table).
 A setting is JSON: ``BlockClassifier`` arguments (``max_iter``, ``stage1_max_iter``, ``stage1_refit``,
 ``context_folds``, ``max_leaf_nodes``, ...) over the shipped defaults, ``balance`` for the dataset weights
 (``blocksift train --balance``) and ``type_balance`` for page-type weights within a dataset (``type_balanced``).
-Each setting is one training of the shipped size, about four minutes on two cores; feature rows come from the row
-cache, so only the first run parses the pages.
+Each setting is one training of the shipped size and its scoring, about two and a half minutes on two cores (session
+15); feature rows and the lexicon's out-of-fold scores come from the row cache, so only the first run parses the
+pages and fits the five lexicons.
 Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS, or ``--root``).
 """
 
