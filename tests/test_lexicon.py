@@ -29,7 +29,7 @@ from blocksift.lexicon import (
     value_words,
 )
 from blocksift.page import parse_html
-from blocksift.table import build_rows
+from blocksift.table import build_rows, cached_rows
 from blocksift.training import stack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -244,6 +244,25 @@ def test_workers_make_only_the_rows_the_cache_lacks_and_the_rows_keep_the_pages_
     again = build_rows(pages, jobs=2, cache_dir=tmp_path, progress=counts.append)  # every page cached now
     assert [r.key for r in again] == [p.key for p in pages] and counts == [1] * len(pages)
     assert all(np.array_equal(a.features, b.features) for a, b in zip(again, plain, strict=True))
+
+
+def test_a_cold_cache_leaves_the_lookups_to_the_workers(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pages = load_datasets([REPO / "datasets" / "sample"], splits=["train"])
+    looked_up: list[str] = []
+    real = cached_rows
+
+    def counted(page, cache):  # type: ignore[no-untyped-def]
+        looked_up.append(page.key)
+        return real(page, cache)
+
+    monkeypatch.setattr("blocksift.table.cached_rows", counted)
+    monkeypatch.setattr("blocksift.table.COLD_PROBE", 3)
+    rows = build_rows(pages, jobs=2, cache_dir=tmp_path)  # nothing cached: three lookups here, the rest in workers
+    assert len(looked_up) == 3 and [r.key for r in rows] == [p.key for p in pages]
+    looked_up.clear()
+    again = build_rows(pages, jobs=2, cache_dir=tmp_path)  # the workers filled the cache: every page read here
+    assert len(looked_up) == len(pages)
+    assert all(np.array_equal(a.features, b.features) for a, b in zip(rows, again, strict=True))
 
 
 def test_the_per_container_score_equals_the_per_block_words_score() -> None:

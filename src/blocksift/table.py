@@ -216,6 +216,8 @@ def save_npz(path: Path, **arrays: npt.ArrayLike) -> None:
             tmp.unlink(missing_ok=True)
 
 
+# Pages looked up in the cache before a batch with workers decides that the cache is cold (``_cached_in_order``).
+COLD_PROBE = 32
 # Record separator: never part of a block's text (control characters are removed when a page is parsed).
 _TEXT_SEP = "\x1e"
 
@@ -265,10 +267,15 @@ def build_rows(
 
 
 def _cached_in_order(pages: Sequence[Page], cache: RowCache, progress: Callable[[int], None]) -> list[PageRows | None]:
-    """Each page's cached rows, None where the cache lacks them; reports the pages read while none was missing."""
+    """Each page's cached rows, None where the cache lacks them; reports the pages read while none was missing.
+    Where the first ``COLD_PROBE`` pages are all missing the cache is taken to be cold and the rest are left to the
+    workers, which look each page up themselves: reading every page here first would delay them (2.1 s for the
+    4,168 training pages)."""
     out: list[PageRows | None] = []
     unbroken = True
     for page in pages:
+        if len(out) == COLD_PROBE and not any(r is not None for r in out):
+            return out + [None] * (len(pages) - len(out))
         out.append(cached_rows(page, cache))
         unbroken = unbroken and out[-1] is not None
         if unbroken:
