@@ -245,8 +245,7 @@ def build_rows(
     parallel = effective_n_jobs(jobs) > 1
     # With workers, the rows the cache holds are read here first: sending them back from a worker costs more than
     # reading them (the 4,168 training pages, all cached: 8.6 s in one process, 13.6 s through two workers).
-    out = _cached_in_order(pages, cache, say) if cache is not None and parallel else [None] * len(pages)
-    done = next((i for i, r in enumerate(out) if r is None), len(out))  # pages reported so far: a prefix
+    out, done = _cached_in_order(pages, cache, say) if cache is not None and parallel else ([None] * len(pages), 0)
     runner = Parallel(n_jobs=jobs, return_as="generator", batch_size=4)
     # joblib runs one job in this process, the caller's, whose collector stays as it is
     work = _worker_page_rows if parallel else page_rows
@@ -266,21 +265,24 @@ def build_rows(
     return rows
 
 
-def _cached_in_order(pages: Sequence[Page], cache: RowCache, progress: Callable[[int], None]) -> list[PageRows | None]:
-    """Each page's cached rows, None where the cache lacks them; reports the pages read while none was missing.
-    Where the first ``COLD_PROBE`` pages are all missing the cache is taken to be cold and the rest are left to the
-    workers, which look each page up themselves: reading every page here first would delay them (2.1 s for the
-    4,168 training pages)."""
+def _cached_in_order(
+    pages: Sequence[Page], cache: RowCache, progress: Callable[[int], None]
+) -> tuple[list[PageRows | None], int]:
+    """Each page's cached rows, None where the cache lacks them, and how many pages were reported: those read
+    before the first missing one (progress goes in the pages' order). Where the first ``COLD_PROBE`` pages are all
+    missing the cache is taken to be cold and the rest are left to the workers, which look each page up
+    themselves: reading every page here first would delay them (2.1 s for the 4,168 training pages)."""
     out: list[PageRows | None] = []
-    unbroken = True
+    reported = hits = 0
     for page in pages:
-        if len(out) == COLD_PROBE and not any(r is not None for r in out):
-            return out + [None] * (len(pages) - len(out))
+        if len(out) == COLD_PROBE and not hits:
+            return out + [None] * (len(pages) - len(out)), reported
         out.append(cached_rows(page, cache))
-        unbroken = unbroken and out[-1] is not None
-        if unbroken:
+        hits += out[-1] is not None
+        if reported == len(out) - 1 and out[-1] is not None:
+            reported += 1
             progress(1)
-    return out
+    return out, reported
 
 
 def to_frame(pages: Sequence[Page], rows: Sequence[PageRows]) -> pd.DataFrame:
