@@ -9,7 +9,7 @@ import pytest
 
 from blocksift.datasets import read_html_file
 from blocksift.errors import InputError
-from blocksift.page import declared_encoding, detect_encoding, parse_html
+from blocksift.page import clean_bytes, declared_encoding, detect_encoding, parse_html
 
 TEXT = "Größe, café, naïve: Übermäßig schöne Grüße aus Köln"
 
@@ -102,6 +102,24 @@ def test_dropped_elements_keep_their_tails() -> None:
         "<noscript><article><p>Served without scripts</p></article></noscript></body></html>"
     )
     assert body_text(html) == "Before middle and after.tail textServed without scripts"  # itertext joins with ""
+
+
+def test_the_web_archive_toolbar_is_dropped_near_the_root_only() -> None:
+    # The archive inserts its toolbar at the start of the body; inside a wrapper or two (a page whose markup opened
+    # a div before <body>) it is still dropped. An element of the page's own deep in its content keeps its text,
+    # whatever its id.
+    html = (
+        "<html><body><div class='wrap'><div id='wm-ipp-base'><div id='wm-capinfo'>capture info</div></div>"
+        "<div id='donato'>donate</div><main><article><section><div><p id='donation-note'>kept</p></div></section>"
+        "</article></main></div><p>Body text.</p></body></html>"
+    )
+    assert body_text(html) == "keptBody text."  # itertext joins with ""
+    assert body_text(html.replace("donation-note", "donato-deep")) == "keptBody text."  # itertext joins with ""
+
+
+def test_noncharacters_are_removed_and_nothing_else() -> None:
+    # U+FFFD and U+FF0C share the noncharacters' first UTF-8 byte (EF) and stay
+    assert clean_bytes("a\ufffeb\uffffc\ufffd\uff0c\x00d") == "abc\ufffd\uff0cd".encode()
 
 
 def test_nul_and_control_characters_are_removed() -> None:

@@ -39,8 +39,11 @@ DROP_TAGS = frozenset(
     }
 )  # fmt: skip
 
-# The web archive's toolbar that msv and other captured pages carry.
+# The web archive's toolbar that msv and other captured pages carry. The archive inserts it at the start of the body
+# (on all 276 dataset pages that carry it, a child of body), so it is looked for near the root only: down to
+# ``DROP_ID_DEPTH`` elements from it (html/body/div is 3), which also catches it inside a wrapper or two.
 DROP_ID_PREFIXES = ("wm-ipp", "wm-capinfo", "donato")
+DROP_ID_DEPTH = 5
 
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -92,7 +95,7 @@ _CONTROL_REF_RE = re.compile(
 
 
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+_NONCHARACTERS = ("\ufffe", "\uffff")
 _JSON_START_RE = re.compile(r"\s*[\[{]")
 
 
@@ -417,16 +420,23 @@ def looks_like_json(text: str) -> bool:
 # is looked at one by one, and the web archive's toolbar is looked for by id only in pages whose text names it.
 # (Finding and unlinking them in Python took a fifth of the parse; one XPath for all of it four times as long.)
 _STRIP = (etree.Comment, etree.ProcessingInstruction, *sorted(DROP_TAGS))
-_DROP_BY_ID = etree.XPath(" | ".join(f"//*[starts-with(@id, '{prefix}')]" for prefix in DROP_ID_PREFIXES))
+_DROP_BY_ID = etree.XPath(
+    " | ".join(
+        "/*" * depth + f"[starts-with(@id, '{prefix}')]"
+        for depth in range(3, DROP_ID_DEPTH + 1)
+        for prefix in DROP_ID_PREFIXES
+    )
+)
 
 
-def _drop_invisible(root: etree._Element, text: str) -> None:
+def _drop_invisible(root: etree._Element) -> None:
     """Remove what is never visible text (scripts, styles, media, comments, the web archive's toolbar), keeping
     each removed element's tail, which belongs to the surrounding content."""
     etree.strip_elements(root, *_STRIP, with_tail=False)
     doomed = [el for el in root.iter("noscript") if not _STRUCTURED(el)]
-    if any(prefix in text for prefix in DROP_ID_PREFIXES):
-        doomed.extend(_DROP_BY_ID(root))
+    # An XPath over the top levels of the tree, not a search of the page's text for the prefixes first: that took
+    # 0.5 ms on a 400 kB page, the XPath 0.05.
+    doomed.extend(_DROP_BY_ID(root))
     for el in doomed:
         parent = el.getparent()
         if parent is not None:
@@ -512,9 +522,11 @@ def clean_bytes(text: str) -> bytes:
     expression over the str; in UTF-8 a byte below 0x80 is always a whole character, so nothing else is touched.
     """
     data = text.encode("utf-8", errors="replace").translate(None, _CONTROL_BYTES)
+    # Looked for in the str: one code point is found there about thirty times faster than its three bytes in the
+    # UTF-8 (0.01 against 0.45 ms on a 400 kB page), and only U+FFFE and U+FFFF encode to those bytes.
     for nonchar in _NONCHARACTERS:
-        if nonchar in data:
-            data = data.replace(nonchar, b"")
+        if nonchar in text:
+            data = data.replace(nonchar.encode(), b"")
     return data
 
 
@@ -568,5 +580,5 @@ def parse_html(page: bytes | str) -> Document:
         text = _UNCLOSED_TITLE_RE.sub(lambda m: m.group(0) + "</title>", text, count=1)
         root = _parse(text)
         title = _title(root)
-    _drop_invisible(root, text)
+    _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)
