@@ -417,7 +417,7 @@ def looks_like_json(text: str) -> bool:
 
 
 # What `_drop_invisible` removes in C (lxml's strip_elements, which leaves each element's tail in place); <noscript>
-# is looked at one by one, and the web archive's toolbar is looked for by id only in pages whose text names it.
+# is looked at one by one, and the web archive's toolbar is looked for by id in the top levels of the tree.
 # (Finding and unlinking them in Python took a fifth of the parse; one XPath for all of it four times as long.)
 _STRIP = (etree.Comment, etree.ProcessingInstruction, *sorted(DROP_TAGS))
 _DROP_BY_ID = etree.XPath(
