@@ -293,10 +293,16 @@ def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> N
     # A block of ROW_BLOCK rows and one of 47: the compiled walk takes each block's rows eight at a time, then the
     # last seven alone.
     X = rng.normal(size=(ROW_BLOCK + 47, forest.n_features)) * 5
-    X[rng.random(X.shape) < 0.05] = np.nan  # missing values take the side scikit-learn learned
+    X[0, 0], X[1, 1] = np.inf, -np.inf
     out = np.empty(len(X))
-    _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
+    assert _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
     assert np.allclose(forest.baseline + out, forest.baseline + forest._walk_numpy(X))
+    assert np.array_equal(forest.decision_function(X), forest.baseline + out)
+    # A missing value anywhere: the compiled walk declines and the numpy walk, which sends it where scikit-learn
+    # learned to, scores the matrix.
+    X[-1, -1] = np.nan
+    assert not _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
+    assert np.array_equal(forest.decision_function(X), forest.baseline + forest._walk_numpy(X))
 
 
 def _depth_first(forest: Forest) -> dict[str, np.ndarray]:
@@ -339,9 +345,11 @@ def test_nodes_are_numbered_breadth_first_and_score_as_scikit_learn(sample_model
     assert (forest.left[inner] > np.flatnonzero(inner)).all()
     expected = booster.decision_function(X)
     assert np.allclose(forest._walk_numpy(X) + forest.baseline, expected)
-    out = np.empty(len(X))
-    _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
-    assert np.allclose(out + forest.baseline, expected)
+    assert np.allclose(forest.decision_function(X), expected)
+    finite = ~np.isnan(X).any(axis=1)
+    out = np.empty(int(finite.sum()))
+    assert _compiled_walk_or_fail()(X[finite], *forest._packed, forest.roots, out)
+    assert np.allclose(out + forest.baseline, expected[finite])
     old_layout = Forest.from_arrays(_depth_first(sample_model.forest_))
     for name in ("feature", "threshold", "left", "right", "value", "is_leaf", "missing_left", "roots"):
         assert np.array_equal(getattr(old_layout, name), getattr(sample_model.forest_, name)), name
