@@ -174,12 +174,18 @@ def time_batch(pages: Sequence[tuple[str, bytes]], jobs: int) -> dict[str, Any]:
     """``blocksift.batch.run`` over in-memory Sources with ``jobs`` processes: wall time from the first request
     to the last result. The gaps between results are per-page times only with one process; with more they
     measure throughput, not latency. A warm-up batch first starts the workers and loads their model (its time
-    is kept apart, as the pool's start-up). The process collects garbage as ``blocksift predict``'s does
-    (``heap.collect_less_often``); the single-page row keeps Python's settings, as a caller's process would."""
-    from blocksift import batch
+    is kept apart, as the pool's start-up, and with it the load of the compiled walks). The process collects
+    garbage as ``blocksift predict``'s does (``heap.collect_less_often``); the single-page row keeps Python's
+    settings, as a caller's process would."""
+    from blocksift import batch, context, forest
     from blocksift.heap import collect_less_often
 
     collect_less_often()
+    # The compiled walks, loaded before the warm-up batch runs them, as the extract row has them: a batch in one
+    # process would otherwise load them (half a second) after its first dozen pages, and with workers
+    # ``batch.warm_up`` loads them before the pool forks.
+    forest._compiled_walk()
+    context._compiled_page_context()
 
     warm_up = [batch.Source(f"warm-up-{i}", data=peers.WARM_UP_HTML) for i in range(WARM_UP_PAGES_PER_JOB * jobs)]
     start = time.perf_counter()
