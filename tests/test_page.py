@@ -114,7 +114,7 @@ def test_the_web_archive_toolbar_is_dropped_near_the_root_only() -> None:
         "</article></main></div><p>Body text.</p></body></html>"
     )
     assert body_text(html) == "keptBody text."  # itertext joins with ""
-    assert body_text(html.replace("donation-note", "donato-deep")) == "keptBody text."  # itertext joins with ""
+    assert body_text(html.replace("donation-note", "donato-deep")) == "keptBody text."
 
 
 def test_noncharacters_are_removed_and_nothing_else() -> None:
