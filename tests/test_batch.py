@@ -104,6 +104,35 @@ def test_workers_killed_from_outside_are_replaced_and_their_pages_retried() -> N
     assert [r.source for r in [first, *rest]] == srcs and not errors([first, *rest])
 
 
+RUNS_LOG: list[Path] = []  # where counting_work notes each page it starts (set before the pool forks)
+
+
+def counting_work(source: Source) -> Result:
+    """``work``, noting each page it starts in ``RUNS_LOG[0]`` (one line per start, appended by any process)."""
+    with RUNS_LOG[0].open("a") as fh:
+        fh.write(source.name + "\n")
+    return work(source)
+
+
+@needs_fork
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_pages_sent_ahead_of_a_dying_worker_run_once(tmp_path: Path, jobs: int) -> None:
+    # A worker gets its next page while it is still on one; when it dies on its page, the page sent ahead was
+    # never started: it goes to another worker as it is, neither run twice nor counted as a death.
+    RUNS_LOG[:] = [tmp_path / "runs"]
+    srcs = sources(12, {2: "kill", 5: "exit", 6: "kill"})
+    results = list(Pool(counting_work, jobs).map(srcs))
+    assert [r.source for r in results] == srcs
+    assert errors(results).keys() == {"p2-kill", "p5-exit", "p6-kill"}
+    starts = RUNS_LOG[0].read_text().split()
+    assert sorted(set(starts)) == sorted(s.name for s in srcs)
+    assert {name: starts.count(name) for name in set(starts) if starts.count(name) > 1} == {
+        "p2-kill": 2,
+        "p5-exit": 2,
+        "p6-kill": 2,
+    }
+
+
 @needs_fork
 def test_a_bug_on_one_page_is_that_pages_error() -> None:
     results = collect(sources(6, {2: "bug"}), jobs=2)
