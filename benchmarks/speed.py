@@ -98,8 +98,13 @@ def read_page(path: str) -> bytes:
 
 def load_manifest(path: Path) -> list[tuple[str, bytes]]:
     """Every page of the manifest read into memory, so that no disk I/O is timed."""
+    return [(key, read_page(str(html_path))) for key, html_path in manifest_files(path)]
+
+
+def manifest_files(path: Path) -> list[tuple[str, Path]]:
+    """The manifest's pages as (key, file) pairs."""
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    return [(key, read_page(html_path)) for key, html_path in manifest["pages"]]
+    return [(key, Path(html_path)) for key, html_path in manifest["pages"]]
 
 
 def prepare_lxml() -> Callable[[bytes], object]:
@@ -170,13 +175,15 @@ def time_calls(call: Callable[[bytes], object], pages: Sequence[tuple[str, bytes
     return {"seconds": seconds, "errors": errors, "per_page": True}
 
 
-def time_batch(pages: Sequence[tuple[str, bytes]], jobs: int) -> dict[str, Any]:
-    """``blocksift.batch.run`` over in-memory Sources with ``jobs`` processes: wall time from the first request
-    to the last result. The gaps between results are per-page times only with one process; with more they
-    measure throughput, not latency. A warm-up batch first starts the workers and loads their model (its time
-    is kept apart, as the pool's start-up, and with it the load of the compiled walks). The process collects
-    garbage as ``blocksift predict``'s does (``heap.collect_less_often``); the single-page row keeps Python's
-    settings, as a caller's process would."""
+def time_batch(files: Sequence[tuple[str, Path]], jobs: int) -> dict[str, Any]:
+    """``blocksift.batch.run`` over the pages' files with ``jobs`` processes, as ``blocksift predict DIR`` runs
+    (each page read, and inflated where it is gzipped, by the process that extracts it; the files are in the
+    operating system's cache after the first round): wall time from the first request to the last result. The
+    gaps between results are per-page times only with one process; with more they measure throughput, not
+    latency. A warm-up batch first starts the workers and loads their model (its time is kept apart, as the
+    pool's start-up, and with it the load of the compiled walks). The process collects garbage as
+    ``blocksift predict``'s does (``heap.collect_less_often``); the single-page row keeps Python's settings, as
+    a caller's process would."""
     from blocksift import batch, context, forest
     from blocksift.heap import collect_less_often
 
@@ -191,7 +198,7 @@ def time_batch(pages: Sequence[tuple[str, bytes]], jobs: int) -> dict[str, Any]:
     start = time.perf_counter()
     list(batch.run(warm_up, model_path=None, fmt="text", jobs=jobs))
     warm_up_s = time.perf_counter() - start
-    sources = [batch.Source(key, data=data) for key, data in pages]
+    sources = [batch.Source(key, path=path) for key, path in files]
     gaps: list[float] = []
     errors: dict[str, str] = {}
     last = time.perf_counter()
@@ -285,13 +292,13 @@ def child_main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     silence_systems()
     rss_start = peak_rss_mb()
-    pages = load_manifest(args.manifest)
+    pages = load_manifest(args.manifest) if args.system != BATCH else []  # the batch reads the files
     rss_pages = peak_rss_mb()
     try:
         if args.system == STAGES_CHILD:
             result = profile_stages(pages)
         elif args.system == BATCH:
-            result = time_batch(pages, args.jobs)
+            result = time_batch(manifest_files(args.manifest), args.jobs)
             # the largest children are the workers; joblib also runs a small resource tracker
             workers = children_peak_rss_mb() if args.jobs > 1 else None
             result["workers_peak_rss_mb"] = workers[: args.jobs] if workers is not None else None
