@@ -125,12 +125,11 @@ def prepare_blocksift() -> Callable[[bytes], object]:
     here, as ``batch.warm_up`` loads them for the batch rows, so that the numpy pages and the load (half a second)
     are not counted as the first pages' cost."""
     import blocksift
-    from blocksift import context, forest
     from blocksift.modelfile import default_model
+    from blocksift.predictor import load_compiled
 
     default_model()
-    forest._compiled_walk()
-    context._compiled_page_context()
+    load_compiled()
     return blocksift.extract
 
 
@@ -184,15 +183,15 @@ def time_batch(files: Sequence[tuple[str, Path]], jobs: int) -> dict[str, Any]:
     pool's start-up, and with it the load of the compiled walks). The process collects garbage as
     ``blocksift predict``'s does (``heap.collect_less_often``); the single-page row keeps Python's settings, as
     a caller's process would."""
-    from blocksift import batch, context, forest
+    from blocksift import batch
     from blocksift.heap import collect_less_often
+    from blocksift.predictor import load_compiled
 
     collect_less_often()
     # The compiled walks, loaded before the warm-up batch runs them, as the extract row has them: a batch in one
     # process would otherwise load them (half a second) after its first dozen pages, and with workers
     # ``batch.warm_up`` loads them before the pool forks.
-    forest._compiled_walk()
-    context._compiled_page_context()
+    load_compiled()
 
     warm_up = [batch.Source(f"warm-up-{i}", data=peers.WARM_UP_HTML) for i in range(WARM_UP_PAGES_PER_JOB * jobs)]
     start = time.perf_counter()
@@ -243,9 +242,10 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
     from blocksift.features import page_matrices
     from blocksift.modelfile import default_model
     from blocksift.page import parse_html
+    from blocksift.predictor import load_compiled
 
     model = default_model()
-    prepare_blocksift()  # the compiled walks, as the extract row has them
+    load_compiled()  # as the extract row has them
 
     def stages(data: bytes) -> list[float]:
         marks = [time.perf_counter()]

@@ -42,14 +42,13 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from blocksift import context, forest
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.defaults import MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extraction import extract_blocks
 from blocksift.heap import collect_less_often
 from blocksift.modelfile import default_model, load_model
-from blocksift.predictor import Predictor
+from blocksift.predictor import Predictor, load_compiled
 from blocksift.render import block_records, page_record, to_html, to_markdown
 from blocksift.warc import WarcPage, WarcStats, decode_payload, is_warc, read_warc, warc_page_record
 
@@ -162,11 +161,9 @@ def warm_up(model_path: str | None) -> None:
     """Load the model and run it once, so that processes forked afterwards start ready (compiled code included)."""
     with suppress(BlocksiftError):  # a bad model: each page will report it
         extract_blocks(WARM_UP_PAGE, _model(model_path))
-    # A batch wants the compiled tree walk and context pass that forest.py and context.py switch to after a few
-    # pages: load them here, once, so that every forked worker (and every replacement) starts with them instead of
-    # importing numba on its own.
-    forest._compiled_walk()
-    context._compiled_page_context()
+    # Loaded here, once, so that every forked worker (and every replacement) starts with them instead of importing
+    # numba on its own.
+    load_compiled()
 
 
 def render(source: Source, html: bytes | str, model: Predictor, fmt: str, threshold: float | None) -> Result:
@@ -400,11 +397,11 @@ class _Worker:
             self.since = time.monotonic()
         return True
 
-    def finish(self) -> _Task:
-        """The task whose result just came back; the worker is now on the next one (if it has one)."""
-        task = self.tasks.popleft()
+    def finish(self) -> None:
+        """Drop the task whose result just came back (or that is given up): the worker is now on the next one, if it
+        has one."""
+        self.tasks.popleft()
         self.since = time.monotonic()
-        return task
 
     def death(self) -> str:
         """How the process ended, for the error message."""

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from blocksift.context import CONTEXT_NAMES, context_features
+from blocksift.context import CONTEXT_NAMES, _compiled_page_context, context_features
 from blocksift.decide import decide, half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
-from blocksift.forest import Forest
+from blocksift.forest import Forest, _compiled_walk
 
 ROWS_PER_WALK = 8192
 
@@ -173,6 +173,15 @@ class Model(Predictor):
     def get_params(self) -> dict[str, Any]:
         """The settings the model was trained with (as the estimator's ``get_params``)."""
         return dict(self.params)
+
+
+def load_compiled() -> None:
+    """Load the compiled tree walk and context pass now. A process switches to them by itself once it has walked a
+    dozen pages (``forest.COMPILE_AFTER``), so that a single extraction never waits for numba; a process that will
+    extract many pages (batch workers, before they are forked) or that times its steady state (benchmarks) loads
+    them up front instead."""
+    _compiled_walk()
+    _compiled_page_context()
 
 
 def page_args(
