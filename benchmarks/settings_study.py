@@ -67,12 +67,10 @@ def run_setting(train: Pairs, test: Pairs, setting: dict[str, Any], jobs: int = 
     for label, pairs, choose in (("held_out", held, held_out_chooser(clf, data.groups, held)), ("test", test, None)):
         report = score_rows([p for p, _ in pairs], [r for _, r in pairs], choose or model_chooser(clf))
         out[label] = figures(report)
-        if label == "held_out":  # each page's counts, for the paired interval of ``seed_summary``
-            out["held_out_pages"] = {
-                r.page.key: [r.counts.tp, r.counts.fp, r.counts.fn, r.word_f1]
-                for d in report.datasets
-                for r in d.results
-            }
+        # each page's counts, for the paired intervals of ``seed_summary``
+        out[f"{label}_pages"] = {
+            r.page.key: [r.counts.tp, r.counts.fp, r.counts.fn, r.word_f1] for d in report.datasets for r in d.results
+        }
     return out
 
 
@@ -182,17 +180,17 @@ def per_seed(settings: dict[str, dict[str, Any]], seeds: Sequence[int]) -> dict[
 
 SUMMARY_HEAD = (
     "| setting | held out | test | held out - first | its 95% interval (draws > 0) | test - first "
-    "| seeds higher held out | largest held-out moves |\n"
-    "|---|---:|---:|---:|---|---:|---:|---|"
+    "| its 95% interval (draws > 0) | seeds higher held out | largest held-out moves |\n"
+    "|---|---:|---:|---:|---|---:|---|---:|---|"
 )
 
 
 def seed_summary(results: dict[str, dict[str, Any]], names: Sequence[str], seeds: Sequence[int]) -> str:
     """One row per setting: its held-out and test means over the seeds, then against the first setting on the
-    same seeds: the mean differences, the held-out one's paired bootstrap interval (``held_out_interval``), on how
-    many seeds it scored higher held out, and the held-out datasets that moved most. A single draw moves the mean
-    by 0.003-0.006, and a whole-page flip in a small dataset (cleanportaleval's section fronts: README) by as much;
-    the last column shows which kind of gain a row is."""
+    same seeds: the mean differences and their paired bootstrap intervals (``page_interval``), on how many seeds
+    it scored higher held out, and the held-out datasets that moved most. A single draw moves the mean by
+    0.003-0.006, and a whole-page flip in a small dataset (cleanportaleval's section fronts: README) by as much; the
+    last column shows which kind of gain a row is."""
     lines = [f"Over seeds {', '.join(map(str, seeds))}; differences against {names[0]!r} on the same seeds.\n"]
     lines.append(SUMMARY_HEAD)
     for name in names:
@@ -207,30 +205,43 @@ def _summary_row(name: str, rows: list[dict[str, Any]], base: list[dict[str, Any
     test = [r["test"]["mean"] - b["test"]["mean"] for r, b in zip(rows, base, strict=True)]
     moves = _dataset_moves(rows, base)
     largest = sorted(moves.items(), key=lambda kv: -abs(kv[1]))[:3]
-    interval = held_out_interval(rows, base)
+    interval = page_interval(rows, base, "held_out_pages")
+    test_interval = page_interval(rows, base, "test_pages")
     cells = [
         f"{np.mean([r['held_out']['mean'] for r in rows]):.4f}",
         f"{np.mean([r['test']['mean'] for r in rows]):.4f}",
         f"{np.mean(held):+.4f}",
-        f"[{interval.low:+.4f}, {interval.high:+.4f}] ({interval.above_zero:.0%})",
+        _interval_cell(interval),
         f"{np.mean(test):+.4f}",
+        _interval_cell(test_interval),
         f"{sum(h > 0 for h in held)} of {len(rows)}",
         ", ".join(f"{d} {v:+.3f}" for d, v in largest),
     ]
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def held_out_interval(rows: list[dict[str, Any]], base: list[dict[str, Any]]) -> Margin:
-    """The held-out difference against the first setting with a paired bootstrap over the held-out pages
-    (``margin.py``): on each seed both settings held out the same pages, which are redrawn within each dataset, the
-    same draw for both; the seeds' differences are averaged draw by draw. It tells a gain that a redraw of pages
-    keeps from one that rests on a page or two."""
+def _interval_cell(interval: Margin | None) -> str:
+    if interval is None:
+        return "(no pages recorded)"
+    return f"[{interval.low:+.4f}, {interval.high:+.4f}] ({interval.above_zero:.0%})"
+
+
+def page_interval(rows: list[dict[str, Any]], base: list[dict[str, Any]], key: str) -> Margin | None:
+    """The difference against the first setting with a paired bootstrap over the pages under ``key``
+    (``held_out_pages`` or ``test_pages``; ``margin.py``): on each seed both settings scored the same pages, which are
+    redrawn within each dataset, the same draw for both; the seeds' differences are averaged draw by draw. It tells a
+    gain that a redraw of pages keeps from one that rests on a page or two. The held-out one decides; the test one
+    is for settings the held-out pages cannot see (``refit``, ``stage1_refit``: the held-out pages are then fitted,
+    or scored by forests the model does not keep). None where a run did not record its pages (JSON files written
+    before session 17 have no ``test_pages``)."""
+    if not all(key in r for r in [*rows, *base]):
+        return None
     per_seed = []
     for r, b in zip(rows, base, strict=True):
-        pages_r, pages_b = r["held_out_pages"], b["held_out_pages"]
+        pages_r, pages_b = r[key], b[key]
         by_dataset: dict[str, list[str]] = {}
-        for key in sorted(set(pages_r) & set(pages_b)):
-            by_dataset.setdefault(key.split("/", 1)[0], []).append(key)
+        for page in sorted(set(pages_r) & set(pages_b)):
+            by_dataset.setdefault(page.split("/", 1)[0], []).append(page)
         figs = [
             {d: PageFigures.of([p[k][:3] for k in keys], [p[k][3] for k in keys]) for d, keys in by_dataset.items()}
             for p in (pages_r, pages_b)

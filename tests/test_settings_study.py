@@ -52,18 +52,24 @@ def test_seeds_run_every_setting_per_seed_and_compare_with_the_first(study, tmp_
     held = [
         results[f"tiny seed {s}"]["held_out"]["mean"] - results[f"base seed {s}"]["held_out"]["mean"] for s in (0, 1)
     ]
+    test = [results[f"tiny seed {s}"]["test"]["mean"] - results[f"base seed {s}"]["test"]["mean"] for s in (0, 1)]
     summary = capsys.readouterr().out.split("Over seeds 0, 1")[1]
     rows = {
         line.split(" | ")[0].strip("| "): line.split(" | ") for line in summary.splitlines() if line.startswith("| ")
     }
-    assert rows["base"][3] == "+0.0000" and rows["base"][6] == "0 of 2"
-    assert rows["base"][4] == "[+0.0000, +0.0000] (0%)"  # a setting against itself, page by page
-    assert rows["tiny"][3] == f"{np.mean(held):+.4f}" and rows["tiny"][6] == f"{sum(h > 0 for h in held)} of 2"
-    low, high = (float(x) for x in rows["tiny"][4].split(" (")[0].strip("[]").split(", "))
-    assert low <= round(float(np.mean(held)), 4) <= high and low < high  # the observed difference inside its interval
-    assert rows["tiny"][7].startswith(("own ", "sample "))  # the held-out datasets that moved, largest first
-    pages = results["tiny seed 0"]["held_out_pages"]
-    assert len(pages) == 6 and all(len(v) == 4 for v in pages.values())
+    assert rows["base"][3] == "+0.0000" and rows["base"][7] == "0 of 2"
+    # a setting against itself, page by page, held out and on the test splits
+    assert rows["base"][4] == rows["base"][6] == "[+0.0000, +0.0000] (0%)"
+    assert rows["tiny"][3] == f"{np.mean(held):+.4f}" and rows["tiny"][7] == f"{sum(h > 0 for h in held)} of 2"
+    assert rows["tiny"][5] == f"{np.mean(test):+.4f}"
+    for column, diffs in ((4, held), (6, test)):  # each observed difference inside its interval
+        low, high = (float(x) for x in rows["tiny"][column].split(" (")[0].strip("[]").split(", "))
+        assert low <= round(float(np.mean(diffs)), 4) <= high and low < high
+    assert rows["tiny"][8].startswith(("own ", "sample "))  # the held-out datasets that moved, largest first
+    for key, n in (("held_out_pages", 6), ("test_pages", len(results["tiny seed 0"]["test_pages"]))):
+        pages = results["tiny seed 0"][key]
+        assert n > 0 and all(len(v) == 4 for v in pages.values())
+    assert len(results["tiny seed 0"]["held_out_pages"]) == 6
 
 
 def test_no_datasets_is_a_clear_skip(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
