@@ -12,7 +12,8 @@ largest kinds of mistake stand out.
     python benchmarks/errors.py ../shared/datasets/wcxb --held-out --page-type product
 
 ``--held-out`` looks at the training pages the final forest never fitted (the 20% it held out to choose its
-threshold): evidence to act on without looking at the test splits, which stay for measuring. Each first-stage
+threshold): evidence to act on without looking at the test splits, which stay for measuring. A model trained with
+``blocksift train --refit`` has fitted them too, and is refused. Each first-stage
 fold forest did fit half of them, so they look a little easier than new pages (``settings_study.py`` scores them
 cleanly, from the scores ``fit`` gave them).
 """
@@ -64,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errors.py: no dataset folder at {missing[0]}", file=sys.stderr)
         return 2
     model = load_model(args.model)
+    if args.held_out and model.get_params().get("refit", False):
+        print(
+            "errors.py: this model's final forest was fitted again on all its training pages, the held-out ones too "
+            "(blocksift train --refit): their mistakes would look fewer than a new page's. Train a model with "
+            "--no-refit (the same seed gives the same held-out pages) and pass it with --model.",
+            file=sys.stderr,
+        )
+        return 2
     if args.held_out:
         pages, page_rows = held_out_pages(args.datasets, model, args.jobs)
     else:

@@ -114,12 +114,14 @@ def test_label_writes_table_and_report(tmp_path: Path) -> None:
 def test_train_then_evaluate(tmp_path: Path) -> None:
     model = tmp_path / "m.npz"
     code, out, _ = run(
-        "train", SAMPLE, "--out", model, "--max-iter", "20", "--page-norm", "0.5", "--no-page-cut", "--no-cache"
-    )
+        "train", SAMPLE, "--out", model, "--max-iter", "20", "--page-norm", "0.5", "--no-page-cut", "--refit",
+        "--no-cache",
+    )  # fmt: skip
     assert code == 0 and model.exists() and "Validation" in out
     assert (tmp_path / "m.card.json").exists() and (tmp_path / "m.card.md").exists()
     card = json.loads((tmp_path / "m.card.json").read_text())
     assert card["params"]["page_norm"] == 0.5 and card["params"]["page_cut"] is False
+    assert card["params"]["refit"] is True  # the default is False (tests/test_model.py)
     assert card["cut_floor"] is None and "decision threshold" in (tmp_path / "m.card.md").read_text()
     code, out, _ = run("evaluate", SAMPLE, "--model", model, "--json", "-", "--no-cache")
     figures = json.loads(out)

@@ -394,6 +394,32 @@ def test_page_norm_lets_every_page_count_alike() -> None:
     assert np.isclose(weights[:3].sum(), weights[3:].sum()) and np.isclose(weights.sum(), 26.0)
 
 
+def test_refit_learns_the_held_out_pages_and_keeps_the_rule_chosen_on_them() -> None:
+    """``refit`` fits the final forest again on every page once the held-out pages have chosen the
+    threshold: here the held-out pages follow a rule no other page shows (the label inverted where a marker column
+    is 1), which only the refitted forest can know. The threshold, the cut and the held-out figures are the held-out
+    forest's, the same with or without the refit."""
+    from blocksift.model import validation_split
+
+    rng = np.random.default_rng(1)
+    pages, per_page = 40, 30
+    groups = np.repeat(np.arange(pages), per_page)
+    _, va = validation_split(groups, 0.2, 0)
+    held = np.isin(groups, np.unique(groups[va]))
+    x = rng.random(len(groups))
+    X = np.column_stack([x, held.astype(float)])
+    y = (x > 0.5) != held
+    kw = {"max_iter": 50, "min_samples_leaf": 5, "context": False, "page_cut": False}
+    tokens = np.full(len(y), 10)  # no block is short (``short_rate``): every row is fitted
+    fitted = {r: BlockClassifier(refit=r, **kw).fit(X, y, groups=groups, tokens=tokens) for r in (True, False)}
+    assert BlockClassifier().refit is False  # the shipped recipe
+    accuracy = {r: np.mean((clf.predict_proba(X[held])[:, 1] > 0.5) == y[held]) for r, clf in fitted.items()}
+    assert accuracy[True] > 0.95 and accuracy[False] < 0.05, accuracy
+    assert fitted[True].threshold_ == fitted[False].threshold_
+    assert fitted[True].validation_ == fitted[False].validation_
+    assert np.array_equal(fitted[True].held_out_proba_, fitted[False].held_out_proba_)
+
+
 def test_many_rows_are_scored_a_slice_at_a_time_with_the_same_probabilities(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
