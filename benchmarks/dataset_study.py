@@ -41,6 +41,13 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def write_json(path: Path | None, data: Any) -> None:
+    """A study's figures as JSON at ``path`` (its folder made), where one was asked for."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
 def fit_and_score(
     train: Sequence[tuple[Page, PageRows]], test: Sequence[tuple[Page, PageRows]], params: dict[str, Any],
     balance: float, jobs: int = 1,

@@ -32,7 +32,7 @@ import numpy as np
 from blocksift.datasets import load_datasets
 from blocksift.table import build_rows, default_cache_dir
 from blocksift.training import usable
-from dataset_study import log
+from dataset_study import log, write_json
 from settings_study import Pairs, run_setting
 
 
@@ -109,9 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Test splits of {names} ({len(test)} pages): mean over {args.draws} draws of the training pages per size;")
     print("the difference is against the first setting on the same draws.\n")
     print(curve_table(results, list(settings), sizes, args.draws))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_json(args.json, results)
     return 0
 
 

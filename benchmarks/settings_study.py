@@ -44,7 +44,7 @@ from blocksift.evaluate import Report, model_chooser, score_rows
 from blocksift.metrics import shingle_score
 from blocksift.table import PageRows, build_rows, default_cache_dir
 from blocksift.training import TrainingData, fit_classifier, stack, usable
-from dataset_study import SHARED, log
+from dataset_study import SHARED, log, write_json
 from margin import Margin, PageFigures, differences, draws_for, summarise
 
 Pairs = Sequence[tuple[Page, PageRows]]
@@ -283,9 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(markdown(results))
     if seeds:
         print("\n" + seed_summary(results, names, seeds))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_json(args.json, results)
     return 0
 
 
