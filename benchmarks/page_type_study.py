@@ -12,6 +12,12 @@ columns, one per wcxb page type, and trains the shipped recipe on them, in two m
 
     python3 benchmarks/page_type_study.py oracle --seeds 0
     python3 benchmarks/page_type_study.py predicted --seeds 0,1
+    python3 benchmarks/page_type_study.py predicted --label dataset --seeds 2,3
+
+``--label dataset`` gives one column per dataset instead (nine on the shared ones): the dataset a page comes
+from, whose conventions its gold follows (headline in or out, comments, captions). ``oracle`` then tells each
+page's own dataset, training and test pages alike: what knowing a page's convention could give; ``predicted``
+guesses it from the page's columns, out of fold (session 17: README, settings table).
 
 Each seed is one training of the shipped size; it prints the held-out and test means as ``settings_study.py``
 does (README, settings table). Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
@@ -23,7 +29,8 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +60,25 @@ def true_type(page: Page) -> str | None:
     return None if page.dataset == "cleaneval" else "article"
 
 
-def one_hot(kind: str | None) -> npt.NDArray[np.float64]:
-    out = np.zeros(len(TYPES))
-    if kind in TYPES:
-        out[TYPES.index(kind)] = 1.0
+@dataclass(frozen=True)
+class Label:
+    """What the columns tell: their classes, in order, and each page's class (None: unknown, all zeros)."""
+
+    classes: tuple[str, ...]
+    of: Callable[[Page], str | None]
+
+
+def label_for(name: str, train: Pairs) -> Label:
+    """``type``: wcxb's seven page types; ``dataset``: the datasets of the training pages."""
+    if name == "dataset":
+        return Label(tuple(sorted({p.dataset for p, _ in train})), lambda page: page.dataset)
+    return Label(TYPES, true_type)
+
+
+def one_hot(kind: str | None, classes: tuple[str, ...] = TYPES) -> npt.NDArray[np.float64]:
+    out = np.zeros(len(classes))
+    if kind in classes:
+        out[classes.index(kind)] = 1.0
     return out
 
 
@@ -76,29 +98,34 @@ def type_classifier() -> HistGradientBoostingClassifier:
     )
 
 
-def type_proba(model: HistGradientBoostingClassifier, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """Probabilities in TYPES order, zero for the types the model never saw (a fold may lack a rare type)."""
-    out = np.zeros((len(x), len(TYPES)))
+def type_proba(
+    model: HistGradientBoostingClassifier, x: npt.NDArray[np.float32], n_classes: int
+) -> npt.NDArray[np.float64]:
+    """Probabilities in the classes' order, zero for those the model never saw (a fold may lack a rare type)."""
+    out = np.zeros((len(x), n_classes))
     out[:, model.classes_] = model.predict_proba(x)
     return out
 
 
-def predicted_types(train: Pairs, test: Pairs) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Type probabilities of the training pages (out of fold, 5 folds) and of the test pages (a classifier fitted
-    on every training page with a type); pages of unknown type are scored by that classifier too."""
+def predicted_types(
+    train: Pairs, test: Pairs, label: Label = Label(TYPES, true_type)
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Class probabilities of the training pages (out of fold, 5 folds) and of the test pages (a classifier fitted
+    on every training page with a class); pages of unknown class are scored by that classifier too."""
     x_train = np.array([page_vector(r) for _, r in train])
-    y = np.array([TYPES.index(k) if (k := true_type(p)) else -1 for p, _ in train])
+    y = np.array([label.classes.index(k) if (k := label.of(p)) else -1 for p, _ in train])
     known = np.flatnonzero(y >= 0)
-    oof = np.zeros((len(train), len(TYPES)))
+    n = len(label.classes)
+    oof = np.zeros((len(train), n))
     for fit, held in KFold(5, shuffle=True, random_state=0).split(known):
         model = type_classifier().fit(x_train[known[fit]], y[known[fit]])
-        oof[known[held]] = type_proba(model, x_train[known[held]])
+        oof[known[held]] = type_proba(model, x_train[known[held]], n)
     full = type_classifier().fit(x_train[known], y[known])
     unknown = np.flatnonzero(y < 0)
     if len(unknown):
-        oof[unknown] = type_proba(full, x_train[unknown])
-    test_proba = type_proba(full, np.array([page_vector(r) for _, r in test]))
-    report_accuracy(train, oof, y, test, test_proba)
+        oof[unknown] = type_proba(full, x_train[unknown], n)
+    test_proba = type_proba(full, np.array([page_vector(r) for _, r in test]), n)
+    report_accuracy(train, oof, y, test, test_proba, label)
     return oof, test_proba
 
 
@@ -108,11 +135,12 @@ def report_accuracy(
     y: npt.NDArray[np.int64],
     test: Pairs,
     test_proba: npt.NDArray[np.float64],
+    label: Label,
 ) -> None:
     wcxb = np.array([p.dataset == "wcxb" for p, _ in train])
     right = oof.argmax(1) == y
     log(f"type classifier, out of fold: {right[y >= 0].mean():.3f} right, {share(right, wcxb)} on wcxb's pages")
-    truth = np.array([TYPES.index(k) if p.dataset == "wcxb" and (k := true_type(p)) else -1 for p, _ in test])
+    truth = np.array([label.classes.index(k) if p.dataset == "wcxb" and (k := label.of(p)) else -1 for p, _ in test])
     log(f"type classifier on wcxb's test split: {share(test_proba.argmax(1) == truth, truth >= 0)} right")
 
 
@@ -123,6 +151,9 @@ def share(right: npt.NDArray[np.bool_], mask: npt.NDArray[np.bool_]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["oracle", "predicted"])
+    ap.add_argument(
+        "--label", choices=["type", "dataset"], default="type", help="columns of the page's type or dataset"
+    )
     ap.add_argument("--seeds", default="0", help="comma-separated random_state values, one training each")
     ap.add_argument("--root", type=Path, default=SHARED, help="folder of the datasets")
     ap.add_argument("--setting", default="{}", help="model settings over the shipped ones, as settings_study.py's")
@@ -133,11 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if loaded is None:
         return 2
     train, test = loaded
+    label = label_for(args.label, train)
     if args.mode == "oracle":
-        train_cols = np.array([one_hot(true_type(p)) for p, _ in train])
-        test_cols = np.array([one_hot(true_type(p)) for p, _ in test])
+        train_cols = np.array([one_hot(label.of(p), label.classes) for p, _ in train])
+        test_cols = np.array([one_hot(label.of(p), label.classes) for p, _ in test])
     else:
-        train_cols, test_cols = predicted_types(train, test)
+        train_cols, test_cols = predicted_types(train, test, label)
     train = [(p, with_columns(r, c)) for (p, r), c in zip(train, train_cols, strict=True)]
     test = [(p, with_columns(r, c)) for (p, r), c in zip(test, test_cols, strict=True)]
     results = {}

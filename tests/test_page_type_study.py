@@ -32,6 +32,23 @@ def test_page_type_columns_are_trained_and_scored(study, mode: str, tmp_path: Pa
         assert "type classifier, out of fold:" in err and "on wcxb's pages" in err
 
 
+@pytest.mark.parametrize("mode", ["oracle", "predicted"])
+def test_dataset_columns_are_one_per_dataset_of_the_training_pages(study, mode: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "datasets.json"
+    args = ["--root", str(REPO / "datasets"), "--jobs", "1", "--setting", SMALL, "--seeds", "0", "--json", str(out)]
+    assert study.main([mode, "--label", "dataset", *args]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))["0"]
+    assert result["test"]["mean"] > 0.6
+    from blocksift.datasets import load_datasets
+
+    pages = load_datasets([REPO / "datasets" / "own", REPO / "datasets" / "sample"], splits=["train"])
+    label = study.label_for("dataset", [(p, None) for p in pages])
+    assert label.classes == ("own", "sample")
+    assert list(study.one_hot("sample", label.classes)) == [0, 1]
+    if mode == "predicted":
+        assert "type classifier, out of fold:" in capsys.readouterr().err
+
+
 def test_types_come_from_the_page_or_its_dataset(study) -> None:  # type: ignore[no-untyped-def]
     from blocksift.datasets import load_datasets
 
