@@ -17,7 +17,9 @@ columns, one per wcxb page type, and trains the shipped recipe on them, in two m
 ``--label dataset`` gives one column per dataset instead (nine on the shared ones): the dataset a page comes
 from, whose conventions its gold follows (headline in or out, comments, captions). ``oracle`` then tells each
 page's own dataset, training and test pages alike: what knowing a page's convention could give; ``predicted``
-guesses it from the page's columns, out of fold (session 17: README, settings table).
+guesses it from the page's columns, out of fold, and with ``--markup`` also from signals of the raw HTML that date
+its markup and tell one source from another (doctype, HTML5 tags, libraries: ``markup_signals``) (session 17:
+README, settings table).
 
 Each seed is one training of the shipped size; it prints the held-out and test means as ``settings_study.py``
 does (README, settings table). Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -92,6 +95,33 @@ def page_vector(rows: PageRows) -> npt.NDArray[np.float32]:
     return rows.features[0, PAGE_COLUMNS] if len(rows.features) else np.zeros(len(PAGE_COLUMNS), np.float32)
 
 
+# What dates a page's markup and tells one source from another (``--markup``): doctypes and an XML prologue in its
+# first 2 kB (present or not), then tags, attributes and libraries per kB of the whole page.
+_HEAD_SIGNALS = (rb"<!doctype html>", rb"<!doctype html public", rb"xhtml", rb"<\?xml")
+_PAGE_SIGNALS = (
+    rb"<section", rb"<article", rb"<nav", rb"<header", rb"<footer", rb"<main", rb"<figure", rb"<table", rb"<font",
+    rb"<center", rb"<br", rb"data-", rb"class=", rb"<script", rb"<style", rb"<link", rb"wp-content", rb"jquery",
+    rb"react", rb"og:", rb"web.archive.org", rb"<iframe", rb"<svg", rb"charset=utf-8", rb"charset=iso-8859",
+    rb'<meta name="viewport', rb"schema.org", rb"<time", rb"aria-", rb"<noscript", rb"<span", rb"<div", rb"<p[ >]",
+)  # fmt: skip
+_HEAD_RES = tuple(re.compile(x, re.IGNORECASE) for x in _HEAD_SIGNALS)
+_PAGE_RES = tuple(re.compile(x, re.IGNORECASE) for x in _PAGE_SIGNALS)
+
+
+def markup_signals(html: bytes) -> npt.NDArray[np.float32]:
+    """The page's size (log bytes), its doctype flags and its markup signals per kB."""
+    kb = max(len(html) / 1024, 1.0)
+    head = [float(rx.search(html[:2000]) is not None) for rx in _HEAD_RES]
+    return np.array([np.log1p(len(html)), *head, *(len(rx.findall(html)) / kb for rx in _PAGE_RES)], np.float32)
+
+
+def page_vectors(pairs: Pairs, markup: bool) -> npt.NDArray[np.float32]:
+    """What the page classifier reads: each page's columns, and with ``markup`` its markup signals."""
+    if not markup:
+        return np.array([page_vector(r) for _, r in pairs])
+    return np.array([np.concatenate([page_vector(r), markup_signals(p.read_html())]) for p, r in pairs])
+
+
 def type_classifier() -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10, random_state=0
@@ -108,11 +138,11 @@ def type_proba(
 
 
 def predicted_types(
-    train: Pairs, test: Pairs, label: Label = Label(TYPES, true_type)
+    train: Pairs, test: Pairs, label: Label, markup: bool = False
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Class probabilities of the training pages (out of fold, 5 folds) and of the test pages (a classifier fitted
     on every training page with a class); pages of unknown class are scored by that classifier too."""
-    x_train = np.array([page_vector(r) for _, r in train])
+    x_train = page_vectors(train, markup)
     y = np.array([label.classes.index(k) if (k := label.of(p)) else -1 for p, _ in train])
     known = np.flatnonzero(y >= 0)
     n = len(label.classes)
@@ -124,7 +154,7 @@ def predicted_types(
     unknown = np.flatnonzero(y < 0)
     if len(unknown):
         oof[unknown] = type_proba(full, x_train[unknown], n)
-    test_proba = type_proba(full, np.array([page_vector(r) for _, r in test]), n)
+    test_proba = type_proba(full, page_vectors(test, markup), n)
     report_accuracy(train, oof, y, test, test_proba, label)
     return oof, test_proba
 
@@ -154,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--label", choices=["type", "dataset"], default="type", help="columns of the page's type or dataset"
     )
+    ap.add_argument("--markup", action="store_true", help="predicted: the classifier reads markup signals too")
     ap.add_argument("--seeds", default="0", help="comma-separated random_state values, one training each")
     ap.add_argument("--root", type=Path, default=SHARED, help="folder of the datasets")
     ap.add_argument("--setting", default="{}", help="model settings over the shipped ones, as settings_study.py's")
@@ -169,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_cols = np.array([one_hot(label.of(p), label.classes) for p, _ in train])
         test_cols = np.array([one_hot(label.of(p), label.classes) for p, _ in test])
     else:
-        train_cols, test_cols = predicted_types(train, test, label)
+        train_cols, test_cols = predicted_types(train, test, label, args.markup)
     train = [(p, with_columns(r, c)) for (p, r), c in zip(train, train_cols, strict=True)]
     test = [(p, with_columns(r, c)) for (p, r), c in zip(test, test_cols, strict=True)]
     results = {}
