@@ -118,8 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(runs, names, "f1"))
     print("\n**Word F1**\n")
     print(table(runs, names, "word_f1"))
-    if args.json:
-        args.json.write_text(json.dumps({"params": params, "balance": args.balance, "runs": runs}, indent=1))
+    write_json(args.json, {"params": params, "balance": args.balance, "runs": runs})
     return 0
 
 

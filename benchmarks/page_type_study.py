@@ -44,7 +44,7 @@ from sklearn.model_selection import KFold
 from blocksift.datasets import Page
 from blocksift.features import FEATURE_NAMES
 from blocksift.table import PageRows
-from dataset_study import SHARED, log
+from dataset_study import SHARED, log, write_json
 from settings_study import Pairs, load_splits, run_setting
 
 TYPES = ("article", "service", "product", "collection", "forum", "listing", "documentation")
@@ -208,8 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         r = results[seed] = run_setting(train, test, {**json.loads(args.setting), "random_state": seed})
         kinds = " ".join(f"{k} {v:.3f}" for k, v in r["test"]["page_types"].items())
         log(f"{args.mode}, seed {seed}: held out {r['held_out']['mean']:.4f}, test {r['test']['mean']:.4f}; {kinds}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_json(args.json, results)
     return 0
 
 
