@@ -395,10 +395,10 @@ def test_page_norm_lets_every_page_count_alike() -> None:
 
 
 def test_refit_learns_the_held_out_pages_and_keeps_the_rule_chosen_on_them() -> None:
-    """``refit`` fits the final forest again on every page once the held-out pages have chosen the
-    threshold: here the held-out pages follow a rule no other page shows (the label inverted where a marker column
-    is 1), which only the refitted forest can know. The threshold, the cut and the held-out figures are the held-out
-    forest's, the same with or without the refit."""
+    """``refit`` fits the final forest again on every page once the held-out pages have chosen the threshold: here the
+    held-out pages follow a rule no other page shows (the label inverted where a marker column is 1), which only the
+    refitted forest can know. The threshold, the cut and the held-out figures are the held-out forest's, the same with
+    or without the refit."""
     from blocksift.model import validation_split
 
     rng = np.random.default_rng(1)
