@@ -31,7 +31,7 @@ from blocksift.datasets import Page, load_datasets
 from blocksift.evaluate import model_chooser, score_rows, worst_pages
 from blocksift.modelfile import load_model
 from blocksift.predictor import Predictor
-from blocksift.table import PageRows, build_rows, default_cache_dir
+from blocksift.table import PageRows, build_rows, default_cache_dir, rows_proba
 from blocksift.training import usable
 
 CLIP = 160
@@ -116,7 +116,7 @@ def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[l
 
 
 def _decisions(rows, model) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
+    proba = rows_proba(model, rows)
     return proba, model.keep(rows.texts, rows.n_tokens, proba)
 
 

@@ -18,8 +18,11 @@ columns, one per wcxb page type, and trains the shipped recipe on them, in two m
 from, whose conventions its gold follows (headline in or out, comments, captions). ``oracle`` then tells each
 page's own dataset, training and test pages alike: what knowing a page's convention could give; ``predicted``
 guesses it from the page's columns, out of fold, and with ``--markup`` also from signals of the raw HTML that date
-its markup and tell one source from another (doctype, HTML5 tags, libraries: ``markup_signals``) (session 17:
-README, settings table).
+its markup and tell one source from another (doctype, HTML5 tags, libraries: ``blocksift.markup``) (session 17:
+README, settings table). That guess is now part of the shipped recipe (``blocksift.convention``, session 18), so
+these columns come on top of the model's own unless the setting turns them off: ``--setting '{"conventions":
+false}'`` reproduces the session 17 runs (whose markup signals counted "schema.org" and "web.archive.org" as
+regular expressions, any byte for the dot: one signal differs on 18 of the 5,393 pages).
 
 Each seed is one training of the shipped size; it prints the held-out and test means as ``settings_study.py``
 does (README, settings table). Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
@@ -30,7 +33,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,17 +43,17 @@ import numpy.typing as npt
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import KFold
 
+from blocksift.convention import PAGE_COLUMNS as CONVENTION_COLUMNS
+from blocksift.convention import page_classifier
 from blocksift.datasets import Page
-from blocksift.features import FEATURE_NAMES
 from blocksift.table import PageRows
 from dataset_study import SHARED, log, write_json
 from settings_study import Pairs, load_splits, run_setting
 
 TYPES = ("article", "service", "product", "collection", "forum", "listing", "documentation")
-# The page-level columns the type classifier reads: the same on every row of a page.
-PAGE_COLUMNS = [
-    i for i, n in enumerate(FEATURE_NAMES) if n.startswith(("pagemean_", "page_")) or n == "best_region_share"
-]
+# The page-level columns the type classifier reads: the same on every row of a page (as the shipped model's page
+# classifier reads them).
+PAGE_COLUMNS = CONVENTION_COLUMNS
 
 
 def true_type(page: Page) -> str | None:
@@ -95,37 +97,16 @@ def page_vector(rows: PageRows) -> npt.NDArray[np.float32]:
     return rows.features[0, PAGE_COLUMNS] if len(rows.features) else np.zeros(len(PAGE_COLUMNS), np.float32)
 
 
-# What dates a page's markup and tells one source from another (``--markup``): doctypes and an XML prologue in its
-# first 2 kB (present or not), then tags, attributes and libraries per kB of the whole page.
-_HEAD_SIGNALS = (rb"<!doctype html>", rb"<!doctype html public", rb"xhtml", rb"<\?xml")
-_PAGE_SIGNALS = (
-    rb"<section", rb"<article", rb"<nav", rb"<header", rb"<footer", rb"<main", rb"<figure", rb"<table", rb"<font",
-    rb"<center", rb"<br", rb"data-", rb"class=", rb"<script", rb"<style", rb"<link", rb"wp-content", rb"jquery",
-    rb"react", rb"og:", rb"web.archive.org", rb"<iframe", rb"<svg", rb"charset=utf-8", rb"charset=iso-8859",
-    rb'<meta name="viewport', rb"schema.org", rb"<time", rb"aria-", rb"<noscript", rb"<span", rb"<div", rb"<p[ >]",
-)  # fmt: skip
-_HEAD_RES = tuple(re.compile(x, re.IGNORECASE) for x in _HEAD_SIGNALS)
-_PAGE_RES = tuple(re.compile(x, re.IGNORECASE) for x in _PAGE_SIGNALS)
-
-
-def markup_signals(html: bytes) -> npt.NDArray[np.float32]:
-    """The page's size (log bytes), its doctype flags and its markup signals per kB."""
-    kb = max(len(html) / 1024, 1.0)
-    head = [float(rx.search(html[:2000]) is not None) for rx in _HEAD_RES]
-    return np.array([np.log1p(len(html)), *head, *(len(rx.findall(html)) / kb for rx in _PAGE_RES)], np.float32)
-
-
 def page_vectors(pairs: Pairs, markup: bool) -> npt.NDArray[np.float32]:
     """What the page classifier reads: each page's columns, and with ``markup`` its markup signals."""
     if not markup:
         return np.array([page_vector(r) for _, r in pairs])
-    return np.array([np.concatenate([page_vector(r), markup_signals(p.read_html())]) for p, r in pairs])
+    return np.array([np.concatenate([page_vector(r), r.markup]) for _, r in pairs])
 
 
 def type_classifier() -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10, random_state=0
-    )
+    """The shipped page classifier's recipe (``convention.page_classifier``), seed 0."""
+    return page_classifier(0)  # type: ignore[no-any-return]
 
 
 def type_proba(

@@ -240,6 +240,7 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
     from blocksift.decide import decide
     from blocksift.errors import BlocksiftError
     from blocksift.features import page_matrices
+    from blocksift.markup import markup_signals
     from blocksift.modelfile import default_model
     from blocksift.page import parse_html
     from blocksift.predictor import load_compiled
@@ -255,8 +256,9 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
         marks.append(time.perf_counter())
         X, struct = page_matrices(seg)  # features and container structure in one pass, as extraction does
         tokens = np.array([b.n_tokens for b in seg.blocks])
+        markup = None if model.conventions_ is None else markup_signals(data)  # the page classifier's signals
         marks.append(time.perf_counter())
-        proba = model.predict_proba(X, tokens=tokens, structure=struct)[:, 1] if len(X) else np.zeros(0)
+        proba = model.predict_proba(X, tokens=tokens, structure=struct, markup=markup)[:, 1] if len(X) else np.zeros(0)
         marks.append(time.perf_counter())
         keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, model.cuts(proba, tokens))
         "\n".join(b.text for b, k in zip(seg.blocks, keep, strict=True) if k)

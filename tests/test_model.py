@@ -423,8 +423,8 @@ def test_refit_learns_the_held_out_pages_and_keeps_the_rule_chosen_on_them() -> 
 def test_many_rows_are_scored_a_slice_at_a_time_with_the_same_probabilities(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Over ROWS_PER_WALK rows the final forest reads the design matrix in slices (a big page's memory); every
-    row's probability is what the whole matrix gives, pages spanning slices included."""
+    """Over ROWS_PER_WALK rows the forests read their columns in slices (a big page's memory); every row's
+    probability is what the whole design matrix gives, pages spanning slices included."""
     from blocksift import predictor
 
     model = default_model()
@@ -435,6 +435,7 @@ def test_many_rows_are_scored_a_slice_at_a_time_with_the_same_probabilities(
         "groups": np.concatenate([np.full(len(r.labels), i) for i, r in enumerate(rows)]),
         "tokens": np.concatenate([r.n_tokens for r in rows]),
         "structure": np.vstack([r.structure for r in rows]),
+        "markup": np.vstack([r.markup for r in rows]),
     }
     whole = model.forest_.predict_proba(model.design(X, **args))
     monkeypatch.setattr(predictor, "ROWS_PER_WALK", 37)

@@ -52,10 +52,13 @@ def test_dataset_columns_are_one_per_dataset_of_the_training_pages(study, mode: 
 def test_markup_signals_date_the_page(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     old = b"<!DOCTYPE HTML PUBLIC '-//W3C//DTD HTML 4.01//EN'><html><body><table><tr><td><font>Hi</font></td></tr>"
     new = b'<!doctype html><html><head><meta name="viewport"></head><body><main><article><p>Hi</p></article></main>'
-    names = ["log bytes", "html5", "html4", "xhtml", "xml", *(x.decode() for x in study._PAGE_SIGNALS)]
-    signals = {html: dict(zip(names, study.markup_signals(html), strict=True)) for html in (old, new)}
-    assert signals[old]["html4"] == 1 and signals[old]["html5"] == 0 and signals[old]["<table"] > 0
-    assert signals[new]["html5"] == 1 and signals[new]["<main"] > 0 and signals[new]["<table"] == 0
+    from blocksift.markup import MARKUP_NAMES, markup_signals
+
+    signals = {html: dict(zip(MARKUP_NAMES, markup_signals(html), strict=True)) for html in (old, new)}
+    assert signals[old]["head_doctype_html_public"] == 1 and signals[old]["head_doctype_html"] == 0
+    assert signals[old]["per_kb_table"] > 0 and signals[old]["per_kb_font"] > 0
+    assert signals[new]["head_doctype_html"] == 1 and signals[new]["per_kb_main"] > 0
+    assert signals[new]["per_kb_table"] == 0 and signals[new]["per_kb_meta_name__viewport"] > 0
     out = tmp_path / "markup.json"
     args = ["--root", str(REPO / "datasets"), "--jobs", "1", "--setting", SMALL, "--seeds", "0", "--json", str(out)]
     assert study.main(["predicted", "--label", "dataset", "--markup", *args]) == 0

@@ -18,6 +18,7 @@ from blocksift.cli import app
 from blocksift.context import context_features
 from blocksift.explain import _stage1, attribute, context_row_updates
 from blocksift.features import page_matrices
+from blocksift.markup import markup_signals
 from blocksift.model import BlockClassifier
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import parse_html
@@ -37,9 +38,16 @@ def _page(path: Path = PAGE):
     return seg, X, shape, tokens
 
 
+def _with_conventions(model, X: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The page's block features and the convention columns the shipped model's stages read after them."""
+    columns = model.conventions_.columns(X, np.zeros(len(X), dtype=np.int64), markup_signals(PAGE.read_bytes()))
+    return np.hstack([X, columns])
+
+
 def test_context_row_updates_match_the_whole_page_recomputed() -> None:
     _, X, shape, tokens = _page()
     model = default_model()
+    X = _with_conventions(model, X)
     p1 = _stage1(model, X)
     rng = np.random.default_rng(1)
     rows = rng.integers(0, len(X), 40)
@@ -56,19 +64,26 @@ def test_context_row_updates_match_the_whole_page_recomputed() -> None:
 def test_two_stage_weights_equal_the_model_rerun_with_one_feature_at_its_reference() -> None:
     _, X, shape, tokens = _page()
     model = default_model()
-    attr = attribute(model, X, tokens, shape)
-    proba = model.predict_proba(X, tokens=tokens, structure=shape)[:, 1]
+    markup = markup_signals(PAGE.read_bytes())
+    attr = attribute(model, X, tokens, shape, markup)
+    proba = model.predict_proba(X, tokens=tokens, structure=shape, markup=markup)[:, 1]
     np.testing.assert_allclose(attr.proba, proba)
-    n_block = X.shape[1]
+    assert attr.names[X.shape[1] : X.shape[1] + len(model.convention_names_)] == model.convention_names_
+    n_block = X.shape[1] + len(model.convention_names_)
     rng = np.random.default_rng(2)
     checked = 0
     for i in rng.choice(len(X), 8, replace=False):
         for w in attr.top(int(i)):
             j = attr.names.index(w.name)
-            if j < n_block:  # a block feature: the whole two-stage predictor on the changed page
+            if j < X.shape[1]:  # a block feature: the whole two-stage predictor on the changed page
                 changed = X.copy()
                 changed[i, j] = attr.reference[j]
-                again = model.predict_proba(changed, tokens=tokens, structure=shape)[i, 1]
+                again = model.predict_proba(changed, tokens=tokens, structure=shape, markup=markup)[i, 1]
+            elif j < n_block:  # a convention column: both stages, the block's own row changed
+                changed = _with_conventions(model, X)
+                changed[i, j] = attr.reference[j]
+                ctx = context_features(_stage1(model, changed), tokens, shape, np.zeros(len(X), dtype=np.int64))
+                again = model.forest_.predict_proba(np.hstack([changed, ctx]))[i]
             else:  # a context column: the final forest on the changed design row
                 row = attr.values[i].copy()
                 row[j] = attr.reference[j]

@@ -109,16 +109,18 @@ def adapt(
     tokens: npt.NDArray[Any] | None = None,
     structure: npt.NDArray[Any] | None = None,
     sample_weight: npt.NDArray[Any] | None = None,
+    markup: npt.NDArray[Any] | None = None,
     settings: AdaptSettings | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Model:
     """A copy of ``model`` whose final forest has ``settings.rounds`` more trees fitted to these blocks (the rows of
-    whole pages, as ``BlockClassifier.fit`` takes them)."""
+    whole pages, as ``BlockClassifier.fit`` takes them; ``markup``: each page's markup signals, which a model with
+    a page classifier of conventions reads). The page classifier and the first stage are kept as they are."""
     s = settings or AdaptSettings()
     say = log or (lambda _msg: None)
     yf = np.asarray(y).astype(np.float64)
     groups, tokens, structure = page_args(len(yf), groups, tokens, structure)
-    design = model.design(np.asarray(X, dtype=np.float32), groups, tokens, structure)
+    design = model.design(np.asarray(X, dtype=np.float32), groups, tokens, structure, markup)
     margin = model.forest_.decision_function(design)
     weight = np.minimum(tokens, s.weight_cap) * (1.0 if sample_weight is None else np.asarray(sample_weight))
     bins = _Bins(design)
@@ -190,4 +192,5 @@ def _adapted(model: Predictor, forest: Forest, s: AdaptSettings, pages: int, blo
         validation={},  # the base model's held-out figures say nothing about the adapted one
         params=params,
         card=dict(base_card),
+        conventions=model.conventions_,
     )

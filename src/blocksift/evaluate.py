@@ -18,7 +18,7 @@ import numpy.typing as npt
 from blocksift.datasets import Page
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
 from blocksift.predictor import Predictor
-from blocksift.table import PageRows, build_rows
+from blocksift.table import PageRows, build_rows, rows_proba
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,7 @@ def model_chooser(model: Predictor, threshold: float | None = None) -> Chooser:
     def choose(rows: PageRows) -> npt.NDArray[np.bool_]:
         if not len(rows.labels):
             return np.zeros(0, dtype=bool)
-        proba = model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure)[:, 1]
-        return model.keep(rows.texts, rows.n_tokens, proba, threshold)
+        return model.keep(rows.texts, rows.n_tokens, rows_proba(model, rows), threshold)
 
     return choose
 

@@ -81,16 +81,23 @@ def attribute(
     X: npt.NDArray[Any],
     tokens: npt.NDArray[Any],
     structure: npt.NDArray[Any],
+    markup: npt.NDArray[Any] | None = None,
 ) -> Attribution:
-    """The occlusion weight of every column for every block of one page (``X``: its feature matrix)."""
+    """The occlusion weight of every column for every block of one page (``X``: its feature matrix; ``markup``:
+    its markup signals, for a model with a page classifier, whose convention columns are weighed as block columns
+    are, since both stages read them)."""
     X = np.asarray(X, dtype=np.float32)
     tok = np.asarray(tokens, dtype=np.float64)
     shape = np.asarray(structure, dtype=np.int64)
-    n, f = X.shape
     names = tuple(ft.name for ft in FEATURES)
     docs = tuple(ft.doc for ft in FEATURES)
-    if f != len(names):
-        raise ValueError(f"expected {len(names)} feature columns, got {f}")
+    if X.shape[1] != len(names):
+        raise ValueError(f"expected {len(names)} feature columns, got {X.shape[1]}")
+    if model.conventions_ is not None:
+        X = np.hstack([X, model.conventions_.columns(X, np.zeros(len(X), dtype=np.int64), markup)])
+        names += model.conventions_.names
+        docs += tuple(f"the page's probability of following the convention of {c}" for c in model.conventions_.classes)
+    n, f = X.shape
     two_stage = bool(model.stage1_)
     if two_stage:
         names += CONTEXT_NAMES

@@ -17,6 +17,7 @@ from blocksift.blocks import Block, Segmentation, segment
 from blocksift.decide import decide
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
+from blocksift.markup import markup_signals
 from blocksift.metadata import PageMeta, headline, page_meta, tree_root
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_html, parse_html
@@ -101,7 +102,8 @@ def extract_blocks(
         release_freed_memory(len(seg.blocks))
         X, shape = page_matrices(seg)
         release_freed_memory(len(seg.blocks))
-        proba = clf.predict_proba(X, tokens=tokens, structure=shape)[:, 1]
+        markup = None if clf.conventions_ is None else markup_signals(html)
+        proba = clf.predict_proba(X, tokens=tokens, structure=shape, markup=markup)[:, 1]
     else:
         proba = np.zeros(0)
     cuts = clf.cuts(proba, tokens, threshold=threshold, empty=False)

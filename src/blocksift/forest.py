@@ -45,9 +45,11 @@ class Forest:
     n_features: int
 
     @classmethod
-    def from_sklearn(cls, model: Any) -> Forest:
-        """Copy a fitted binary HistGradientBoostingClassifier's trees (numeric splits only)."""
-        trees = [predictors[0] for predictors in model._predictors]
+    def from_sklearn(cls, model: Any, klass: int = 0) -> Forest:
+        """Copy a fitted HistGradientBoostingClassifier's trees (numeric splits only): a binary model's, or the
+        trees of class ``klass`` of a multiclass model, whose raw score is then that class's (softmax over the
+        classes' forests gives the probabilities: ``convention.Conventions``)."""
+        trees = [predictors[klass] for predictors in model._predictors]
         parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ARRAYS}
         offset = 0
         max_depth = 0
@@ -68,7 +70,7 @@ class Forest:
         arrays = _breadth_first({k: np.concatenate(v) for k, v in parts.items()})
         return cls(
             **arrays,
-            baseline=float(np.ravel(model._baseline_prediction)[0]),
+            baseline=float(np.ravel(model._baseline_prediction)[klass]),
             max_depth=max_depth,
             n_features=int(model.n_features_in_),
         )

@@ -22,10 +22,15 @@ first-stage scores it trains on are out-of-fold (page-grouped K-fold), so the se
 first-stage scores on pages the first stage has not seen. For prediction, one more first-stage forest is fitted on
 all pages (``stage1_refit``), or else (the default) the K fold forests are averaged: as accurate on the held-out
 and test pages, and a third less fitting time, for twice the first-stage trees to walk.
+
+With ``conventions=True`` (the default) and pages of two sources or more, a page classifier comes first: it
+guesses which source's convention of content each page follows from the page's profile and markup
+(``convention.py``), and both stages read its probabilities, out of fold on the training pages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +40,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
 from blocksift.context import context_features, group_sum
+from blocksift.convention import FOLDS, Conventions, fit_conventions
 from blocksift.decide import half_best_f1
 from blocksift.forest import Forest
 from blocksift.predictor import Predictor, page_args
@@ -130,8 +136,9 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     time with the same expected loss. ``context`` adds the first stage of ``context_folds`` forests of
     ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves; with ``stage1_refit`` prediction uses one
     first-stage forest fitted on all pages instead of the average of the fold forests (which still give the out-of-fold
-    scores the second stage learns from): half the trees to walk. ``random_state`` seeds the page splits, the subsample
-    and the boosting.
+    scores the second stage learns from): half the trees to walk. ``conventions`` adds a page classifier of the
+    training sources' conventions (``convention.py``) when ``fit`` is given each page's source and markup signals.
+    ``random_state`` seeds the page splits, the subsample and the boosting.
 
     ``fit`` and ``predict_proba`` take the rows of whole pages: ``groups`` names each row's page (rows of a page
     contiguous, in document order), ``tokens`` its token count and ``structure`` its container ids
@@ -156,6 +163,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         stage1_max_iter: int = 150,
         stage1_max_leaf_nodes: int = 63,
         stage1_refit: bool = False,
+        conventions: bool = True,
         validation_fraction: float = 0.2,
         refit: bool = False,
         page_cut: bool = True,
@@ -177,6 +185,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.stage1_max_iter = stage1_max_iter
         self.stage1_max_leaf_nodes = stage1_max_leaf_nodes
         self.stage1_refit = stage1_refit
+        self.conventions = conventions
         self.validation_fraction = validation_fraction
         self.refit = refit
         self.page_cut = page_cut
@@ -205,9 +214,13 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         tokens: npt.NDArray[Any] | None = None,
         structure: npt.NDArray[Any] | None = None,
         sample_weight: npt.NDArray[Any] | None = None,
+        markup: npt.NDArray[Any] | None = None,
+        sources: Sequence[str] | None = None,
     ) -> BlockClassifier:
         """Fit on blocks ``X`` with content flags ``y`` (see the class docstring for the page arguments);
-        ``sample_weight`` is an extra per-block weight."""
+        ``sample_weight`` is an extra per-block weight. ``sources`` names each page's source (its dataset) and
+        ``markup`` holds each page's ``markup.markup_signals``, one row per page in the order of their rows: with
+        ``conventions`` and two sources or more, the model learns a page classifier of their conventions."""
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y).astype(bool)
         groups, tokens, structure = page_args(len(y), groups, tokens, structure)
@@ -218,6 +231,9 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([False, True])
         self.n_features_in_ = X.shape[1]
         self.stage1_: list[Forest] = []
+        self.conventions_: Conventions | None = None
+        if self.conventions and sources is not None and len(set(sources)) >= 2:
+            X = np.hstack([X, self._fit_conventions(X, groups, markup, sources)])
         if self.context:
             oof = self._fit_stage1(X, y, groups, weight, fit_rows)
             X = np.hstack([X, context_features(oof, tokens, structure, groups)])
@@ -244,6 +260,17 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             self._booster().fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
         )
         return self
+
+    def _fit_conventions(
+        self, X: npt.NDArray[np.float32], groups: npt.NDArray[Any], markup: npt.NDArray[Any] | None,
+        sources: Sequence[str],
+    ) -> npt.NDArray[np.float32]:  # fmt: skip
+        """Fit the page classifier of the sources' conventions; returns every row's out-of-fold columns."""
+        self._say(f"page classifier: {len(sources):,} pages of {len(set(sources))} sources, {FOLDS} folds")
+        self.conventions_, columns, right = fit_conventions(X, groups, markup, sources, self.random_state)
+        self.convention_accuracy_ = right
+        self._say(f"page classifier: {right:.1%} of the pages' sources guessed right out of fold")
+        return columns
 
     def _fit_stage1(
         self,

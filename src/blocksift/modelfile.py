@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from blocksift import __version__
 from blocksift.context import CONTEXT_NAMES
+from blocksift.convention import INPUT_NAMES, Conventions
 from blocksift.errors import ModelError
 from blocksift.features import FEATURE_NAMES, SCHEMA_VERSION
 from blocksift.forest import Forest
@@ -52,22 +53,34 @@ def arrays_digest(arrays: dict[str, npt.NDArray[Any]]) -> str:
 
 
 def forest_arrays(clf: Predictor) -> dict[str, npt.NDArray[Any]]:
-    """Every forest of the classifier as named arrays: ``main__*`` and ``stage1_<k>__*``."""
+    """Every forest of the classifier as named arrays: ``main__*``, ``stage1_<k>__*`` and the page classifier's
+    ``convention_<k>__*``."""
     forests = {"main": clf.forest_, **{f"stage1_{k}": f for k, f in enumerate(clf.stage1_)}}
+    if clf.conventions_ is not None:
+        forests.update({f"convention_{k}": f for k, f in enumerate(clf.conventions_.forests)})
     return {f"{name}__{key}": a for name, forest in forests.items() for key, a in forest.to_arrays().items()}
 
 
-def _forests(arrays: dict[str, npt.NDArray[Any]], path: Path) -> tuple[Forest, list[Forest]]:
+def _forests(arrays: dict[str, npt.NDArray[Any]], path: Path) -> tuple[Forest, list[Forest], list[Forest]]:
+    """The main forest, the first-stage forests and the page classifier's forests of a file's arrays."""
     grouped: dict[str, dict[str, npt.NDArray[Any]]] = {}
     for key, a in arrays.items():
         name, _, part = key.partition("__")
         grouped.setdefault(name, {})[part] = a
     if "main" not in grouped:
         raise ModelError(f"{path} holds no main forest")
-    stage1 = [Forest.from_arrays(grouped[f"stage1_{k}"]) for k in range(len(grouped) - 1) if f"stage1_{k}" in grouped]
-    if len(stage1) != len(grouped) - 1:
+    numbered = {prefix: _numbered(grouped, prefix) for prefix in ("stage1", "convention")}
+    if 1 + sum(len(v) for v in numbered.values()) != len(grouped):
         raise ModelError(f"{path} holds forests this blocksift does not know: {sorted(grouped)}")
-    return Forest.from_arrays(grouped["main"]), stage1
+    return Forest.from_arrays(grouped["main"]), numbered["stage1"], numbered["convention"]
+
+
+def _numbered(grouped: dict[str, dict[str, npt.NDArray[Any]]], prefix: str) -> list[Forest]:
+    """The forests ``<prefix>_0``, ``<prefix>_1``, ... up to the first number missing."""
+    out: list[Forest] = []
+    while f"{prefix}_{len(out)}" in grouped:
+        out.append(Forest.from_arrays(grouped[f"{prefix}_{len(out)}"]))
+    return out
 
 
 def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -88,6 +101,7 @@ def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, An
             "context_names": list(clf.feature_names_out_),
             "lexicon": lexicon_summary(),
         },
+        "conventions": _conventions_card(clf),
         "params": clf.get_params(),
         "seed": clf.random_state,
         "threshold": float(clf.threshold_),
@@ -98,6 +112,25 @@ def build_card(clf: Any, training: dict[str, Any] | None = None) -> dict[str, An
         "stage1_trees": [len(f.roots) for f in clf.stage1_],
         "training": dict(training or {}),
     }
+
+
+def _conventions_card(clf: Any) -> dict[str, Any] | None:
+    """The page classifier's part of the card: its classes (the training sources), what it reads, how often its
+    out-of-fold guess named a page's source; None for a model without one."""
+    if clf.conventions_ is None:
+        return None
+    right = getattr(clf, "convention_accuracy_", None) or _card_conventions(clf).get("out_of_fold_right")
+    return {
+        "classes": list(clf.conventions_.classes),
+        "inputs": list(INPUT_NAMES),
+        "trees": sum(len(f.roots) for f in clf.conventions_.forests),
+        "out_of_fold_right": right,
+    }
+
+
+def _card_conventions(clf: Any) -> dict[str, Any]:
+    """The conventions part of the card a loaded (or adapted) model came with; empty where it has none."""
+    return dict(((getattr(clf, "card_", None) or {}).get("conventions")) or {})
 
 
 def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -180,11 +213,14 @@ def load_model(path: Path | str | None = None) -> Model:
     path = Path(path) if path is not None else default_model_path()
     card, arrays = _read(path)
     check_card(card, arrays, path)
-    forest, stage1 = _forests(arrays, path)
-    width = len(FEATURE_NAMES) + (len(CONTEXT_NAMES) if stage1 else 0)
-    if forest.n_features != width or any(f.n_features != len(FEATURE_NAMES) for f in stage1):
+    forest, stage1, convention_forests = _forests(arrays, path)
+    conventions = _conventions(card, convention_forests, path)
+    blocks = len(FEATURE_NAMES) + (len(conventions.classes) if conventions else 0)
+    width = blocks + (len(CONTEXT_NAMES) if stage1 else 0)
+    if forest.n_features != width or any(f.n_features != blocks for f in stage1):
         raise ModelError(f"{path}: the trees expect other feature columns than the code makes")
     return Model(
+        conventions=conventions,
         forest=forest,
         stage1=stage1,
         threshold=float(card["threshold"]),
@@ -194,6 +230,27 @@ def load_model(path: Path | str | None = None) -> Model:
         params=dict(card.get("params") or {}),
         card=card,
     )
+
+
+def _conventions(card: dict[str, Any], forests: list[Forest], path: Path) -> Conventions | None:
+    """The page classifier the card describes, with its forests; None for a model without one. Refuses one that
+    reads other inputs than this blocksift computes (markup signals or page columns changed since)."""
+    described = card.get("conventions")
+    if not forests and not described:
+        return None
+    if not isinstance(described, dict):
+        raise ModelError(f"{path} holds page-classifier forests but its card does not describe them")
+    classes = tuple(str(c) for c in described.get("classes") or ())
+    if tuple(described.get("inputs") or ()) != INPUT_NAMES:
+        raise ModelError(
+            f"{path} has a page classifier that reads other page signals than this blocksift computes; retrain it "
+            "with `blocksift train` or use the blocksift version that made it"
+        )
+    if len(classes) < 2 or len(forests) != (1 if len(classes) == 2 else len(classes)):
+        raise ModelError(f"{path}: its page classifier has {len(forests)} forests for classes {list(classes)}")
+    if any(f.n_features != len(INPUT_NAMES) for f in forests):
+        raise ModelError(f"{path}: the page classifier's trees expect other inputs than the code makes")
+    return Conventions(classes, tuple(forests))
 
 
 def _cut_floor(card: dict[str, Any], path: Path) -> float | None:
@@ -280,6 +337,14 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"seed {card['seed']}; {_cut_words(card)}",
         f"- Settings: {', '.join(f'{k}={v}' for k, v in sorted(card['params'].items()) if k not in _NOT_SETTINGS)}",
     ]
+    conventions = card.get("conventions")
+    if conventions:
+        right = conventions.get("out_of_fold_right")
+        lines.append(
+            f"- Page classifier of the sources' conventions ({conventions.get('trees')} trees; "
+            f"{len(conventions.get('inputs') or ())} page inputs; classes {', '.join(conventions.get('classes') or ())}"
+            + (f"; {right:.1%} of the training pages' sources guessed right out of fold)" if right else ")")
+        )
     adapt = card["params"].get("adapt")
     if adapt:
         lines.append(

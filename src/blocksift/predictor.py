@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.context import CONTEXT_NAMES, _compiled_page_context, context_features
+from blocksift.convention import Conventions
 from blocksift.decide import decide, half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest, _compiled_walk
@@ -25,7 +26,9 @@ class Predictor:
     """Prediction from fitted forests: ``stage1_`` (empty for one stage), ``forest_``, and the cut: per page, half
     the page's best expected F1 but at least ``cut_floor_`` (``decide.half_best_f1``), or the fixed ``threshold_``
     where ``cut_floor_`` is None (models trained before the per-page cut, or with ``page_cut=False``). A page
-    whose best expected F1 is below ``empty_below_`` keeps nothing (0: every page keeps what reaches its cut)."""
+    whose best expected F1 is below ``empty_below_`` keeps nothing (0: every page keeps what reaches its cut).
+    ``conventions_``, where the model has one, is the page classifier whose columns both stages read after the block
+    features (``convention.py``); it needs each page's markup signals."""
 
     forest_: Forest
     stage1_: list[Forest]
@@ -33,6 +36,7 @@ class Predictor:
     cut_floor_: float | None = None
     empty_below_: float = 0.0
     validation_: dict[str, Any]
+    conventions_: Conventions | None = None
 
     def design(
         self,
@@ -40,24 +44,38 @@ class Predictor:
         groups: npt.NDArray[Any] | None = None,
         tokens: npt.NDArray[Any] | None = None,
         structure: npt.NDArray[Any] | None = None,
+        markup: npt.NDArray[Any] | None = None,
     ) -> npt.NDArray[np.float32]:
-        """The matrix the final forest reads: ``X``, plus the context columns when the model is two-stage."""
-        X = np.asarray(X, dtype=np.float32)
-        if not self.stage1_:
-            return X
-        return np.hstack([X, self._context(X, groups, tokens, structure)])
+        """The matrix the final forest reads: ``X``, the convention columns when the model has a page classifier,
+        and the context columns when the model is two-stage."""
+        parts = self._parts(np.asarray(X, dtype=np.float32), groups, tokens, structure, markup)
+        return np.hstack(parts) if len(parts) > 1 else parts[0]
 
-    def _context(
+    def _parts(
         self,
         X: npt.NDArray[np.float32],
         groups: npt.NDArray[Any] | None,
         tokens: npt.NDArray[Any] | None,
         structure: npt.NDArray[Any] | None,
-    ) -> npt.NDArray[np.float32]:
-        """The context columns: what the first-stage forests think of each row's neighbours and containers."""
+        markup: npt.NDArray[Any] | None,
+    ) -> list[npt.NDArray[np.float32]]:
+        """The final forest's columns, side by side but not joined: ``X``, the convention columns
+        (``convention.Conventions``) where the model has a page classifier, the context columns where it is
+        two-stage."""
         groups, tokens, structure = page_args(len(X), groups, tokens, structure)
-        p1 = np.mean([f.predict_proba(X) for f in self.stage1_], axis=0)
-        return context_features(p1, tokens, structure, groups)
+        parts = [X] if self.conventions_ is None else [X, self.conventions_.columns(X, groups, markup)]
+        if self.stage1_:
+            parts.append(context_features(self._stage1(parts), tokens, structure, groups))
+        return parts
+
+    def _stage1(self, parts: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float64]:
+        """The first-stage forests' mean p(content) of each row of the columns ``parts`` (side by side)."""
+        return np.concatenate(
+            [
+                np.mean([f.predict_proba(_side_by_side(parts, a)) for f in self.stage1_], axis=0)
+                for a in range(0, max(len(parts[0]), 1), ROWS_PER_WALK)
+            ]
+        )
 
     def predict_proba(
         self,
@@ -66,23 +84,19 @@ class Predictor:
         groups: npt.NDArray[Any] | None = None,
         tokens: npt.NDArray[Any] | None = None,
         structure: npt.NDArray[Any] | None = None,
+        markup: npt.NDArray[Any] | None = None,
     ) -> npt.NDArray[np.float64]:
-        """Columns: p(boilerplate), p(content).
+        """Columns: p(boilerplate), p(content). ``markup`` holds each page's ``markup.markup_signals``, one row per
+        page, for a model with a page classifier (``conventions_``), which refuses to guess without them.
 
-        The final forest reads the design matrix ROWS_PER_WALK rows at a time (a common page is one slice), each
-        row's probability the same: on a page of several MB, or a batch of pages, the whole matrix would be another
-        copy of the features (30 MB of a 10 MB page's peak, issue 5)."""
+        The forests read their columns ROWS_PER_WALK rows at a time (a common page is one slice), each row's
+        probability the same: on a page of several MB, or a batch of pages, the whole matrix would be another copy
+        of the features (30 MB of a 10 MB page's peak, issue 5)."""
         X = np.asarray(X, dtype=np.float32)
-        if not self.stage1_:
-            p = self.forest_.predict_proba(X)
-        else:
-            context = self._context(X, groups, tokens, structure)
-            p = np.concatenate(
-                [
-                    self.forest_.predict_proba(np.hstack([X[a : a + ROWS_PER_WALK], context[a : a + ROWS_PER_WALK]]))
-                    for a in range(0, max(len(X), 1), ROWS_PER_WALK)
-                ]
-            )
+        parts = self._parts(X, groups, tokens, structure, markup)
+        p = np.concatenate(
+            [self.forest_.predict_proba(_side_by_side(parts, a)) for a in range(0, max(len(X), 1), ROWS_PER_WALK)]
+        )
         return np.column_stack([1.0 - p, p])
 
     def predict(
@@ -92,9 +106,10 @@ class Predictor:
         groups: npt.NDArray[Any] | None = None,
         tokens: npt.NDArray[Any] | None = None,
         structure: npt.NDArray[Any] | None = None,
+        markup: npt.NDArray[Any] | None = None,
     ) -> npt.NDArray[np.bool_]:
         """True for the blocks whose p(content) reaches their page's cut (``cuts``)."""
-        p = self.predict_proba(X, groups=groups, tokens=tokens, structure=structure)[:, 1]
+        p = self.predict_proba(X, groups=groups, tokens=tokens, structure=structure, markup=markup)[:, 1]
         g, t, _ = page_args(len(p), groups, tokens, None)
         return p >= self.cuts(p, t, g)
 
@@ -142,8 +157,13 @@ class Predictor:
 
     @property
     def feature_names_out_(self) -> tuple[str, ...]:
-        """Names of the context columns the final forest reads after the block features."""
+        """Names of the context columns the final forest reads after the block and convention columns."""
         return CONTEXT_NAMES if self.stage1_ else ()
+
+    @property
+    def convention_names_(self) -> tuple[str, ...]:
+        """Names of the convention columns both stages read after the block features (none without them)."""
+        return () if self.conventions_ is None else self.conventions_.names
 
 
 class Model(Predictor):
@@ -159,8 +179,10 @@ class Model(Predictor):
         card: dict[str, Any],
         cut_floor: float | None = None,
         empty_below: float = 0.0,
+        conventions: Conventions | None = None,
     ) -> None:
         self.forest_ = forest
+        self.conventions_ = conventions
         self.stage1_ = stage1
         self.threshold_ = threshold
         self.cut_floor_ = cut_floor
@@ -182,6 +204,13 @@ def load_compiled() -> None:
     them up front instead."""
     _compiled_walk()
     _compiled_page_context()
+
+
+def _side_by_side(parts: Sequence[npt.NDArray[np.float32]], start: int) -> npt.NDArray[np.float32]:
+    """Rows ``start`` to ``start + ROWS_PER_WALK`` of the columns ``parts``, as one matrix."""
+    if len(parts) == 1:
+        return parts[0][start : start + ROWS_PER_WALK]
+    return np.hstack([p[start : start + ROWS_PER_WALK] for p in parts])
 
 
 def page_args(

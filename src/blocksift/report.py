@@ -34,7 +34,7 @@ from blocksift.errors import BlocksiftError
 from blocksift.evaluate import PageResult, Report, score_rows
 from blocksift.metrics import shingle_score
 from blocksift.predictor import Predictor
-from blocksift.table import PageRows
+from blocksift.table import PageRows, rows_proba
 
 BLOCKSIFT = "blocksift"
 GREEN = "#18794e"
@@ -140,7 +140,7 @@ def evaluate_pages(
             proba.append(np.zeros(0))
             keep.append(np.zeros(0, dtype=bool))
             continue
-        p = model.predict_proba(r.features, tokens=r.n_tokens, structure=r.structure)[:, 1]
+        p = rows_proba(model, r)
         proba.append(p)
         keep.append(model.keep(r.texts, r.n_tokens, p, threshold))
     by_rows = {id(r): k for r, k in zip(rows, keep, strict=True)}
@@ -218,13 +218,16 @@ class _Sample:
         self.groups = np.concatenate([np.full(len(ev.proba[i]), k, dtype=np.int64) for k, i in enumerate(chosen)])
         self.tokens = np.concatenate([ev.rows[i].n_tokens for i in chosen]).astype(np.float64)
         self.structure = np.vstack([ev.rows[i].structure for i in chosen])
+        self.markup = np.vstack([ev.rows[i].markup for i in chosen])
         self.labels = np.concatenate([ev.rows[i].labels for i in chosen]).astype(bool)
 
     def f1(self, model: Predictor, X: npt.NDArray[np.float32], threshold: float | None) -> float:
         """Page-averaged token F1 of the model's decisions on ``X`` (these pages' rows, maybe shuffled)."""
         from blocksift.model import page_token_f1
 
-        p = model.predict_proba(X, groups=self.groups, tokens=self.tokens, structure=self.structure)[:, 1]
+        p = model.predict_proba(
+            X, groups=self.groups, tokens=self.tokens, structure=self.structure, markup=self.markup
+        )[:, 1]
         keep = p >= model.cuts(p, self.tokens, self.groups, threshold)
         return page_token_f1(self.groups, self.tokens, self.labels, keep)[2]
 

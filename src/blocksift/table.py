@@ -12,7 +12,7 @@ import hashlib
 import inspect
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,6 +27,7 @@ import blocksift.charclass as charclass_module
 import blocksift.features as features_module
 import blocksift.labels as labels_module
 import blocksift.lexicon as lexicon_module
+import blocksift.markup as markup_module
 import blocksift.page as page_module
 from blocksift import __version__
 from blocksift.align import align
@@ -37,15 +38,18 @@ from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, p
 from blocksift.heap import collect_less_often
 from blocksift.labels import read_block_labels
 from blocksift.lexicon import block_words, page_digest
+from blocksift.markup import MARKUP_NAMES, markup_signals
 from blocksift.page import parse_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from blocksift.predictor import Predictor
+
 META_COLUMNS = ("dataset", "page", "split", "block", "text", "n_tokens", "aligned", "label")
 CACHE_ENV = "BLOCKSIFT_CACHE"
 # Bumped whenever a cached page stores different arrays.
-ROWS_FORMAT = 3
+ROWS_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class PageRows:
     # lexicons that never saw their site.
     words: tuple[tuple[str, ...], ...] = ()
     digest: str = ""
+    # The page's markup signals (markup.py), which the page classifier of conventions reads.
+    markup: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(len(MARKUP_NAMES), np.float32))
 
 
 def default_cache_dir() -> Path:
@@ -94,6 +100,12 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
     return rows
 
 
+def rows_proba(model: Predictor, rows: PageRows) -> npt.NDArray[np.float64]:
+    """p(content) of each of a page's rows under ``model``, with the page's markup signals (which a model with a
+    page classifier of conventions reads), as extraction scores the page."""
+    return model.predict_proba(rows.features, tokens=rows.n_tokens, structure=rows.structure, markup=rows.markup)[:, 1]
+
+
 def cached_rows(page: Page, cache: RowCache) -> PageRows | None:
     """A page's rows as the cache holds them; None where it does not (or the page cannot be read)."""
     try:
@@ -116,7 +128,7 @@ def rows_fingerprint() -> str:
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
     for module in (page_module, blocks_module, charclass_module, features_module, lexicon_module, align_module,
-                   labels_module):  # fmt: skip
+                   labels_module, markup_module):  # fmt: skip
         h.update(inspect.getsource(module).encode())
     h.update(resources.files("blocksift").joinpath("assets", "lexicon.npz").read_bytes())
     return h.hexdigest()[:16]
@@ -152,6 +164,7 @@ def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows
         structure=shape,
         words=tuple(block_words(seg)),
         digest=page_digest(data),
+        markup=markup_signals(data),
     )
 
 
@@ -188,7 +201,7 @@ class RowCache:
                 words = tuple(tuple(w.split()) for w in str(z["words"]).split(_TEXT_SEP)) if int(z["n"]) else ()
                 return PageRows(
                     page_key, z["features"], z["labels"], z["aligned"], tuple(texts), z["n_tokens"], z["structure"],
-                    words=words, digest=str(z["digest"]),
+                    words=words, digest=str(z["digest"]), markup=z["markup"],
                 )  # fmt: skip
         except (OSError, ValueError, KeyError):
             return None  # a damaged cache entry is rebuilt
@@ -198,7 +211,7 @@ class RowCache:
             self.path(key), features=rows.features, labels=rows.labels, aligned=rows.aligned,
             n_tokens=rows.n_tokens, texts=np.array(_TEXT_SEP.join(rows.texts)), n=np.array(len(rows.texts)),
             structure=rows.structure, words=np.array(_TEXT_SEP.join(" ".join(w) for w in rows.words)),
-            digest=np.array(rows.digest),
+            digest=np.array(rows.digest), markup=rows.markup,
         )  # fmt: skip
 
 

@@ -41,6 +41,10 @@ class TrainingData:
     structure: npt.NDArray[np.int32]
     weight: npt.NDArray[np.float64]
     datasets: dict[str, dict[str, int]]
+    # One row per page, in the order of ``groups``: its markup signals and its source (dataset), which the page
+    # classifier of conventions learns from.
+    markup: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    sources: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
 
@@ -80,6 +84,8 @@ def stack(
         groups=np.concatenate([np.full(len(r.labels), i, dtype=np.int64) for i, (_, r) in enumerate(good)]),
         tokens=np.concatenate([r.n_tokens for _, r in good]),
         structure=np.vstack([r.structure for _, r in good]),
+        markup=np.vstack([r.markup for _, r in good]),
+        sources=[p.dataset for p, _ in good],
         datasets=datasets,
         failed=failed,
         empty=empty,
@@ -169,6 +175,7 @@ def train(
     clf = fit_classifier(data, params)
     t2 = time.perf_counter()
     trees = len(clf.forest_.roots) + sum(len(f.roots) for f in clf.stage1_)
+    trees += sum(len(f.roots) for f in clf.conventions_.forests) if clf.conventions_ else 0
     say(f"fitted {trees} trees in {t2 - t1:.0f} s")
     return clf, {**_record(pages, data, t1 - t0, t2 - t1), "balance": balance}
 
@@ -181,8 +188,9 @@ def fit_classifier(data: TrainingData, params: dict[str, Any] | None = None) -> 
     # scikit-learn reports boosting iterations on stdout; the CLI keeps stdout for results.
     with contextlib.redirect_stdout(sys.stderr):
         clf.fit(
-            data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure, sample_weight=data.weight
-        )
+            data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
+            sample_weight=data.weight, markup=data.markup, sources=data.sources,
+        )  # fmt: skip
     return clf
 
 
@@ -238,7 +246,7 @@ def adapt_model(
     t1 = time.perf_counter()
     model = adapt(
         base, data.X, data.y, groups=data.groups, tokens=data.tokens, structure=data.structure,
-        settings=settings, log=say,
+        markup=data.markup, settings=settings, log=say,
     )  # fmt: skip
     t2 = time.perf_counter()
     base_command = (getattr(base, "card_", {}) or {}).get("training", {}).get("command", "a model")
