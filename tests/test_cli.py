@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from blocksift import __version__
 from blocksift.cli import app
-from conftest import SAMPLE
+from conftest import REPO, SAMPLE
 
 runner = CliRunner()
 PAGE = SAMPLE / "html" / "blog-rye-bread.html"
@@ -126,6 +126,21 @@ def test_train_then_evaluate(tmp_path: Path) -> None:
     code, out, _ = run("evaluate", SAMPLE, "--model", model, "--json", "-", "--no-cache")
     figures = json.loads(out)
     assert code == 0 and figures["datasets"][0]["dataset"] == "sample" and 0 < figures["mean"]["f1"] <= 1
+
+
+def test_the_stage_options_of_train_reach_the_model(tmp_path: Path) -> None:
+    """Two datasets: the default model has a page classifier of their conventions and two stages;
+    ``--no-conventions --no-context`` has neither (the card says what was fitted, not only what was asked)."""
+    own = REPO / "datasets" / "own"
+    cards = {}
+    for name, flags in (("default", ()), ("plain", ("--no-conventions", "--no-context"))):
+        code, _, _ = run("train", SAMPLE, own, "--out", tmp_path / f"{name}.npz", "--max-iter", "5", *flags)
+        assert code == 0
+        cards[name] = json.loads((tmp_path / f"{name}.card.json").read_text())
+    assert cards["default"]["conventions"]["classes"] == ["own", "sample"]
+    assert len(cards["default"]["stage1_trees"]) == 2
+    assert cards["plain"]["conventions"] is None and cards["plain"]["stage1_trees"] == []
+    assert cards["plain"]["params"]["context"] is False and cards["plain"]["params"]["conventions"] is False
 
 
 def test_a_cache_that_cannot_be_written_is_left_out_with_a_warning(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -253,6 +253,13 @@ def train(
     context: Annotated[
         bool, typer.Option(help="Two stages: a first forest's scores of neighbours and containers.")
     ] = True,
+    conventions: Annotated[
+        bool,
+        typer.Option(
+            help="With pages of two datasets or more: a page classifier guesses which dataset's idea of content "
+            "each page follows (from its profile and its raw markup), and both stages read its guess."
+        ),
+    ] = True,
     learning_rate: Annotated[float, typer.Option(help="Boosting learning rate.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the page split and the boosting.")] = 0,
     balance: Annotated[
@@ -306,6 +313,8 @@ def train(
         "page_norm": page_norm,
         "page_cut": page_cut,
         "refit": refit,
+        "context": context,
+        "conventions": conventions,
         "random_state": seed,
         "verbose": int(reporter.level >= NORMAL),  # the stages and boosting iterations, on stderr
     }
