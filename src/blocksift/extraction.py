@@ -95,6 +95,9 @@ def extract_blocks(
     Raises ``InputError`` for input that holds no page (empty, not text) and ``ModelError`` for an unusable model.
     """
     clf = resolve_model(model)
+    # Before the parse: the signals' few copies of the page (20 MB on a 10 MB page) are gone before the tree,
+    # blocks and features, whose peak they would otherwise add to.
+    markup = None if clf.conventions_ is None else markup_signals(html)
     doc = parse_html(html)
     seg = segment(doc)
     tokens = np.array([b.n_tokens for b in seg.blocks])
@@ -102,7 +105,6 @@ def extract_blocks(
         release_freed_memory(len(seg.blocks))
         X, shape = page_matrices(seg)
         release_freed_memory(len(seg.blocks))
-        markup = None if clf.conventions_ is None else markup_signals(html)
         proba = clf.predict_proba(X, tokens=tokens, structure=shape, markup=markup)[:, 1]
     else:
         proba = np.zeros(0)
