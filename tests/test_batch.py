@@ -275,7 +275,9 @@ def test_predict_misuse_exits_2(pages: Path, args: list[str]) -> None:
 
 @pytest.mark.skipif(not memory_limit_supported(), reason="needs RLIMIT_AS")
 def test_predict_max_memory_fails_the_page_that_needs_more(pages: Path, tmp_path: Path) -> None:
-    items = "".join(f"<p>item number {i} of a very long list</p>" for i in range(50_000))
+    # 10 MB, a few hundred MB to extract: far over the limit whatever free heap the workers inherit from this
+    # process (a 2.5 MB page, 30-40 MB to extract, fitted in it after some other tests had run)
+    items = "".join(f"<p>item number {i} of a very long list</p>" for i in range(200_000))
     (pages / "huge.html").write_text(f"<html><body>{items}</body></html>")
     (pages / "empty.html").unlink()
     code, _, stderr = predict(pages, "-o", tmp_path / "out", "--jobs", "2", "--max-memory", "20")

@@ -49,6 +49,8 @@ def test_markup_signals_of_text_are_those_of_its_utf8_bytes_and_empty_input_give
     page = "<html><body><p>Grüße aus Köln — 東京</p></body></html>"
     np.testing.assert_array_equal(markup_signals(page), markup_signals(page.encode("utf-8")))
     np.testing.assert_array_equal(markup_signals(b""), np.zeros(len(MARKUP_NAMES), np.float32))
+    with pytest.raises(TypeError, match="bytes or str"):
+        markup_signals(None)  # type: ignore[arg-type]
 
 
 def _pages(sources: list[str], rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -96,8 +96,9 @@ def extract_blocks(
     """
     clf = resolve_model(model)
     # Before the parse: the signals' few copies of the page (20 MB on a 10 MB page) are gone before the tree,
-    # blocks and features, whose peak they would otherwise add to.
-    markup = None if clf.conventions_ is None else markup_signals(html)
+    # blocks and features, whose peak they would otherwise add to. Input of another type is parse_html's to refuse.
+    wanted = clf.conventions_ is not None and isinstance(html, bytes | str)
+    markup = markup_signals(html) if wanted else None
     doc = parse_html(html)
     seg = segment(doc)
     tokens = np.array([b.n_tokens for b in seg.blocks])

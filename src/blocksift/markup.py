@@ -99,7 +99,9 @@ def markup_signals(html: bytes | str) -> npt.NDArray[np.float32]:
 
     Case is ignored (ASCII only, as in HTML's own names). Text is counted as its UTF-8 bytes, so a page gives
     the same signals as bytes or as the text decoded from them, wherever it was UTF-8."""
-    data = html.encode("utf-8", "replace") if isinstance(html, str) else bytes(html)
+    if not isinstance(html, bytes | str):
+        raise TypeError(f"a page must be bytes or str, not {type(html).__name__}")
+    data = html.encode("utf-8", "replace") if isinstance(html, str) else html
     low = data.lower()
     kb = max(len(data) / 1024, 1.0)
     counts = _counts(low)
