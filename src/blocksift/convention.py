@@ -9,8 +9,8 @@ profile (the page columns of the features) and its markup (``markup.py``: doctyp
 A small multiclass forest reads those and gives each page the probability that it follows each training
 source's convention; the probabilities are appended to every row of the page, so that both stages of the block
 classifier can learn each source's rules where they differ. The training pages get out-of-fold probabilities, as
-the block forests will see on pages the page classifier never fitted (session 18: over eight seeds, held out
-+0.0015, test +0.0020, higher on every dataset).
+the block forests will see on pages the page classifier never fitted (session 18, over eight seeds: held out
++0.0028 [+0.0014, +0.0045], test +0.0021 [+0.0007, +0.0035]; README, settings table).
 
 Prediction needs numpy only: each class is a ``Forest`` of its own raw scores, combined by a softmax.
 """
