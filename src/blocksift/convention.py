@@ -100,13 +100,9 @@ class Conventions:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
         return to_rows(self.page_proba(page_inputs(X, groups, markup)), groups)
 
-    def to_arrays(self) -> dict[str, npt.NDArray[Any]]:
-        """The forests as named arrays, ``<k>__<array>`` (the classes go in the model card)."""
-        return {f"{k}__{name}": a for k, f in enumerate(self.forests) for name, a in f.to_arrays().items()}
-
 
 def page_classifier(seed: int) -> Any:
-    """The page classifier's recipe: small trees, a slow rate (about 4,000 training pages, 74 inputs)."""
+    """The page classifier's recipe: small trees, a slow rate (about 4,000 training pages, 75 inputs)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
