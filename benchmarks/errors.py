@@ -14,8 +14,9 @@ largest kinds of mistake stand out.
 ``--held-out`` looks at the training pages the final forest never fitted (the 20% it held out to choose its
 threshold): evidence to act on without looking at the test splits, which stay for measuring. A model trained with
 ``blocksift train --refit`` has fitted them too, and is refused. Each first-stage fold forest did fit half of
-them, so they look a little easier than new pages (``settings_study.py`` scores them cleanly, from the scores
-``fit`` gave them).
+them, and the page classifier of conventions all of them (its guess of their dataset is surer than on a new page),
+so they look a little easier than new pages (``settings_study.py`` scores them cleanly, from the scores ``fit``
+gave them, with out-of-fold convention columns).
 """
 
 from __future__ import annotations
