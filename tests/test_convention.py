@@ -161,6 +161,10 @@ def test_a_model_with_conventions_learns_each_sources_rule_where_one_without_can
         accuracy[conventions] = np.mean((p[head] > 0.5) == new_pages["y"][head])
     assert BlockClassifier().conventions is True  # the shipped recipe
     assert accuracy[True] > 0.9 and accuracy[False] < 0.7, accuracy
+    small = BlockClassifier(convention_max_iter=7, max_iter=5, context=False).fit(
+        train_pages["X"], train_pages["y"], **fit_args
+    )
+    assert small.conventions_ is not None and [len(f.roots) for f in small.conventions_.forests] == [7]
 
 
 def test_one_source_gives_no_page_classifier() -> None:

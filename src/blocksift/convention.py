@@ -101,12 +101,12 @@ class Conventions:
         return to_rows(self.page_proba(page_inputs(X, groups, markup)), groups)
 
 
-def page_classifier(seed: int) -> Any:
+def page_classifier(seed: int, max_iter: int = 200) -> Any:
     """The page classifier's recipe: small trees, a slow rate (about 4,000 training pages, 75 inputs)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10, random_state=seed
+        max_iter=max_iter, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10, random_state=seed
     )
 
 
@@ -116,6 +116,7 @@ def fit_conventions(
     markup: npt.NDArray[Any] | None,
     sources: Sequence[str],
     seed: int = 0,
+    max_iter: int = 200,
 ) -> tuple[Conventions, npt.NDArray[np.float32], float]:
     """The page classifier fitted on every page, each row's out-of-fold convention columns (``FOLDS`` folds of
     pages, so that the block forests learn from probabilities like those of pages never seen), and the share of
@@ -131,17 +132,17 @@ def fit_conventions(
     oof = np.zeros((len(y), len(classes)))
     if folds >= 2:
         for fit, held in StratifiedKFold(folds, shuffle=True, random_state=seed).split(inputs, y):
-            oof[held] = _fitted(inputs[fit], y[fit], seed).page_proba(inputs[held])
-    full = _fitted(inputs, y, seed)
+            oof[held] = _fitted(inputs[fit], y[fit], seed, max_iter).page_proba(inputs[held])
+    full = _fitted(inputs, y, seed, max_iter)
     if folds < 2:  # a source with a single page: no folds to hold it out of; its own fit's guess
         oof = full.page_proba(inputs)
     full = Conventions(classes, full.forests)
     return full, to_rows(oof, groups), float(np.mean(oof.argmax(axis=1) == y))
 
 
-def _fitted(inputs: npt.NDArray[np.float32], y: npt.NDArray[np.int64], seed: int) -> Conventions:
+def _fitted(inputs: npt.NDArray[np.float32], y: npt.NDArray[np.int64], seed: int, max_iter: int) -> Conventions:
     """A page classifier fitted on ``inputs`` (every class present; classes unnamed: indices)."""
-    model = page_classifier(seed).fit(inputs, y)
+    model = page_classifier(seed, max_iter).fit(inputs, y)
     n = len(model.classes_)
     forests = (Forest.from_sklearn(model),) if n == 2 else tuple(Forest.from_sklearn(model, k) for k in range(n))
     return Conventions(tuple(str(c) for c in model.classes_), forests)

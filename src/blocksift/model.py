@@ -137,7 +137,8 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     ``stage1_max_iter`` trees with ``stage1_max_leaf_nodes`` leaves; with ``stage1_refit`` prediction uses one
     first-stage forest fitted on all pages instead of the average of the fold forests (which still give the out-of-fold
     scores the second stage learns from): half the trees to walk. ``conventions`` adds a page classifier of the
-    training sources' conventions (``convention.py``) when ``fit`` is given each page's source and markup signals.
+    training sources' conventions (``convention.py``; ``convention_max_iter`` boosting iterations per class) when
+    ``fit`` is given each page's source and markup signals.
     ``random_state`` seeds the page splits, the subsample and the boosting.
 
     ``fit`` and ``predict_proba`` take the rows of whole pages: ``groups`` names each row's page (rows of a page
@@ -164,6 +165,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         stage1_max_leaf_nodes: int = 63,
         stage1_refit: bool = False,
         conventions: bool = True,
+        convention_max_iter: int = 200,
         validation_fraction: float = 0.2,
         refit: bool = False,
         page_cut: bool = True,
@@ -186,6 +188,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.stage1_max_leaf_nodes = stage1_max_leaf_nodes
         self.stage1_refit = stage1_refit
         self.conventions = conventions
+        self.convention_max_iter = convention_max_iter
         self.validation_fraction = validation_fraction
         self.refit = refit
         self.page_cut = page_cut
@@ -267,7 +270,9 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     ) -> npt.NDArray[np.float32]:  # fmt: skip
         """Fit the page classifier of the sources' conventions; returns every row's out-of-fold columns."""
         self._say(f"page classifier: {len(sources):,} pages of {len(set(sources))} sources, {FOLDS} folds")
-        self.conventions_, columns, right = fit_conventions(X, groups, markup, sources, self.random_state)
+        self.conventions_, columns, right = fit_conventions(
+            X, groups, markup, sources, self.random_state, self.convention_max_iter
+        )
         self.convention_accuracy_ = right
         self._say(f"page classifier: {right:.1%} of the pages' sources guessed right out of fold")
         return columns
