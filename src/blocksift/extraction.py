@@ -35,6 +35,8 @@ class Extraction:
     encoding: str
     no_content: bool = False  # the model expects no main content on the page, so nothing is kept (Predictor)
     source: bytes | str = field(default=b"", repr=False)
+    # The page's markup signals, where the model has a page classifier that read them (``show`` weighs them again)
+    markup: npt.NDArray[np.float32] | None = field(default=None, repr=False)
 
     @cached_property
     def meta(self) -> PageMeta:
@@ -113,7 +115,9 @@ def extract_blocks(
     cut = float(cuts[0]) if len(cuts) else float(clf.threshold_ if threshold is None else threshold)
     no_content = threshold is None and bool(clf.without_content(proba, tokens).any())
     keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, np.inf if no_content else cut)
-    return Extraction(seg, proba, keep, threshold=cut, encoding=doc.encoding, source=html, no_content=no_content)
+    return Extraction(
+        seg, proba, keep, threshold=cut, encoding=doc.encoding, source=html, no_content=no_content, markup=markup
+    )
 
 
 def extract(html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None) -> str:

@@ -27,7 +27,6 @@ from blocksift.align import align
 from blocksift.explain import Attribution, attribute
 from blocksift.extraction import Extraction, extract_blocks, resolve_model
 from blocksift.features import page_matrices
-from blocksift.markup import markup_signals
 from blocksift.metrics import shingle_counts
 from blocksift.predictor import Predictor
 from blocksift.render import classify
@@ -93,7 +92,7 @@ def build_view(
     seg = ext.segmentation
     X, shape = page_matrices(seg)
     tokens = np.array([b.n_tokens for b in seg.blocks], dtype=np.float64)
-    attr = attribute(clf, X, tokens, shape, markup_signals(html))
+    attr = attribute(clf, X, tokens, shape, ext.markup)
     aligned = None
     if labels is None and gold is not None:
         alignment = align(seg, gold)
