@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from blocksift.datasets import load_datasets
@@ -60,3 +62,19 @@ def benchmark_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callabl
         return importlib.import_module(name)
 
     return load
+
+
+def rewrite_model(src: Path, dst: Path, edit: dict[str, np.ndarray]) -> None:
+    """A copy of model file ``src`` at ``dst`` with the arrays of ``edit`` in place of its own (a damaged or
+    tampered file, or one whose card says otherwise)."""
+    with np.load(src, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays.update(edit)
+    with dst.open("wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def model_card(path: Path) -> dict:
+    """The card inside a model file."""
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(data["card"].tobytes())

@@ -21,7 +21,7 @@ from blocksift.model import BlockClassifier, best_threshold, page_f1_mean, page_
 from blocksift.modelfile import default_model, load_model
 from blocksift.predictor import Model
 from blocksift.table import build_rows
-from conftest import SAMPLE
+from conftest import SAMPLE, model_card, rewrite_model
 
 
 def test_model_trained_on_sample_extracts_held_out_pages(sample_model: BlockClassifier) -> None:
@@ -58,43 +58,30 @@ def test_round_trip_gives_identical_predictions(
     assert again.threshold_ == sample_model.threshold_
 
 
-def _rewrite(src: Path, dst: Path, edit: dict[str, np.ndarray]) -> None:
-    with np.load(src, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    arrays.update(edit)
-    with dst.open("wb") as fh:
-        np.savez(fh, **arrays)
-
-
-def _card(path: Path) -> dict:
-    with np.load(path, allow_pickle=False) as data:
-        return json.loads(data["card"].tobytes())
-
-
 def test_tampered_trees_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
     with np.load(sample_model_path) as data:
         value = data["main__value"].copy()
     value[0] += 1.0
     bad = tmp_path / "tampered.npz"
-    _rewrite(sample_model_path, bad, {"main__value": value})
+    rewrite_model(sample_model_path, bad, {"main__value": value})
     with pytest.raises(ModelError, match="altered or damaged"):
         load_model(bad)
 
 
 def test_other_feature_schema_is_refused(sample_model_path: Path, tmp_path: Path) -> None:
-    card = _card(sample_model_path)
+    card = model_card(sample_model_path)
     card["features"]["schema_version"] = 999
     bad = tmp_path / "schema.npz"
-    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    rewrite_model(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     with pytest.raises(ModelError, match="feature schema 999"):
         load_model(bad)
 
 
 def test_other_context_columns_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
-    card = _card(sample_model_path)
+    card = model_card(sample_model_path)
     card["features"]["context_names"] = [*card["features"]["context_names"], "ctx_from_a_later_version"]
     bad = tmp_path / "context.npz"
-    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    rewrite_model(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     with pytest.raises(ModelError, match=r"26 context columns; this blocksift computes 25 \(ctx_from_a_later_version"):
         load_model(bad)
 
@@ -249,30 +236,30 @@ def _tiny_booster():  # type: ignore[no-untyped-def]
 
 
 def test_cards_without_a_cut_floor_keep_their_threshold(sample_model_path: Path, tmp_path: Path) -> None:
-    card = _card(sample_model_path)
+    card = model_card(sample_model_path)
     assert "cut_floor" in card and card["validation"]["cut_floor"] == card["cut_floor"]
     older = tmp_path / "older.npz"
     del card["cut_floor"]
-    _rewrite(sample_model_path, older, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    rewrite_model(sample_model_path, older, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     assert load_model(older).cut_floor_ is None
     card["cut_floor"] = "low"
     bad = tmp_path / "bad.npz"
-    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    rewrite_model(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     with pytest.raises(ModelError, match="cut_floor"):
         load_model(bad)
 
 
 def test_cards_record_empty_below_and_older_cards_load_without_it(sample_model_path: Path, tmp_path: Path) -> None:
-    card = _card(sample_model_path)
+    card = model_card(sample_model_path)
     assert card["empty_below"] == card["validation"]["empty_below"]
     assert load_model(sample_model_path).empty_below_ == card["empty_below"]
     older = tmp_path / "older.npz"
     del card["empty_below"]
-    _rewrite(sample_model_path, older, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    rewrite_model(sample_model_path, older, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     assert load_model(older).empty_below_ == 0.0
     card["empty_below"] = 2.0
     bad = tmp_path / "bad.npz"
-    _rewrite(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    rewrite_model(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     with pytest.raises(ModelError, match="empty_below"):
         load_model(bad)
 
