@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.features import ANCESTOR_LEVELS
+from blocksift.groups import page_lengths, page_starts
 
 FloatArray = npt.NDArray[np.float64]
 NEIGHBOURS = (-3, -2, -1, 1, 2, 3)
@@ -46,12 +47,9 @@ CONTEXT_NAMES: tuple[str, ...] = tuple(name for name, _ in CONTEXT_FEATURES)
 
 def _page_bounds(pages: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """First and one-past-last row of each row's page."""
-    n = len(pages)
-    change = np.flatnonzero(pages[1:] != pages[:-1]) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [n]])
-    page_of = np.repeat(np.arange(len(starts)), ends - starts)
-    return starts[page_of], ends[page_of]
+    starts, lengths = page_starts(pages), page_lengths(pages)
+    page_of = np.repeat(np.arange(len(starts)), lengths)
+    return starts[page_of], (starts + lengths)[page_of]
 
 
 def _shift(p: FloatArray, offset: int, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) -> FloatArray:

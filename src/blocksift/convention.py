@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from blocksift.features import FEATURE_NAMES
 from blocksift.forest import Forest
+from blocksift.groups import page_lengths, page_starts
 from blocksift.markup import MARKUP_NAMES
 
 # The feature columns that are the same on every row of a page: its profile and page-level figures.
@@ -37,13 +38,6 @@ PAGE_COLUMNS = np.array([FEATURE_NAMES.index(n) for n in PAGE_FEATURES], dtype=n
 INPUT_NAMES: tuple[str, ...] = (*PAGE_FEATURES, *(f"markup_{n}" for n in MARKUP_NAMES))
 # Folds of the out-of-fold probabilities of the training pages.
 FOLDS = 5
-
-
-def page_starts(groups: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
-    """The first row of each page (rows of a page are contiguous, as ``BlockClassifier`` requires)."""
-    if not len(groups):
-        return np.zeros(0, dtype=np.intp)
-    return np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1]]))
 
 
 def page_inputs(
@@ -65,9 +59,7 @@ def page_inputs(
 
 def to_rows(per_page: npt.NDArray[Any], groups: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     """Each page's row repeated over the page's rows."""
-    starts = page_starts(groups)
-    sizes = np.diff(np.append(starts, len(groups)))
-    return np.repeat(np.asarray(per_page, dtype=np.float32), sizes, axis=0)
+    return np.repeat(np.asarray(per_page, dtype=np.float32), page_lengths(groups), axis=0)
 
 
 @dataclass(frozen=True)
