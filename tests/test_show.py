@@ -16,7 +16,7 @@ from blocksift.align import align
 from blocksift.blocks import segment
 from blocksift.cli import app
 from blocksift.context import context_features
-from blocksift.explain import _stage1, attribute, context_row_updates
+from blocksift.explain import attribute, context_row_updates
 from blocksift.features import page_matrices
 from blocksift.markup import markup_signals
 from blocksift.model import BlockClassifier
@@ -48,7 +48,7 @@ def test_context_row_updates_match_the_whole_page_recomputed() -> None:
     _, X, shape, tokens = _page()
     model = default_model()
     X = _with_conventions(model, X)
-    p1 = _stage1(model, X)
+    p1 = model.stage1_proba([X])
     rng = np.random.default_rng(1)
     rows = rng.integers(0, len(X), 40)
     # new scores on both sides of the likely-content cut, and the block's own score (no change)
@@ -82,7 +82,7 @@ def test_two_stage_weights_equal_the_model_rerun_with_one_feature_at_its_referen
             elif j < n_block:  # a convention column: both stages, the block's own row changed
                 changed = _with_conventions(model, X)
                 changed[i, j] = attr.reference[j]
-                ctx = context_features(_stage1(model, changed), tokens, shape, np.zeros(len(X), dtype=np.int64))
+                ctx = context_features(model.stage1_proba([changed]), tokens, shape, np.zeros(len(X), dtype=np.int64))
                 again = model.forest_.predict_proba(np.hstack([changed, ctx]))[i]
             else:  # a context column: the final forest on the changed design row
                 row = attr.values[i].copy()

@@ -68,10 +68,6 @@ class Attribution:
         ]
 
 
-def _stage1(model: Predictor, X: npt.NDArray[np.float32]) -> FloatArray:
-    return np.asarray(np.mean([f.predict_proba(X) for f in model.stage1_], axis=0), dtype=np.float64)
-
-
 def _differs(a: npt.NDArray[Any], ref: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     return ~((a == ref) | (np.isnan(a) & np.isnan(ref)))
 
@@ -102,7 +98,7 @@ def attribute(
     if two_stage:
         names += CONTEXT_NAMES
         docs += tuple(d for _, d in CONTEXT_FEATURES)
-        p1 = _stage1(model, X)
+        p1 = model.stage1_proba([X])
         design = np.hstack([X, context_features(p1, tok, shape, np.zeros(n, dtype=np.int64))])
     else:
         p1 = np.zeros(n)
@@ -119,7 +115,7 @@ def attribute(
         changed = X[r].copy()
         changed[np.arange(len(r)), c] = reference[c]
         if two_stage:
-            ctx = context_row_updates(p1, tok, shape, r, _stage1(model, changed))
+            ctx = context_row_updates(p1, tok, shape, r, model.stage1_proba([changed]))
             changed = np.hstack([changed, ctx])
         weights[r, c] = proba[r] - forest.predict_proba(changed)
 

@@ -65,11 +65,13 @@ class Predictor:
         groups, tokens, structure = page_args(len(X), groups, tokens, structure)
         parts = [X] if self.conventions_ is None else [X, self.conventions_.columns(X, groups, markup)]
         if self.stage1_:
-            parts.append(context_features(self._stage1(parts), tokens, structure, groups))
+            parts.append(context_features(self.stage1_proba(parts), tokens, structure, groups))
         return parts
 
-    def _stage1(self, parts: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float64]:
-        """The first-stage forests' mean p(content) of each row of the columns ``parts`` (side by side)."""
+    def stage1_proba(self, parts: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float64]:
+        """The first-stage forests' mean p(content) of each row of the columns ``parts`` (side by side: the block
+        features, then the convention columns where the model has a page classifier). Public for ``explain``, which
+        re-scores occluded rows through the first stage."""
         return np.concatenate(
             [
                 np.mean([f.predict_proba(_side_by_side(parts, a)) for f in self.stage1_], axis=0)
