@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.features import ANCESTOR_LEVELS
-from blocksift.groups import page_lengths, page_starts
+from blocksift.groups import page_runs
 
 FloatArray = npt.NDArray[np.float64]
 NEIGHBOURS = (-3, -2, -1, 1, 2, 3)
@@ -47,7 +47,7 @@ CONTEXT_NAMES: tuple[str, ...] = tuple(name for name, _ in CONTEXT_FEATURES)
 
 def _page_bounds(pages: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """First and one-past-last row of each row's page."""
-    starts, lengths = page_starts(pages), page_lengths(pages)
+    starts, lengths = page_runs(pages)
     page_of = np.repeat(np.arange(len(starts)), lengths)
     return starts[page_of], (starts + lengths)[page_of]
 

@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from blocksift.features import FEATURE_NAMES
 from blocksift.forest import Forest
-from blocksift.groups import page_lengths, page_starts
+from blocksift.groups import page_runs, page_starts
 from blocksift.markup import MARKUP_NAMES
 
 # The feature columns that are the same on every row of a page: its profile and page-level figures.
@@ -59,7 +59,7 @@ def page_inputs(
 
 def to_rows(per_page: npt.NDArray[Any], groups: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     """Each page's row repeated over the page's rows."""
-    return np.repeat(np.asarray(per_page, dtype=np.float32), page_lengths(groups), axis=0)
+    return np.repeat(np.asarray(per_page, dtype=np.float32), page_runs(groups)[1], axis=0)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from blocksift.groups import page_lengths, page_starts
+from blocksift.groups import page_runs
 
 # Short texts ("Reply", "Read more", a date) legitimately repeat inside content; a paragraph of this many tokens
 # does not. Chosen as the smallest value that removed the duplicated responsive copies in wcxb's train split.
@@ -63,7 +63,7 @@ def half_best_f1(
     _, page = np.unique(pages, return_inverse=True)
     order = np.lexsort((-p, page))
     g, pt, tt = page[order], (p * t)[order], t[order]
-    starts, lengths = page_starts(g), page_lengths(g)
+    starts, lengths = page_runs(g)
 
     def cumsum_in_page(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         c = np.cumsum(x)

@@ -21,6 +21,7 @@ def page_starts(groups: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
     return np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1]]))
 
 
-def page_lengths(groups: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
-    """How many rows each page has, in the order of ``page_starts``."""
-    return np.diff(np.append(page_starts(groups), len(groups)))
+def page_runs(groups: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Each page's first row and how many rows it has, from one pass over ``groups``."""
+    starts = page_starts(groups)
+    return starts, np.diff(np.append(starts, len(groups)))
