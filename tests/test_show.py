@@ -149,6 +149,7 @@ def test_report_of_a_page_without_expected_content() -> None:
     assert "badge rep" not in html
     data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))
     assert not any(b["repeat"] for b in data["blocks"])
+    assert not any(b["island"] for b in data["blocks"])
 
 
 def test_empty_page_report() -> None:

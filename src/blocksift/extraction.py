@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.blocks import Block, Segmentation, segment
-from blocksift.decide import decide
+from blocksift.decide import decide, drop_islands
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
 from blocksift.markup import markup_signals
@@ -51,12 +51,21 @@ class Extraction:
         return page_meta(text, headline(self.segmentation), root=tree_root(self.segmentation))
 
     @cached_property
+    def islands(self) -> npt.NDArray[np.bool_]:
+        """The blocks that reached the cut but were dropped as islands: short, unsure, between dropped neighbours
+        (``decide.drop_islands``); none on a page the model expects no content of."""
+        if self.no_content:
+            return np.zeros(len(self.proba), dtype=bool)
+        reached = self.proba >= self.threshold
+        return reached & ~drop_islands([b.n_tokens for b in self.blocks], self.proba, reached)
+
+    @cached_property
     def repeats(self) -> npt.NDArray[np.bool_]:
         """The blocks that reached the cut but were dropped as copies of a kept block (``decide.drop_repeats``);
         none on a page the model expects no content of, where nothing reached a kept block."""
         if self.no_content:
             return np.zeros(len(self.proba), dtype=bool)
-        return (self.proba >= self.threshold) & ~self.keep
+        return (self.proba >= self.threshold) & ~self.keep & ~self.islands
 
     @property
     def title(self) -> str:

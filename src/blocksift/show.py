@@ -150,6 +150,7 @@ def _block_data(view: PageView, i: int) -> dict[str, Any]:
         "p": round(float(ext.proba[i]), 4),
         "keep": bool(ext.keep[i]),
         "repeat": bool(ext.repeats[i]),
+        "island": bool(ext.islands[i]),
         "tokens": seg.blocks[i].n_tokens,
         "links": seg.blocks[i].n_link_tokens,
         "path": full_path,
@@ -178,6 +179,8 @@ def _block_html(view: PageView, i: int) -> str:
         mistake, badge = "fn", '<span class="badge fn">wrongly dropped</span>'
     elif ext.repeats[i]:
         badge = '<span class="badge rep">repeat</span>'
+    elif ext.islands[i]:
+        badge = '<span class="badge rep">island</span>'
     if mistake:
         classes.append(mistake)
     item = classify(ext.segmentation, block)
@@ -462,7 +465,8 @@ function setFilter(f){
   blocks.forEach(el => el.classList.toggle("off", !matches(el, f)));
 }
 function verdict(d){
-  if (d.gold === undefined) return d.keep ? ["k", "kept"] : ["", d.repeat ? "dropped (repeat)" : "dropped"];
+  const why = d.repeat ? " (repeat)" : d.island ? " (island)" : "";
+  if (d.gold === undefined) return d.keep ? ["k", "kept"] : ["", "dropped" + why];
   if (d.keep && !d.gold) return ["fp", "wrongly kept"];
   if (!d.keep && d.gold) return ["fn", "wrongly dropped"];
   return d.keep ? ["k", "kept, rightly"] : ["", "dropped, rightly"];
