@@ -1,0 +1,170 @@
+"""Decision study: how rules that turn p(content) into kept blocks score, without training again for each rule.
+
+A decision rule (the cut, the island and repeat steps of ``blocksift.decide``) changes no forest, so one training
+per seed serves every rule. For each seed this trains the shipped recipe (as ``settings_study.py`` does), saves
+each held-out training page's out-of-fold p(content) and each test page's, with the cut the model's rule gives
+the page, then scores every rule in ``RULES`` on both and prints their means against the first rule, seed by seed
+and per dataset. The held-out pages choose; the test splits confirm (README, settings table, session 20)::
+
+    python3 benchmarks/decision_study.py --seeds 2,3,4,5 --scores benchmarks/out/decision-scores
+
+With ``--scores`` the saved scores of a seed are read back instead of training again (about three and a half
+minutes a seed on two cores), so adding a rule costs only its scoring. Needs ../shared/datasets (or
+$BLOCKSIFT_SHARED_DATASETS, or ``--root``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from blocksift.decide import decide, drop_islands, drop_repeats
+from blocksift.defaults import DEFAULT_BALANCE
+from blocksift.evaluate import score_rows
+from blocksift.table import PageRows, default_cache_dir, rows_proba
+from blocksift.training import fit_classifier, stack
+from dataset_study import SHARED, log, write_json
+from settings_study import Pairs, load_splits
+
+# A rule: (p(content), the page's rows, the model's cut for the page) -> the blocks to keep.
+Rule = Callable[[np.ndarray, PageRows, float], np.ndarray]
+# Each split's pages: key -> (p(content) of each block, the page's cut; infinite where the model expects no content)
+Scores = dict[str, dict[str, tuple[np.ndarray, float]]]
+
+
+def islands(max_tokens: int, below: float) -> Rule:
+    """The cut, then islands of at most ``max_tokens`` tokens under ``below`` dropped, then repeats."""
+
+    def rule(p: np.ndarray, r: PageRows, cut: float) -> np.ndarray:
+        kept = drop_islands(r.n_tokens, p, p >= cut, max_tokens=max_tokens, below=below)
+        return drop_repeats(r.texts, r.n_tokens, kept)
+
+    return rule
+
+
+RULES: dict[str, Rule] = {
+    "cut, repeats (before session 20)": lambda p, r, cut: drop_repeats(r.texts, r.n_tokens, p >= cut),
+    "cut, islands, repeats (decide)": lambda p, r, cut: decide(r.texts, r.n_tokens, p, cut),
+    "islands of at most 30 tokens under 0.8": islands(30, 0.8),
+    "islands of at most 50 tokens under 0.9": islands(50, 0.9),
+}
+
+
+def page_scores(train: Pairs, test: Pairs, seed: int, jobs: int, params: dict[str, Any]) -> Scores:
+    """Train the shipped recipe (``params`` over it) with ``random_state`` ``seed``; each held-out page's
+    out-of-fold p(content) (the final forest on the first stage's out-of-fold scores, as
+    ``settings_study.held_out_chooser`` reads them) and each test page's, with the cut the model's rule gives each
+    page."""
+    data = stack(
+        [p for p, _ in train], [r for _, r in train], DEFAULT_BALANCE, jobs=jobs, cache_dir=default_cache_dir()
+    )
+    clf = fit_classifier(data, {**params, "random_state": seed})
+    order = np.argsort(clf.held_out_rows_, kind="stable")
+    page_of, proba = data.groups[clf.held_out_rows_[order]], clf.held_out_proba_[order]
+    scores: Scores = {"held_out": {}, "test": {}}
+    for g in np.unique(page_of):  # ``stack`` numbers the pages in the order of ``train``
+        page, r = train[g]
+        scores["held_out"][page.key] = _with_cut(clf, proba[page_of == g], r)
+    for page, r in test:
+        scores["test"][page.key] = _with_cut(clf, rows_proba(clf, r) if len(r.labels) else np.zeros(0), r)
+    return scores
+
+
+def _with_cut(clf: Any, p: np.ndarray, r: PageRows) -> tuple[np.ndarray, float]:
+    cut = clf.cuts(p, np.asarray(r.n_tokens)) if len(p) else np.array([clf.threshold_])
+    return p, float(cut[0])
+
+
+def score_rule(rule: Rule, pairs: Pairs, scores: dict[str, tuple[np.ndarray, float]]) -> dict[str, Any]:
+    """The benchmark's mean shingle F1 (and each dataset's) of ``rule`` on ``pairs``, from their saved scores."""
+    key_of = {id(r): page.key for page, r in pairs}
+
+    def choose(r: PageRows) -> np.ndarray:
+        p, cut = scores[key_of[id(r)]]
+        return rule(p, r, cut) if len(p) else np.zeros(0, dtype=bool)
+
+    report = score_rows([p for p, _ in pairs], [r for _, r in pairs], choose)
+    return {"mean": report.mean["f1"], "datasets": {d.dataset: d.f1 for d in report.datasets}}
+
+
+def seed_scores(train: Pairs, test: Pairs, seed: int, folder: Path | None, jobs: int, params: dict[str, Any]) -> Scores:
+    """A seed's saved scores from ``folder`` where it has them; else trained, and saved there."""
+    path = None if folder is None else folder / f"seed-{seed}.joblib"
+    if path is not None and path.exists():
+        log(f"seed {seed}: scores read from {path}")
+        return joblib.load(path)  # type: ignore[no-any-return]
+    scores = page_scores(train, test, seed, jobs, params)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(scores, path)
+    return scores
+
+
+def summary(results: dict[str, dict[int, dict[str, Any]]], split: str) -> list[str]:
+    """One line per rule: its mean over the seeds, the difference from the first rule, seed by seed, and the
+    datasets it moved by 0.001 or more (their mean difference over the seeds)."""
+    names = list(results)
+    first = results[names[0]]
+    lines = []
+    for name in names:
+        per_seed = results[name]
+        seeds = sorted(per_seed)
+        diffs = [per_seed[s][split]["mean"] - first[s][split]["mean"] for s in seeds]
+        moved = {
+            d: np.mean([per_seed[s][split]["datasets"][d] - first[s][split]["datasets"][d] for s in seeds])
+            for d in per_seed[seeds[0]][split]["datasets"]
+        }
+        moves = ", ".join(f"{d} {v:+.4f}" for d, v in sorted(moved.items(), key=lambda kv: kv[1]) if abs(v) >= 0.001)
+        mean = np.mean([per_seed[s][split]["mean"] for s in seeds])
+        lines.append(
+            f"{split:8s} {mean:.4f} {np.mean(diffs):+.4f} (seeds {', '.join(f'{x:+.4f}' for x in diffs)})"
+            f"  {name}" + (f"  [{moves}]" if moves else "")
+        )
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=SHARED, help="folder of the datasets (default: %(default)s)")
+    parser.add_argument("--seeds", default="2,3,4,5", help="comma-separated random_state values (default: %(default)s)")
+    parser.add_argument("--scores", type=Path, help="folder to save each seed's scores in, and read them back from")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the feature rows")
+    parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    parser.add_argument(
+        "--params", type=json.loads, default={}, help="BlockClassifier arguments over the shipped recipe, as JSON"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    loaded = load_splits(args.root, args.jobs)
+    if loaded is None:
+        return 2
+    train, test = loaded
+    results: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in RULES}
+    for seed in (int(s) for s in args.seeds.split(",")):
+        scores = seed_scores(train, test, seed, args.scores, args.jobs, args.params)
+        held = [train[i] for i, (page, _) in enumerate(train) if page.key in scores["held_out"]]
+        for name, rule in RULES.items():
+            results[name][seed] = {
+                "held_out": score_rule(rule, held, scores["held_out"]),
+                "test": score_rule(rule, test, scores["test"]),
+            }
+            log(f"seed {seed}, {name}: held out {results[name][seed]['held_out']['mean']:.4f}, "
+                f"test {results[name][seed]['test']['mean']:.4f}")  # fmt: skip
+    print(f"Mean shingle F1 over the datasets, the difference from the first rule ({next(iter(RULES))}):\n")
+    print("\n".join([*summary(results, "held_out"), "", *summary(results, "test")]))
+    write_json(args.json, {name: {str(s): v for s, v in r.items()} for name, r in results.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
