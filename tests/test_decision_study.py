@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -36,11 +37,8 @@ def test_rules_are_scored_from_scores_saved_once(benchmark_module, tmp_path: Pat
 def test_island_rules_take_their_limits(benchmark_module) -> None:  # type: ignore[no-untyped-def]
     study = benchmark_module("decision_study")
 
-    class Rows:
-        texts = ["nav", "a stray line", "nav", "body"]
-        n_tokens = np.array([1, 20, 1, 40])
-
+    rows = SimpleNamespace(texts=["nav", "a stray line", "nav", "body"], n_tokens=np.array([1, 20, 1, 40]))
     p = np.array([0.1, 0.7, 0.1, 0.9])
-    assert study.islands(30, 0.8)(p, Rows(), 0.5).tolist() == [False, False, False, True]
-    assert study.islands(10, 0.8)(p, Rows(), 0.5).tolist() == [False, True, False, True]  # 20 tokens: too long
-    assert study.RULES["cut, islands, repeats (decide)"](p, Rows(), 0.5).tolist() == [False, True, False, True]
+    assert study.islands(30, 0.8)(p, rows, 0.5).tolist() == [False, False, False, True]
+    assert study.islands(10, 0.8)(p, rows, 0.5).tolist() == [False, True, False, True]  # 20 tokens: too long
+    assert study.RULES["cut, islands, repeats (decide)"](p, rows, 0.5).tolist() == [False, True, False, True]
