@@ -147,11 +147,10 @@ def spans(block: Block, elements: list[tuple[str, Any]], base: str) -> tuple[Spa
         start = block.text.find(text, cursor)
         if start < 0:
             continue  # in another block of the same element
-        if kind in MD_MARKS and out and out[-1].kind in MD_MARKS and out[-1].end == start:
-            # Emphasis right after emphasis: "**a****b**" is no emphasis at all in Markdown. The same kind joins
-            # the one before; another kind stays plain text.
-            if out[-1].kind == kind:
-                out[-1] = replace(out[-1], end=start + len(text))
+        if kind in MD_MARKS and out and out[-1].kind == kind and out[-1].end == start:
+            # Emphasis right after emphasis of its kind: "**a****b**" is no emphasis at all in Markdown, so it joins
+            # the span before ("**bold***soft*", of two kinds, reads as both).
+            out[-1] = replace(out[-1], end=start + len(text))
             cursor = start + len(text)
             continue
         out.append(Span(start, start + len(text), kind, href))
