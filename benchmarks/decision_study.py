@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in RULES}
     for seed in (int(s) for s in args.seeds.split(",")):
         scores = seed_scores(train, test, seed, args.scores, args.jobs, args.params)
-        held = [train[i] for i, (page, _) in enumerate(train) if page.key in scores["held_out"]]
+        held = [pair for pair in train if pair[0].key in scores["held_out"]]
         for name, rule in RULES.items():
             results[name][seed] = {
                 "held_out": score_rule(rule, held, scores["held_out"]),
