@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocksift.blocks import segment
+from blocksift import lexicon as lexicon_module
+from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import load_datasets
 from blocksift.features import FEATURE_NAMES, featurize
 from blocksift.lexicon import (
@@ -353,3 +354,37 @@ def test_the_per_container_score_equals_the_words_score_on_generated_markup(
     known = data.draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
     lexicon = Lexicon({w: k / 8 for w, k, keep in zip(words, weights, known, strict=True) if keep}, -0.5)
     assert np.array_equal(lexicon.score(seg), lexicon.score_words(block_words(seg)))
+
+
+def _scores_by_each_path_sum(lexicon: Lexicon, seg: Segmentation) -> list[np.ndarray]:
+    """``lexicon.score(seg)`` with the path sums of the Python loop, of the kernel's source run as Python, and of the
+    kernel compiled by numba, each with empty memos."""
+    import numba  # noqa: F401 - the compiled path is taken only once numba is loaded
+
+    out = []
+    for kernel in (None, lexicon_module._path_sums_source, lexicon_module._compiled_path_sums()):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(lexicon_module, "_compiled_path_sums", lambda k=kernel: k)
+            out.append(Lexicon(lexicon.weights, lexicon.intercept).score(seg))
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_nested_markup(), min_size=1, max_size=3), st.data())
+def test_the_compiled_path_sums_give_the_python_loops_floats_on_generated_markup(
+    bodies: list[str], data: st.DataObject
+) -> None:
+    # Weights of any float, so that a different order of adding a path's words would show in the last bits.
+    seg = segment(parse_html(f"<html><body>{''.join(bodies)}</body></html>"))
+    words = sorted({w for ws in block_words(seg) for w in ws})
+    weights = data.draw(st.lists(st.floats(-6, 6), min_size=len(words), max_size=len(words)))
+    python, source, compiled = _scores_by_each_path_sum(Lexicon(dict(zip(words, weights, strict=True)), 0.3), seg)
+    assert np.array_equal(python, source) and np.array_equal(python, compiled)
+
+
+def test_the_compiled_path_sums_give_the_python_loops_floats_on_real_pages() -> None:
+    lexicon = shipped_lexicon()
+    for path in [*sorted((REPO / "datasets" / "sample" / "html").glob("*.html")), None]:
+        seg = segment(parse_html(path.read_bytes() if path else PAGE))
+        python, source, compiled = _scores_by_each_path_sum(lexicon, seg)
+        assert np.array_equal(python, source) and np.array_equal(python, compiled)

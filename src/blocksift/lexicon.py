@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import itertools
 import re
+import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
@@ -54,7 +55,9 @@ LOOKUP_CHUNK = 4096
 # Entries of each of a lexicon's memos (class strings by level, path words, tags): a site's distinct ones several
 # times over.
 MEMO_SIZE = 8192
-_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+# The words of a class/id string: its runs of letters and digits two characters or more long (a run of one is no
+# word). Finding them is a fifth faster than splitting on everything else and testing each piece's length.
+_WORD_RE = re.compile(r"[a-z0-9]{2,}")
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -62,8 +65,8 @@ def value_words(attrs: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The class/id values of one element (lower-cased, space-separated) and their words (letters and digits,
     two characters or more, not all digits), each without repeats."""
     values = tuple(dict.fromkeys(attrs.split()))
-    # one split of the whole string: a space is a separator too, and a repeated value's words are repeats
-    words = tuple(dict.fromkeys(w for w in _SPLIT_RE.split(attrs) if len(w) > 1 and not w.isdigit()))
+    # one search of the whole string: a space is a separator too, and a repeated value's words are repeats
+    words = tuple(dict.fromkeys(w for w in _WORD_RE.findall(attrs) if not w.isdigit()))
     return values, words
 
 
@@ -235,8 +238,8 @@ class Lexicon:
         attr_row = {a: k for k, a in enumerate(attrs)}
         row = np.fromiter((attr_row.get(c.attrs, none) for c in containers), np.int64, n_containers)
         row = np.append(row, none)
-        parent = np.fromiter((c.parent for c in containers), np.int64, n_containers)
-        parent = np.append(np.where(parent >= 0, parent, n_containers), n_containers)
+        parents = np.fromiter((c.parent for c in containers), np.int64, n_containers)  # -1 at the root
+        parent = np.append(np.where(parents >= 0, parents, n_containers), n_containers)
         owner = np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))
         at = [owner]
         for _ in range(1, LEVELS):
@@ -254,7 +257,11 @@ class Lexicon:
         word_weight = _memoised(word_memo, path_words, lambda ws: self._weights(f"a:{w}" for w in ws))
         tags = [c.tag for c in containers]
         tag_weight = _memoised(tag_memo, tags, lambda ts: self._weights(f"t:{t}" for t in ts))
-        path_sum, path_count = self._path_states(containers, word_weight)
+        kernel = _compiled_path_sums() if "numba" in sys.modules else None
+        if kernel is None:
+            path_sum, path_count = self._path_states(containers, word_weight)
+        else:
+            path_sum, path_count = _path_sums(kernel, parents, row[:-1], split, word_weight)
         tag_sum = np.fromiter((tag_weight[c.tag] for c in containers), np.float64, n_containers)
         total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
         for lv in range(LEVELS):
@@ -332,6 +339,80 @@ class Lexicon:
             words = z["words"].tobytes().decode("utf-8").split("\n") if len(z["weights"]) else []
             table = WordTable(words, z["weights"])
             return cls(table, float(z["intercept"][0]), frozenset(z["pages"].tolist()))
+
+
+def _path_sums(
+    kernel: Callable[..., None],
+    parent: npt.NDArray[np.int64],
+    row: npt.NDArray[np.int64],
+    split: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    word_weight: Mapping[str, float],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """``Lexicon._path_states`` by the compiled ``kernel``, to the last bit: the page's words numbered, each class/id
+    string's words as a run of numbers (``row`` is each container's string, ``len(split)`` where it has none)."""
+    vocabulary: dict[str, int] = {}
+    ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for _, words in split for w in words), np.int64)
+    ptr = np.zeros(len(split) + 2, dtype=np.int64)  # the last string (no class/id) has no words
+    np.cumsum([len(words) for _, words in split], out=ptr[1 : len(split) + 1])
+    ptr[-1] = ptr[-2]
+    weights = np.fromiter((word_weight[w] for w in vocabulary), np.float64, len(vocabulary))
+    n = len(parent)
+    sums, counts = np.empty(n), np.empty(n, dtype=np.int64)
+    kernel(parent, row, ptr, ids, weights, sums, counts, np.zeros(len(vocabulary), np.int64), np.empty(n, np.int64))
+    return sums, counts
+
+
+def _path_sums_source(
+    parent: npt.NDArray[np.int64],
+    row: npt.NDArray[np.int64],
+    ptr: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    sums: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.int64],
+    open_words: npt.NDArray[np.int64],
+    stack: npt.NDArray[np.int64],
+) -> None:  # pragma: no cover - run compiled by numba (tests check it against _path_states and run it as Python)
+    """Each container's summed weight and number of distinct path words, in one pass over the containers in
+    document order (a parent before its children) with a stack of the open ones; ``open_words[w]`` counts the open
+    containers that have word ``w``, so a container's new words are those no open container has. Each container's
+    new words are summed first and then added to its parent's sum, in the order ``_path_states`` adds them: the same
+    floats. Linear in the page's containers and words whatever the nesting."""
+    top = 0
+    for c in range(len(parent)):
+        p = parent[c]
+        while top > 0 and stack[top - 1] != p:
+            top -= 1
+            r = row[stack[top]]
+            for j in range(ptr[r], ptr[r + 1]):
+                open_words[ids[j]] -= 1
+        total = sums[p] if p >= 0 else 0.0
+        count = counts[p] if p >= 0 else 0
+        r = row[c]
+        part = 0.0
+        new = False
+        for j in range(ptr[r], ptr[r + 1]):
+            w = ids[j]
+            if open_words[w] == 0:
+                part += weights[w]
+                count += 1
+                new = True
+            open_words[w] += 1
+        sums[c] = total + part if new else total
+        counts[c] = count
+        stack[top] = c
+        top += 1
+
+
+@lru_cache(maxsize=1)
+def _compiled_path_sums() -> Callable[..., None] | None:
+    """``_path_sums_source`` compiled with numba (cached on disk), or None where numba is missing. Used once numba
+    is loaded (forest.py loads it after a few pages), so a single extraction never waits for a compile."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return numba.njit(cache=True, nogil=True)(_path_sums_source)  # type: ignore[no-any-return,unused-ignore]
 
 
 @cache
