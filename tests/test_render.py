@@ -165,3 +165,31 @@ def test_emphasis_right_after_emphasis_stays_emphasis() -> None:
     shown = MarkdownIt("commonmark").render(md)
     assert "<strong>harbourfront</strong>" in shown and "<strong>bold</strong><em>soft</em>" in shown
     assert "<strong>bold</strong><em>soft</em>" in to_html(ex)
+
+
+def test_inline_markup_goes_on_its_own_words_not_on_an_earlier_copy_of_them() -> None:
+    """A link or emphasis is placed where its element is in the owner's text (counted without white space), not at
+    the first copy of its words in the block, nor in another block of the same element (after a ``<br>`` or a
+    nested block)."""
+
+    def markdown(body: bytes) -> str:
+        seg = segment(parse_html(b"<html><body>" + body + b"</body></html>"))
+        return to_markdown(Extraction(seg, np.ones(len(seg.blocks)), np.ones(len(seg.blocks), dtype=bool), 0.5, "u"))
+
+    assert markdown(b'<p>See the harbour map: <a href="https://ex.org/h">harbour</a> now.</p>') == (
+        "See the harbour map: [harbour](https://ex.org/h) now.\n"
+    )
+    assert markdown(b'<p>harbour<a href="https://ex.org/h">harbour</a></p>') == "harbour[harbour](https://ex.org/h)\n"
+    assert markdown(b"<p>Go <b>home</b>, then home <i>home</i>.</p>") == "Go **home**, then home *home*.\n"
+    page = (
+        b'<div>First line<br>See <a href="https://ex.org/a">line</a> two<p>nested line</p>'
+        b'tail <a href="https://ex.org/t">tail</a></div>'
+    )
+    assert markdown(page) == (
+        "First line\n\nSee [line](https://ex.org/a) two\n\nnested line\n\ntail [tail](https://ex.org/t)\n"
+    )
+    # an alphabet index of one-letter links does not put its letters on the entries' first letters
+    index = (
+        b'<div><a href="#a">A</a> | <a href="#p">P</a><br>A Bear Called <a href="https://ex.org/b">Paddington</a></div>'
+    )
+    assert markdown(index) == "[A](#a) | [P](#p)\n\nA Bear Called [Paddington](https://ex.org/b)\n"

@@ -109,25 +109,6 @@ def base_url(extraction: Extraction, url: str | None = None) -> str:
     return urljoin(page, meta.base) if meta.base else page
 
 
-def _inline_elements(owner: Any) -> list[tuple[str, Any]]:
-    """The inline elements of ``owner``'s own text (not inside a nested block): links, and emphasis or code that
-    neither sits in another inline element nor holds a link (the link is kept, the emphasis around it is not)."""
-    out = []
-    for node in owner.iter(*INLINE):
-        if node is owner:
-            continue
-        kind = INLINE[node.tag]
-        parent, usable = node.getparent(), True
-        while parent is not None and parent is not owner:
-            if parent.tag in BLOCK_TAGS or parent.tag == "a" or (kind != "link" and parent.tag in INLINE):
-                usable = False
-                break
-            parent = parent.getparent()
-        if usable and (kind == "link" or next(node.iter("a"), None) is None):
-            out.append((kind, node))
-    return out
-
-
 def _href(node: Any, base: str) -> str:
     href = " ".join((node.get("href") or "").split())
     if not href or href.lower().startswith(_UNSAFE_SCHEMES):
@@ -135,18 +116,98 @@ def _href(node: Any, base: str) -> str:
     return urljoin(base, href) if base else href
 
 
-def spans(block: Block, elements: list[tuple[str, Any]], base: str) -> tuple[Span, ...]:
-    """The inline markup of ``block``: each element's text found in the block's text, in order."""
+@dataclass(frozen=True)
+class OwnerText:
+    """Where an owner element's inline elements and blocks sit in its own text (what segmentation gives its blocks:
+    not the text of nested block elements), counted in characters other than white space, which the blocks' space
+    normalisation leaves as they are. With it a link goes on its own words, not on an earlier copy of them in the
+    block or on a block of the same element that it is not in."""
+
+    elements: list[tuple[str, Any]]
+    offsets: dict[Any, int]  # inline element -> non-space characters of the owner's text before it
+    starts: dict[int, int]  # block index -> non-space characters of the owner's text before the block (absent: unknown)
+
+
+def _squeezed(text: str | None) -> str:
+    return "".join(text.split()) if text else ""
+
+
+def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
+    """``owner``'s inline elements, and their and its ``blocks``' places in its own text, in one walk as ``segment``
+    walks it (an element's text and tail belong to the innermost block element open around them), which skips the
+    nested block elements. The inline elements are links, and emphasis or code that neither sits in another inline
+    element nor holds a link (the link is kept, the emphasis around it is not)."""
+    elements: list[tuple[str, Any]] = []
+    offsets: dict[Any, int] = {}
+    parts: list[str] = [_squeezed(owner.text)]
+    size = len(parts[0])
+    open_inline = open_links = 0
+    walk = etree.iterwalk(owner, events=("start", "end"))
+    for event, node in walk:
+        if node is owner:
+            continue
+        tag = node.tag
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                walk.skip_subtree()  # its text is its own blocks'; its tail (at its end event) is the owner's
+                continue
+            kind = INLINE.get(tag)
+            usable_link = kind == "link" and not open_links
+            usable_mark = kind is not None and not open_inline and next(node.iter("a"), None) is None
+            if kind is not None and (usable_link or usable_mark):
+                elements.append((kind, node))
+                offsets[node] = size
+            open_inline += kind is not None
+            open_links += kind == "link"
+            text = node.text
+        else:
+            if tag not in BLOCK_TAGS:
+                open_inline -= tag in INLINE
+                open_links -= tag == "a"
+            text = node.tail
+        if text and (part := _squeezed(text)):
+            parts.append(part)
+            size += len(part)
+    stream = "".join(parts)
+    starts: dict[int, int] = {}
+    cursor = 0
+    for block in blocks:  # in document order; runs without a token made no block, so each is searched for
+        squeezed = _squeezed(block.text)
+        at = stream.find(squeezed, cursor)
+        if at >= 0:
+            starts[block.index] = at
+            cursor = at + len(squeezed)
+    return OwnerText(elements, offsets, starts)
+
+
+def _place(block: Block, text: str, node: Any, where: OwnerText, nonspace: list[int]) -> int | None:
+    """Where ``node``'s ``text`` starts in ``block.text``: an index, -1 where the element is not in this block,
+    None where its place is not known (the caller searches for the text)."""
+    start = where.starts.get(block.index)
+    offset = where.offsets.get(node)
+    if start is None or offset is None:
+        return None
+    k = offset - start
+    if not 0 <= k < len(nonspace):
+        return -1  # in another block of the same element
+    return nonspace[k] if block.text.startswith(text, nonspace[k]) else -1
+
+
+def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
+    """The inline markup of ``block``: each of its owner's inline elements that is in it, at its own place."""
     out: list[Span] = []
     cursor = 0
-    for kind, node in elements:
+    nonspace = [i for i, ch in enumerate(block.text) if not ch.isspace()] if where.elements else []
+    for kind, node in where.elements:
         text = " ".join("".join(node.itertext()).split())
         href = _href(node, base) if kind == "link" else ""
         if not text or (kind == "link" and (not href or href == base or not TOKEN_RE.search(text))):
             continue  # a link without a target, to the page itself, or on a mark ("#", "¶", a heading anchor)
-        start = block.text.find(text, cursor)
-        if start < 0:
-            continue  # in another block of the same element
+        start = _place(block, text, node, where, nonspace)
+        if start is None:
+            start = block.text.find(text, cursor)
+        if start < cursor:
+            continue  # in another block of the same element, or overlapping the span before
         if kind in MD_MARKS and out and out[-1].kind == kind and out[-1].end == start:
             # Emphasis right after emphasis of its kind: "**a****b**" is no emphasis at all in Markdown, so it joins
             # the span before ("**bold***soft*", of two kinds, reads as both).
@@ -163,7 +224,10 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     given once. ``url``: where the page came from, for resolving relative links."""
     seg = extraction.segmentation
     base = base_url(extraction, url)
-    inline: dict[int, list[tuple[str, Any]]] = {}  # per owner element, found once for all its blocks
+    owned: dict[int, list[Block]] = {}
+    for block in seg.blocks:
+        owned.setdefault(block.owner, []).append(block)
+    inline: dict[int, OwnerText] = {}  # per owner element, found once for all its blocks
     out: list[Item] = []
     for block in extraction.content:
         item = classify(seg, block)
@@ -171,7 +235,7 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
             continue
         if item.kind != "code":
             if block.owner not in inline:
-                inline[block.owner] = _inline_elements(seg.element(block))
+                inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
             item = replace(item, spans=spans(block, inline[block.owner], base))
         out.append(item)
     return out
