@@ -19,6 +19,7 @@ from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import load_datasets
 from blocksift.features import FEATURE_NAMES, featurize
 from blocksift.lexicon import (
+    PREFIXES,
     EncodedBlocks,
     Lexicon,
     WordTable,
@@ -282,6 +283,7 @@ def test_looking_words_up_a_few_at_a_time_gives_the_same_scores(monkeypatch) -> 
 
 
 def test_the_memos_kept_between_pages_change_no_score_and_stay_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(lexicon_module, "_compiled_lexicon", lambda: None)  # the memos are the Python loops'
     shipped = shipped_lexicon()
     segs = [segment(parse_html(p.read_bytes())) for p in sorted((REPO / "datasets" / "sample" / "html").glob("*.html"))]
     fresh = [Lexicon(shipped.weights, shipped.intercept).score(seg) for seg in segs]  # a new lexicon per page
@@ -356,35 +358,49 @@ def test_the_per_container_score_equals_the_words_score_on_generated_markup(
     assert np.array_equal(lexicon.score(seg), lexicon.score_words(block_words(seg)))
 
 
-def _scores_by_each_path_sum(lexicon: Lexicon, seg: Segmentation) -> list[np.ndarray]:
-    """``lexicon.score(seg)`` with the path sums of the Python loop, of the kernel's source run as Python, and of the
-    kernel compiled by numba, each with empty memos."""
+def _scores_by_each_path(lexicon: Lexicon, seg: Segmentation) -> list[np.ndarray]:
+    """``lexicon.score(seg)`` with the sums of the Python loops, of the compiled kernel's source run as Python, and of
+    the kernel compiled by numba, each with empty memos."""
     import numba  # noqa: F401 - the compiled path is taken only once numba is loaded
 
     out = []
-    for kernel in (None, lexicon_module._path_sums_source, lexicon_module._compiled_path_sums()):
+    for kernel in (None, lexicon_module._lexicon_source, lexicon_module._compiled_lexicon()):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(lexicon_module, "_compiled_path_sums", lambda k=kernel: k)
+            mp.setattr(lexicon_module, "_compiled_lexicon", lambda k=kernel: k)
             out.append(Lexicon(lexicon.weights, lexicon.intercept).score(seg))
     return out
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(_nested_markup(), min_size=1, max_size=3), st.data())
-def test_the_compiled_path_sums_give_the_python_loops_floats_on_generated_markup(
+def test_the_compiled_sums_give_the_python_loops_floats_on_generated_markup(
     bodies: list[str], data: st.DataObject
 ) -> None:
     # Weights of any float, so that a different order of adding a path's words would show in the last bits.
     seg = segment(parse_html(f"<html><body>{''.join(bodies)}</body></html>"))
     words = sorted({w for ws in block_words(seg) for w in ws})
     weights = data.draw(st.lists(st.floats(-6, 6), min_size=len(words), max_size=len(words)))
-    python, source, compiled = _scores_by_each_path_sum(Lexicon(dict(zip(words, weights, strict=True)), 0.3), seg)
+    python, source, compiled = _scores_by_each_path(Lexicon(dict(zip(words, weights, strict=True)), 0.3), seg)
     assert np.array_equal(python, source) and np.array_equal(python, compiled)
 
 
-def test_the_compiled_path_sums_give_the_python_loops_floats_on_real_pages() -> None:
+def test_the_compiled_sums_give_the_python_loops_floats_on_real_pages() -> None:
     lexicon = shipped_lexicon()
     for path in [*sorted((REPO / "datasets" / "sample" / "html").glob("*.html")), None]:
         seg = segment(parse_html(path.read_bytes() if path else PAGE))
-        python, source, compiled = _scores_by_each_path_sum(lexicon, seg)
+        python, source, compiled = _scores_by_each_path(lexicon, seg)
         assert np.array_equal(python, source) and np.array_equal(python, compiled)
+
+
+def test_the_columns_table_gives_each_prefix_its_word_weight() -> None:
+    weights = {"0=entry-content": -2.0, "1:entry": 0.5, "a:entry": 1.25, "t:p": 0.25, "2:ñandú": 3.0}
+    lexicon = Lexicon(weights, 0.0)
+    got = lexicon.columns.lookup(["entry", "entry-content", "p", "ñandú", "absent"])
+    column = {prefix: k for k, prefix in enumerate(PREFIXES)}
+    for i, token in enumerate(["entry", "entry-content", "p", "ñandú", "absent"]):
+        assert {p: got[i, k] for p, k in column.items() if got[i, k]} == {
+            w[:2]: v for w, v in weights.items() if w[2:] == token
+        }
+    assert Lexicon({}, 0.0).columns.lookup(["x"]).tolist() == [[0.0] * len(PREFIXES)]
+    copy = pickle.loads(pickle.dumps(lexicon))  # built again in the process that uses it (hashes are per process)
+    assert copy._columns == [] and np.array_equal(copy.columns.lookup(["entry"]), got[:1])  # type: ignore[attr-defined]

@@ -58,6 +58,10 @@ MEMO_SIZE = 8192
 # The words of a class/id string: its runs of letters and digits two characters or more long (a run of one is no
 # word). Finding them is a fifth faster than splitting on everything else and testing each piece's length.
 _WORD_RE = re.compile(r"[a-z0-9]{2,}")
+# The prefixes of the lexicon's words (module docstring), as the columns of ``Columns``: class/id values and words
+# on the owner and its two nearest block ancestors, path words, tags.
+PREFIXES = ("0=", "1=", "2=", "0:", "1:", "2:", "a:", "t:")
+_VALUE_COLUMN, _WORD_COLUMN, _PATH_COLUMN, _TAG_COLUMN = 0, LEVELS, 2 * LEVELS, 2 * LEVELS + 1
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -93,6 +97,8 @@ def block_words(seg: Segmentation) -> list[tuple[str, ...]]:
 
 
 K = TypeVar("K", bound=Hashable)
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def _memoised(memo: dict[K, float], keys: Sequence[K], compute: Callable[[list[K]], Iterable[float]]) -> dict[K, float]:
@@ -189,6 +195,33 @@ class WordTable(Mapping[str, float]):
         return WordTable, (list(self), self.weights_in_order())
 
 
+class Columns:
+    """A lexicon's weights by what follows each word's prefix: ``entry`` -> the weights of ``0=entry``, ``1=entry``,
+    ..., ``a:entry``, ``t:entry`` (0 where a word is not in the lexicon). A page's class/id values, words and tags
+    are then each hashed and looked up once for all their prefixes, where ``WordTable`` takes one string and one
+    lookup per prefix. Keyed by Python hashes as ``WordTable`` is (rebuilt in every process, never stored); 3 MB
+    for the shipped lexicon."""
+
+    def __init__(self, table: WordTable) -> None:
+        words = [w for w in table if w[:2] in PREFIXES]
+        column = {prefix: k for k, prefix in enumerate(PREFIXES)}
+        rests = [w[2:] for w in words]
+        hashes = np.fromiter(map(hash, rests), dtype=np.int64, count=len(rests))
+        self._keys, rows = np.unique(hashes, return_inverse=True)
+        if len(self._keys) != len(set(rests)):
+            raise ValueError("two lexicon words share a hash once their prefixes are taken off")
+        self._values = np.zeros((len(self._keys) + 1, len(PREFIXES)))  # the last row: words it does not have
+        cols = np.fromiter((column[w[:2]] for w in words), dtype=np.int64, count=len(words))
+        self._values[rows, cols] = table.lookup(words)
+
+    def lookup(self, tokens: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Each token's row of weights, one column per prefix in PREFIXES."""
+        hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
+        at = np.minimum(self._keys.searchsorted(hashes), max(len(self._keys) - 1, 0))
+        known = self._keys[at] == hashes if len(self._keys) else np.zeros(len(tokens), dtype=bool)
+        return self._values[np.where(known, at, len(self._keys))]
+
+
 @dataclasses.dataclass(frozen=True)
 class Lexicon:
     """Word weights and an intercept; ``score`` gives each block the intercept plus the sum of its known words'
@@ -216,58 +249,95 @@ class Lexicon:
         # Sums of (level, class/id string) pairs and weights of path words and tags, kept between pages: a site's
         # class strings recur on all its pages.
         object.__setattr__(self, "_memos", ({}, {}, {}))
+        object.__setattr__(self, "_columns", [])  # the Columns table, built by the first compiled score
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled without the memos (a lexicon sent to a worker process starts with empty ones)."""
-        return {k: v for k, v in self.__dict__.items() if k != "_memos"}
+        """Pickled without the memos and columns (a lexicon sent to a worker process starts with empty ones, and
+        hashes differ between processes)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_memos", "_columns")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         object.__setattr__(self, "_memos", ({}, {}, {}))
+        object.__setattr__(self, "_columns", [])
+
+    @property
+    def columns(self) -> Columns:
+        """The weights as a ``Columns`` table, built once."""
+        built: list[Columns] = self._columns  # type: ignore[attr-defined]
+        if not built:
+            built.append(Columns(self.weights))
+        return built[0]
 
     def score(self, seg: Segmentation) -> npt.NDArray[np.float64]:
         """``score_words(block_words(seg))`` to the last bit, computed without spelling out each block's words: a
-        path's words are summed once per distinct path state (a block's path shares all but its last steps with its
-        neighbours'), each class/id string's words once per level it is met at, looked up thousands at a time in
-        one array search, and each block adds up its owner's and two ancestors' sums in numpy. The Python loop over the
-        blocks and per-string lookups this replaces took 1.4 ms a page, the largest part of the features (issue 5)."""
-        containers = seg.containers
-        n_containers = len(containers)
-        attrs = list(dict.fromkeys(c.attrs for c in containers if c.attrs))
-        none = len(attrs)  # the row of a container without class/id, or of a level above the root
-        attr_row = {a: k for k, a in enumerate(attrs)}
-        row = np.fromiter((attr_row.get(c.attrs, none) for c in containers), np.int64, n_containers)
-        row = np.append(row, none)
-        parents = np.fromiter((c.parent for c in containers), np.int64, n_containers)  # -1 at the root
-        parent = np.append(np.where(parents >= 0, parents, n_containers), n_containers)
+        path's words are summed once per container (a block's path shares all but its last steps with its
+        neighbours'), each class/id string's words once per level it is met at, and each block adds up its owner's
+        and two ancestors' sums in numpy. The Python loop over the blocks and per-string lookups this replaces took
+        1.4 ms a page, the largest part of the features (issue 5). Once numba is loaded (after a few pages, or in a
+        batch) the sums are made by one compiled pass over the page's containers (``_lexicon_source``)."""
+        page = _PageStrings.of(seg)
+        kernel = _compiled_lexicon() if "numba" in sys.modules else None
+        if kernel is None:
+            tag_sum, path_sum, path_count, level_sums = self._python_sums(seg, page)
+        else:
+            tag_sum, path_sum, path_count, level_sums = self._compiled_sums(seg, page, kernel)
+        level_counts = np.array([len(v) + len(w) for v, w in page.split] + [0], dtype=np.int64)
+        row = np.append(page.row, page.none)
+        parent = np.append(np.where(page.parents >= 0, page.parents, len(page.parents)), len(page.parents))
+        owner = at = np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))
+        total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
+        for lv in range(LEVELS):
+            total = total + level_sums[row[at], lv]
+            count = count + level_counts[row[at]]
+            at = parent[at]
+        return total / np.sqrt(count) + self.intercept
+
+    def _python_sums(
+        self, seg: Segmentation, page: _PageStrings
+    ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+        """Each container's tag weight, path sum and path word count, and each (class/id string, level)'s sum, in
+        Python, with memos of pair sums, path words and tags kept between pages."""
+        containers, attrs, split = seg.containers, page.attrs, page.split
+        # (level, class/id string) pairs that some block meets
         owner = np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))
-        at = [owner]
-        for _ in range(1, LEVELS):
-            at.append(parent[at[-1]])
-        # (level, class/id string) pairs that some block meets, and their words
-        needed = [(lv, int(k)) for lv in range(LEVELS) for k in np.unique(row[at[lv]]) if k != none]
-        split = [value_words(a) for a in attrs]
+        row = np.append(page.row, page.none)
+        parent = np.append(np.where(page.parents >= 0, page.parents, len(containers)), len(containers))
+        needed, at = [], owner
+        for lv in range(LEVELS):
+            needed += [(lv, int(k)) for k in np.unique(row[at]) if k != page.none]
+            at = parent[at]
         pair_memo, word_memo, tag_memo = self._memos  # type: ignore[attr-defined]
         pair_sum = _memoised(pair_memo, [(lv, attrs[k]) for lv, k in needed], self._pair_sums)
-        level_sums = np.zeros((none + 1, LEVELS))
+        level_sums = np.zeros((page.none + 1, LEVELS))
         for lv, k in needed:
             level_sums[k, lv] = pair_sum[lv, attrs[k]]
-        level_counts = np.array([len(v) + len(w) for v, w in split] + [0], dtype=np.int64)
         path_words = [w for _, words in split for w in words]
         word_weight = _memoised(word_memo, path_words, lambda ws: self._weights(f"a:{w}" for w in ws))
         tags = [c.tag for c in containers]
         tag_weight = _memoised(tag_memo, tags, lambda ts: self._weights(f"t:{t}" for t in ts))
-        kernel = _compiled_path_sums() if "numba" in sys.modules else None
-        if kernel is None:
-            path_sum, path_count = self._path_states(containers, word_weight)
-        else:
-            path_sum, path_count = _path_sums(kernel, parents, row[:-1], split, word_weight)
-        tag_sum = np.fromiter((tag_weight[c.tag] for c in containers), np.float64, n_containers)
-        total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
-        for lv in range(LEVELS):
-            total = total + level_sums[row[at[lv]], lv]
-            count = count + level_counts[row[at[lv]]]
-        return total / np.sqrt(count) + self.intercept
+        tag_sum = np.fromiter((tag_weight[t] for t in tags), np.float64, len(tags))
+        return tag_sum, *self._path_states(containers, word_weight), level_sums
+
+    def _compiled_sums(
+        self, seg: Segmentation, page: _PageStrings, kernel: Callable[..., None]
+    ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+        """What ``_python_sums`` gives, to the last bit, from the compiled ``kernel``: the page's class/id values,
+        words and tags numbered, each string's values and words as runs of those numbers, and each number's weights
+        for every prefix looked up once (``Columns``)."""
+        split, n = page.split, len(page.parents)
+        vocabulary: dict[str, int] = {}
+        value_ids = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for vs, _ in split for v in vs), np.int64)
+        word_ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for _, ws in split for w in ws), np.int64)
+        tag_ids = np.fromiter((vocabulary.setdefault(c.tag, len(vocabulary)) for c in seg.containers), np.int64, n)
+        weights = self.columns.lookup(list(vocabulary))
+        level_sums, sums, counts = np.empty((page.none + 1, LEVELS)), np.empty(n), np.empty(n, dtype=np.int64)
+        kernel(
+            page.parents, page.row, _run_starts([len(v) for v, _ in split]), value_ids,
+            _run_starts([len(w) for _, w in split]), word_ids, weights, level_sums, sums, counts,
+            np.zeros(len(vocabulary), np.int64), np.empty(n, np.int64),
+        )  # fmt: skip
+        return weights[tag_ids, _TAG_COLUMN], sums, counts, level_sums
 
     def _pair_sums(self, pairs: Sequence[tuple[int, str]]) -> Iterator[float]:
         """Each (level, class/id string) pair's summed weight: its values' sum plus its words' sum, as
@@ -341,60 +411,85 @@ class Lexicon:
             return cls(table, float(z["intercept"][0]), frozenset(z["pages"].tolist()))
 
 
-def _path_sums(
-    kernel: Callable[..., None],
-    parent: npt.NDArray[np.int64],
-    row: npt.NDArray[np.int64],
-    split: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
-    word_weight: Mapping[str, float],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """``Lexicon._path_states`` by the compiled ``kernel``, to the last bit: the page's words numbered, each class/id
-    string's words as a run of numbers (``row`` is each container's string, ``len(split)`` where it has none)."""
-    vocabulary: dict[str, int] = {}
-    ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for _, words in split for w in words), np.int64)
-    ptr = np.zeros(len(split) + 2, dtype=np.int64)  # the last string (no class/id) has no words
-    np.cumsum([len(words) for _, words in split], out=ptr[1 : len(split) + 1])
-    ptr[-1] = ptr[-2]
-    weights = np.fromiter((word_weight[w] for w in vocabulary), np.float64, len(vocabulary))
-    n = len(parent)
-    sums, counts = np.empty(n), np.empty(n, dtype=np.int64)
-    kernel(parent, row, ptr, ids, weights, sums, counts, np.zeros(len(vocabulary), np.int64), np.empty(n, np.int64))
-    return sums, counts
+@dataclasses.dataclass(frozen=True)
+class _PageStrings:
+    """A page's distinct class/id strings (``attrs``) with their values and words (``split``), each container's
+    string (``row``: its index in ``attrs``, ``none`` where it has no class/id) and parent (-1 at the root)."""
+
+    attrs: list[str]
+    split: list[tuple[tuple[str, ...], tuple[str, ...]]]
+    row: IntArray
+    parents: IntArray
+
+    @property
+    def none(self) -> int:
+        return len(self.attrs)
+
+    @classmethod
+    def of(cls, seg: Segmentation) -> _PageStrings:
+        containers = seg.containers
+        attrs = list(dict.fromkeys(c.attrs for c in containers if c.attrs))
+        attr_row = {a: k for k, a in enumerate(attrs)}
+        row = np.fromiter((attr_row.get(c.attrs, len(attrs)) for c in containers), np.int64, len(containers))
+        parents = np.fromiter((c.parent for c in containers), np.int64, len(containers))
+        return cls(attrs, [value_words(a) for a in attrs], row, parents)
 
 
-def _path_sums_source(
-    parent: npt.NDArray[np.int64],
-    row: npt.NDArray[np.int64],
-    ptr: npt.NDArray[np.int64],
-    ids: npt.NDArray[np.int64],
-    weights: npt.NDArray[np.float64],
-    sums: npt.NDArray[np.float64],
-    counts: npt.NDArray[np.int64],
-    open_words: npt.NDArray[np.int64],
-    stack: npt.NDArray[np.int64],
-) -> None:  # pragma: no cover - run compiled by numba (tests check it against _path_states and run it as Python)
-    """Each container's summed weight and number of distinct path words, in one pass over the containers in
-    document order (a parent before its children) with a stack of the open ones; ``open_words[w]`` counts the open
-    containers that have word ``w``, so a container's new words are those no open container has. Each container's
-    new words are summed first and then added to its parent's sum, in the order ``_path_states`` adds them: the same
-    floats. Linear in the page's containers and words whatever the nesting."""
+def _run_starts(lengths: Sequence[int]) -> IntArray:
+    """Where each of the runs of ``lengths`` starts and, last, where they end, twice: the string past the last
+    (a container without class/id) has an empty run."""
+    out = np.zeros(len(lengths) + 2, dtype=np.int64)
+    np.cumsum(lengths, out=out[1 : len(lengths) + 1])
+    out[-1] = out[-2]
+    return out
+
+
+def _lexicon_source(
+    parent: IntArray,
+    row: IntArray,
+    value_starts: IntArray,
+    value_ids: IntArray,
+    word_starts: IntArray,
+    word_ids: IntArray,
+    weights: FloatArray,
+    level_sums: FloatArray,
+    sums: FloatArray,
+    counts: IntArray,
+    open_words: IntArray,
+    stack: IntArray,
+) -> None:  # pragma: no cover - run compiled by numba (tests check it against _python_sums and run it as Python)
+    """The lexicon's sums in one compiled pass. Each class/id string's sum at each level: its values' weights, then
+    its words', added in ``_pair_sums``' order. Then each container's summed weight and number of distinct path
+    words, over the containers in document order (a parent before its children) with a stack of the open ones:
+    ``open_words[w]`` counts the open containers that have word ``w``, so a container's new words are those no
+    open container has, summed first and then added to its parent's sum as ``_path_states`` adds them. The same
+    floats, and linear in the page's containers and words whatever the nesting."""
+    for k in range(len(value_starts) - 1):
+        for lv in range(LEVELS):
+            values = 0.0
+            for j in range(value_starts[k], value_starts[k + 1]):
+                values += weights[value_ids[j], _VALUE_COLUMN + lv]
+            words = 0.0
+            for j in range(word_starts[k], word_starts[k + 1]):
+                words += weights[word_ids[j], _WORD_COLUMN + lv]
+            level_sums[k, lv] = values + words
     top = 0
     for c in range(len(parent)):
         p = parent[c]
         while top > 0 and stack[top - 1] != p:
             top -= 1
             r = row[stack[top]]
-            for j in range(ptr[r], ptr[r + 1]):
-                open_words[ids[j]] -= 1
+            for j in range(word_starts[r], word_starts[r + 1]):
+                open_words[word_ids[j]] -= 1
         total = sums[p] if p >= 0 else 0.0
         count = counts[p] if p >= 0 else 0
         r = row[c]
         part = 0.0
         new = False
-        for j in range(ptr[r], ptr[r + 1]):
-            w = ids[j]
+        for j in range(word_starts[r], word_starts[r + 1]):
+            w = word_ids[j]
             if open_words[w] == 0:
-                part += weights[w]
+                part += weights[w, _PATH_COLUMN]
                 count += 1
                 new = True
             open_words[w] += 1
@@ -405,14 +500,14 @@ def _path_sums_source(
 
 
 @lru_cache(maxsize=1)
-def _compiled_path_sums() -> Callable[..., None] | None:
-    """``_path_sums_source`` compiled with numba (cached on disk), or None where numba is missing. Used once numba
-    is loaded (forest.py loads it after a few pages), so a single extraction never waits for a compile."""
+def _compiled_lexicon() -> Callable[..., None] | None:
+    """``_lexicon_source`` compiled with numba (cached on disk), or None where numba is missing. Used once numba is
+    loaded (forest.py loads it after a few pages), so a single extraction never waits for a compile."""
     try:
         import numba
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
-    return numba.njit(cache=True, nogil=True)(_path_sums_source)  # type: ignore[no-any-return,unused-ignore]
+    return numba.njit(cache=True, nogil=True)(_lexicon_source)  # type: ignore[no-any-return,unused-ignore]
 
 
 @cache

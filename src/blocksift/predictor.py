@@ -18,7 +18,7 @@ from blocksift.convention import Conventions
 from blocksift.decide import decide, half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest, _compiled_walk
-from blocksift.lexicon import _compiled_path_sums
+from blocksift.lexicon import _compiled_lexicon
 
 ROWS_PER_WALK = 8192
 
@@ -201,13 +201,13 @@ class Model(Predictor):
 
 
 def load_compiled() -> None:
-    """Load the compiled tree walk, context pass and lexicon path sums now. A process switches to them by itself once
+    """Load the compiled tree walk, context pass and lexicon sums now. A process switches to them by itself once
     it has walked a dozen pages (``forest.COMPILE_AFTER``), so that a single extraction never waits for numba; a
     process that will extract many pages (batch workers, before they are forked) or that times its steady state
     (benchmarks) loads them up front instead."""
     _compiled_walk()
     _compiled_page_context()
-    _compiled_path_sums()
+    _compiled_lexicon()
 
 
 def _side_by_side(parts: Sequence[npt.NDArray[np.float32]], start: int) -> npt.NDArray[np.float32]:
