@@ -3,7 +3,8 @@
 Rendering reads the structure a content block sits in from its tag path (heading, list item, table cell,
 preformatted code, quotation, paragraph), so markdown and html keep headings, lists and tables; and the inline
 markup inside each block (links, with their targets resolved against the page's URL or ``<base href>``; bold,
-italics, inline code), found by locating each inline element's text in its block's text. Markdown is written
+italics, inline code), each placed where its element is in its block (``owner_text``: one walk of the block's
+element counts the characters other than white space before each inline element and each block). Markdown is written
 without escaping, except the brackets of link texts: its users (indexes, RAG chunkers, language-model corpora) want
 the words, not backslashes. Images, which hold no text, are not rendered.
 """
