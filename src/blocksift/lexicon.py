@@ -283,14 +283,11 @@ class Lexicon:
         else:
             tag_sum, path_sum, path_count, level_sums = self._compiled_sums(seg, page, kernel)
         level_counts = np.array([len(v) + len(w) for v, w in page.split] + [0], dtype=np.int64)
-        row = np.append(page.row, page.none)
-        parent = np.append(np.where(page.parents >= 0, page.parents, len(page.parents)), len(page.parents))
-        owner = at = np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))
+        owner = page.levels[0]
         total, count = tag_sum[owner] + path_sum[owner], 1 + path_count[owner]
-        for lv in range(LEVELS):
-            total = total + level_sums[row[at], lv]
-            count = count + level_counts[row[at]]
-            at = parent[at]
+        for lv, rows in enumerate(page.level_rows):
+            total = total + level_sums[rows, lv]
+            count = count + level_counts[rows]
         return total / np.sqrt(count) + self.intercept
 
     def _python_sums(
@@ -300,13 +297,7 @@ class Lexicon:
         Python, with memos of pair sums, path words and tags kept between pages."""
         containers, attrs, split = seg.containers, page.attrs, page.split
         # (level, class/id string) pairs that some block meets
-        owner = np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))
-        row = np.append(page.row, page.none)
-        parent = np.append(np.where(page.parents >= 0, page.parents, len(containers)), len(containers))
-        needed, at = [], owner
-        for lv in range(LEVELS):
-            needed += [(lv, int(k)) for k in np.unique(row[at]) if k != page.none]
-            at = parent[at]
+        needed = [(lv, int(k)) for lv, rows in enumerate(page.level_rows) for k in np.unique(rows) if k != page.none]
         pair_memo, word_memo, tag_memo = self._memos  # type: ignore[attr-defined]
         pair_sum = _memoised(pair_memo, [(lv, attrs[k]) for lv, k in needed], self._pair_sums)
         level_sums = np.zeros((page.none + 1, LEVELS))
@@ -420,10 +411,17 @@ class _PageStrings:
     split: list[tuple[tuple[str, ...], tuple[str, ...]]]
     row: IntArray
     parents: IntArray
+    levels: list[IntArray]  # each block's owner, then its LEVELS - 1 nearest block ancestors (len(parents): none)
 
     @property
     def none(self) -> int:
         return len(self.attrs)
+
+    @property
+    def level_rows(self) -> list[IntArray]:
+        """Each block's class/id string at each level (``none`` where there is none, or no container)."""
+        row = np.append(self.row, self.none)
+        return [row[at] for at in self.levels]
 
     @classmethod
     def of(cls, seg: Segmentation) -> _PageStrings:
@@ -432,7 +430,11 @@ class _PageStrings:
         attr_row = {a: k for k, a in enumerate(attrs)}
         row = np.fromiter((attr_row.get(c.attrs, len(attrs)) for c in containers), np.int64, len(containers))
         parents = np.fromiter((c.parent for c in containers), np.int64, len(containers))
-        return cls(attrs, [value_words(a) for a in attrs], row, parents)
+        above = np.append(np.where(parents >= 0, parents, len(parents)), len(parents))  # the root's: past the end
+        levels = [np.fromiter((b.path[-1] for b in seg.blocks), np.int64, len(seg.blocks))]
+        for _ in range(1, LEVELS):
+            levels.append(above[levels[-1]])
+        return cls(attrs, [value_words(a) for a in attrs], row, parents, levels)
 
 
 def _run_starts(lengths: Sequence[int]) -> IntArray:
