@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -117,6 +118,13 @@ def _href(node: Any, base: str) -> str:
     return urljoin(base, href) if base else href
 
 
+# Characters other than white space that may lie between one block of an element and the next in its text: runs
+# without a token (a lone "|" or "·" between links) make no block. A block searched for further on is not found,
+# and its markup is then searched for in its own text, so that a page of many blocks never searches the whole
+# text again for each of them.
+_SKIPPED = 2000
+
+
 @dataclass(frozen=True)
 class OwnerText:
     """Where an owner element's inline elements and blocks sit in its own text (what segmentation gives its blocks:
@@ -124,9 +132,18 @@ class OwnerText:
     normalisation leaves as they are. With it a link goes on its own words, not on an earlier copy of them in the
     block or on a block of the same element that it is not in."""
 
-    elements: list[tuple[str, Any]]
-    offsets: dict[Any, int]  # inline element -> non-space characters of the owner's text before it
+    elements: list[tuple[str, Any]]  # (kind, element), in document order
+    texts: list[str]  # each element's text, white space normalised as in the blocks
+    offsets: list[int]  # non-space characters of the owner's text before each element (never decreasing)
     starts: dict[int, int]  # block index -> non-space characters of the owner's text before the block (absent: unknown)
+
+    def within(self, block: Block) -> range:
+        """The elements that start in ``block``'s part of the owner's text; all of them where that is unknown."""
+        start = self.starts.get(block.index)
+        if start is None:
+            return range(len(self.elements))
+        end = start + len(_squeezed(block.text))
+        return range(bisect_left(self.offsets, start), bisect_left(self.offsets, end))
 
 
 def _squeezed(text: str | None) -> str:
@@ -137,9 +154,9 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
     """``owner``'s inline elements, and their and its ``blocks``' places in its own text, in one walk as ``segment``
     walks it (an element's text and tail belong to the innermost block element open around them), which skips the
     nested block elements. The inline elements are links, and emphasis or code that neither sits in another inline
-    element nor holds a link (the link is kept, the emphasis around it is not)."""
+    element nor holds a link (the link is kept, the emphasis around it is not). Linear in the owner's size."""
     elements: list[tuple[str, Any]] = []
-    offsets: dict[Any, int] = {}
+    offsets: list[int] = []
     parts: list[str] = [_squeezed(owner.text)]
     size = len(parts[0])
     open_inline = open_links = 0
@@ -157,7 +174,7 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
             usable_mark = kind is not None and not open_inline and next(node.iter("a"), None) is None
             if kind is not None and (usable_link or usable_mark):
                 elements.append((kind, node))
-                offsets[node] = size
+                offsets.append(size)
             open_inline += kind is not None
             open_links += kind == "link"
             text = node.text
@@ -174,41 +191,35 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
     cursor = 0
     for block in blocks:  # in document order; runs without a token made no block, so each is searched for
         squeezed = _squeezed(block.text)
-        at = stream.find(squeezed, cursor)
+        at = stream.find(squeezed, cursor, cursor + len(squeezed) + _SKIPPED)
         if at >= 0:
             starts[block.index] = at
             cursor = at + len(squeezed)
-    return OwnerText(elements, offsets, starts)
-
-
-def _place(block: Block, text: str, node: Any, where: OwnerText, nonspace: list[int]) -> int | None:
-    """Where ``node``'s ``text`` starts in ``block.text``: an index, -1 where the element is not in this block,
-    None where its place is not known (the caller searches for the text)."""
-    start = where.starts.get(block.index)
-    offset = where.offsets.get(node)
-    if start is None or offset is None:
-        return None
-    k = offset - start
-    if not 0 <= k < len(nonspace):
-        return -1  # in another block of the same element
-    return nonspace[k] if block.text.startswith(text, nonspace[k]) else -1
+    # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
+    texts = [" ".join("".join(node.itertext()).split()) for _, node in elements]
+    return OwnerText(elements, texts, offsets, starts)
 
 
 def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
-    """The inline markup of ``block``: each of its owner's inline elements that is in it, at its own place."""
+    """The inline markup of ``block``: each of its owner's inline elements that is in it, at its own place (where
+    the block's place in the owner's text is unknown, at the first copy of its text after the span before)."""
     out: list[Span] = []
     cursor = 0
-    nonspace = [i for i, ch in enumerate(block.text) if not ch.isspace()] if where.elements else []
-    for kind, node in where.elements:
-        text = " ".join("".join(node.itertext()).split())
+    block_start = where.starts.get(block.index)
+    nonspace = [i for i, ch in enumerate(block.text) if not ch.isspace()] if block_start is not None else []
+    for i in where.within(block):
+        (kind, node), text = where.elements[i], where.texts[i]
         href = _href(node, base) if kind == "link" else ""
         if not text or (kind == "link" and (not href or href == base or not TOKEN_RE.search(text))):
             continue  # a link without a target, to the page itself, or on a mark ("#", "¶", a heading anchor)
-        start = _place(block, text, node, where, nonspace)
-        if start is None:
+        if block_start is None:
             start = block.text.find(text, cursor)
+        else:
+            start = nonspace[where.offsets[i] - block_start]
+            if not block.text.startswith(text, start):
+                continue  # its text runs on into another block (a <br> inside it)
         if start < cursor:
-            continue  # in another block of the same element, or overlapping the span before
+            continue  # not in this block, or overlapping the span before
         if kind in MD_MARKS and out and out[-1].kind == kind and out[-1].end == start:
             # Emphasis right after emphasis of its kind: "**a****b**" is no emphasis at all in Markdown, so it joins
             # the span before ("**bold***soft*", of two kinds, reads as both).
