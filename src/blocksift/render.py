@@ -78,7 +78,8 @@ def pre_text(element: Any) -> str:
 
 
 def classify(seg: Segmentation, block: Block) -> Item:
-    """The structure ``block`` sits in, from the nearest telling ancestor."""
+    """The structure ``block`` sits in, from the nearest telling ancestor. A block of preformatted code gives its
+    own text; ``items`` gives the whole element's once (a ``<pre>`` of thousands of lines is as many blocks)."""
     tags = seg.tag_path(block)
     path = block.path
     h = _nearest(tags, HEADINGS)
@@ -86,7 +87,7 @@ def classify(seg: Segmentation, block: Block) -> Item:
         return Item("heading", block.text, level=HEADINGS[tags[h]])
     pre = _nearest(tags, ("pre", "xmp", "listing"))
     if pre >= 0:
-        return Item("code", pre_text(seg.containers[path[pre]].element).strip("\n"), group=(path[pre],))
+        return Item("code", block.text, group=(path[pre],))
     cell = _nearest(tags, ("td", "th"))
     if cell >= 0:
         row = _nearest(tags[:cell], ("tr",))
@@ -243,9 +244,11 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     out: list[Item] = []
     for block in extraction.content:
         item = classify(seg, block)
-        if item.kind == "code" and out and out[-1].kind == "code" and out[-1].group == item.group:
-            continue
-        if item.kind != "code":
+        if item.kind == "code":
+            if out and out[-1].kind == "code" and out[-1].group == item.group:
+                continue
+            item = replace(item, text=pre_text(seg.containers[item.group[0]].element).strip("\n"))
+        else:
             if block.owner not in inline:
                 inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
             item = replace(item, spans=spans(block, inline[block.owner], base))
