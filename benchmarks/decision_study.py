@@ -25,7 +25,7 @@ from typing import Any
 import joblib
 import numpy as np
 
-from blocksift.decide import decide, drop_islands, drop_repeats
+from blocksift.decide import decide, drop_islands, drop_repeats, half_best_f1
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import score_rows
 from blocksift.table import PageRows, default_cache_dir, rows_proba
@@ -49,11 +49,47 @@ def islands(max_tokens: int, below: float) -> Rule:
     return rule
 
 
+def chain_posterior(p: np.ndarray, stay: float) -> np.ndarray:
+    """p(content) of each block smoothed along the page: the posterior (forward-backward) of a two-state chain,
+    content and boilerplate, that stays in its state from one block to the next with probability ``stay`` and
+    reads each block's odds p / (1 - p) as its evidence. ``stay`` 0.5 gives ``p`` back."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    evidence = np.stack([np.log1p(-q), np.log(q)], axis=1)
+    move = np.log(np.array([[stay, 1 - stay], [1 - stay, stay]]))
+    forward, backward = np.empty_like(evidence), np.zeros_like(evidence)
+    forward[0] = evidence[0]
+    for i in range(1, len(q)):
+        forward[i] = np.logaddexp(forward[i - 1, 0] + move[0], forward[i - 1, 1] + move[1]) + evidence[i]
+    for i in range(len(q) - 2, -1, -1):
+        ahead = evidence[i + 1] + backward[i + 1]
+        backward[i] = np.logaddexp(move[:, 0] + ahead[0], move[:, 1] + ahead[1])
+    post = forward + backward
+    return np.asarray(np.exp(post[:, 1] - np.logaddexp(post[:, 0], post[:, 1])))
+
+
+def smoothed(stay: float) -> Rule:
+    """The page's probabilities smoothed along its blocks (``chain_posterior``), the page cut again from them (half
+    their best expected F1, not below the model's floor, which is read off the saved cut: the cut where it is above
+    the page's own half best F1, else at most 0.25, the shipped floor), then islands and repeats (session 21)."""
+
+    def rule(p: np.ndarray, r: PageRows, cut: float) -> np.ndarray:
+        if len(p) < 3 or not np.isfinite(cut):
+            return decide(r.texts, r.n_tokens, p, cut)
+        tokens = np.asarray(r.n_tokens)
+        own = float(half_best_f1(p, tokens)[0])
+        floor = cut if cut > own + 1e-12 else min(0.25, cut)
+        q = chain_posterior(p, stay)
+        return decide(r.texts, r.n_tokens, q, max(floor, float(half_best_f1(q, tokens)[0])))
+
+    return rule
+
+
 RULES: dict[str, Rule] = {
     "cut, repeats (before session 20)": lambda p, r, cut: drop_repeats(r.texts, r.n_tokens, p >= cut),
     "cut, islands, repeats (decide)": lambda p, r, cut: decide(r.texts, r.n_tokens, p, cut),
     "islands of at most 30 tokens under 0.8": islands(30, 0.8),
     "islands of at most 50 tokens under 0.9": islands(50, 0.9),
+    "smoothed along the page, stay 0.7": smoothed(0.7),
 }
 
 

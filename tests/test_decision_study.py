@@ -42,3 +42,15 @@ def test_island_rules_take_their_limits(benchmark_module) -> None:  # type: igno
     assert study.islands(30, 0.8)(p, rows, 0.5).tolist() == [False, False, False, True]
     assert study.islands(10, 0.8)(p, rows, 0.5).tolist() == [False, True, False, True]  # 20 tokens: too long
     assert study.RULES["cut, islands, repeats (decide)"](p, rows, 0.5).tolist() == [False, True, False, True]
+
+
+def test_the_chain_smoothing_leaves_p_alone_at_a_fair_chain_and_pulls_a_lone_block_to_its_neighbours(
+    benchmark_module,
+) -> None:  # type: ignore[no-untyped-def]
+    study = benchmark_module("decision_study")
+    p = np.array([0.9, 0.9, 0.2, 0.9, 0.1, 0.1, 0.6, 0.1])
+    assert np.allclose(study.chain_posterior(p, 0.5), p)
+    q = study.chain_posterior(p, 0.8)
+    assert q[2] > 0.5 and q[6] < 0.5 and q[0] > 0.9 and q[5] < 0.1
+    rows = SimpleNamespace(texts=[f"block {i}" for i in range(8)], n_tokens=np.full(8, 10))
+    assert study.smoothed(0.8)(p, rows, 0.5).tolist() == [True, True, True, True, False, False, False, False]
