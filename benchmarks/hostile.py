@@ -7,9 +7,10 @@
 Each case runs in a fresh child process (this script again, with the hidden ``--child`` flag): the child imports
 blocksift, loads the shipped model and warms it up on a small page, builds the case's input in memory, then times
 ``blocksift.extract_blocks(input)`` alone (the gzip case times ``read_html_file`` with the ``predict`` size limit,
-as the batch path reads a ``.html.gz``). The peak memory is the child's ``ru_maxrss`` from ``wait4``: it includes
-the interpreter, blocksift and the model (the ``baseline`` row) and the input itself. The parent imports nothing
-heavy, since Linux carries a parent's RSS high-water mark into its children.
+as the batch path reads a ``.html.gz``), and then, apart, the page written as Markdown with every block kept (the
+output path at its largest: ``--threshold 0 -f markdown``). The peak memory is the child's ``ru_maxrss`` from
+``wait4``, over both: it includes the interpreter, blocksift and the model (the ``baseline`` row) and the input
+itself. The parent imports nothing heavy, since Linux carries a parent's RSS high-water mark into its children.
 
 Cases whose size scales also run at a tenth of it (unless ``--no-tenth``); the ``x10`` column is the full size's
 time over the tenth's: about 10 for work linear in the input, under 10 where fixed costs still weigh. A case that
@@ -29,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PARAGRAPH = (
     "The harbour master confirmed on Tuesday that the morning ferry will leave twenty minutes earlier from next month, "
@@ -96,6 +98,17 @@ def text_node(size: int) -> str:
     return page("<p>" + PARAGRAPH * (size // len(PARAGRAPH)) + "</p>")
 
 
+def br_lines(n: int) -> str:
+    """One element of ``n`` lines split by ``<br>``, each with a link and bold words: as many blocks of one owner."""
+    lines = "".join(f'line {i} <a href="/item/{i}">item {i}</a> <b>note {i}</b><br>' for i in range(n))
+    return page(f"<p>{PARAGRAPH}</p><div>{lines}</div>")
+
+
+def pre_lines(n: int) -> str:
+    """A ``<pre>`` of ``n`` lines split by ``<br>`` (as code highlighters write them): a block per line."""
+    return page(f"<p>{PARAGRAPH}</p><pre>" + "".join(f"value_{i} = compute({i})<br>" for i in range(n)) + "</pre>")
+
+
 def gzip_bomb(inflated_mb: int) -> Path:
     """A .html.gz of ``inflated_mb`` MB of zeros made of repeated gzip members (about 1 KB per inflated MB)."""
     import gzip
@@ -141,6 +154,8 @@ CASES: dict[str, tuple[int, str, bool, Callable[[int], bytes | str | Path]]] = {
     "siblings-inline-1m": (1_000_000, "elements", True, lambda n: siblings(n, "span")),
     "siblings-block-1m": (1_000_000, "elements", True, lambda n: siblings(n, "p")),
     "text-node-50mb": (50 * MB, "bytes", True, text_node),
+    "br-lines-100k": (100_000, "lines", True, br_lines),
+    "pre-lines-100k": (100_000, "lines", True, pre_lines),
     "gzip-bomb-10gb": (10_000, "MB inflated", True, gzip_bomb),
 }
 
@@ -156,6 +171,7 @@ def child(name: str, size: int) -> None:
     data = CASES[name][3](size)
     input_bytes = data.stat().st_size if isinstance(data, Path) else len(data)
     start = time.perf_counter()
+    extraction = None
     try:
         if isinstance(data, Path):
             read_html_file(data, MAX_PAGE_BYTES)
@@ -170,7 +186,23 @@ def child(name: str, size: int) -> None:
     seconds = time.perf_counter() - start
     if isinstance(data, Path):
         data.unlink()
-    print(json.dumps({"input_bytes": input_bytes, "seconds": seconds, "outcome": outcome}))
+    render_seconds = None if extraction is None else markdown_seconds(extraction)
+    print(json.dumps({"input_bytes": input_bytes, "seconds": seconds, "outcome": outcome, "render": render_seconds}))
+
+
+def markdown_seconds(extraction: Any) -> float:
+    """Seconds to write the page as Markdown with every block kept (``--threshold 0``): the output path's work at
+    its largest, timed apart from the extraction."""
+    import dataclasses
+
+    import numpy as np
+
+    from blocksift.render import to_markdown
+
+    everything = dataclasses.replace(extraction, keep=np.ones(len(extraction.blocks), dtype=bool))
+    start = time.perf_counter()
+    to_markdown(everything)
+    return time.perf_counter() - start
 
 
 def run_case(name: str, size: int, timeout: float) -> dict[str, object]:
@@ -222,7 +254,10 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
-    header = "| case | size | input | time (s) | x10 | peak RSS (MB) | outcome |\n|---|---|---:|---:|---:|---:|---|"
+    header = (
+        "| case | size | input | time (s) | x10 | Markdown, all kept (s) | peak RSS (MB) | outcome |\n"
+        "|---|---|---:|---:|---:|---:|---:|---|"
+    )
     print(header, flush=True)
     lines = [header]
     for name in args.only or CASES:
@@ -233,11 +268,12 @@ def main() -> None:
         if tenth and isinstance(tenth["seconds"], float) and isinstance(full["seconds"], float) and tenth["seconds"]:
             ratio = f"{full['seconds'] / tenth['seconds']:.1f}"
         secs = f"{full['seconds']:.2f}" if isinstance(full["seconds"], float) else "—"
+        render = f"{full['render']:.2f}" if isinstance(full.get("render"), float) else "—"
         outcome = str(full["outcome"]).replace("|", "/")
         if len(outcome) > 110:
             outcome = outcome[:107] + "..."
         line = (
-            f"| {name} | {size:,} {unit} | {fmt_size(full['input_bytes'])} | {secs} | {ratio} "
+            f"| {name} | {size:,} {unit} | {fmt_size(full['input_bytes'])} | {secs} | {ratio} | {render} "
             f"| {full['peak_mb']:,.0f} | {outcome} |"
         )
         print(line, flush=True)
