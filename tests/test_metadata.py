@@ -112,3 +112,35 @@ def test_person_names() -> None:
     assert person("BySummer Swann-June 12, 2025") == "Summer Swann"
     assert person("Byron Smith") == "Byron Smith"
     assert [person(x) for x in ("https://x.org/u/1", "a@b.org", "Read more about Us", "The Author", "")] == [""] * 5
+
+
+def test_the_location_alone_is_the_full_metas_url_and_base() -> None:
+    """``page_location`` (what rendering resolves links against) reads the head alone and agrees with
+    ``page_meta`` on every page of the repo's datasets and on pages with a base, an og:url or neither."""
+    from pathlib import Path
+
+    from blocksift.metadata import page_location
+    from blocksift.page import decode_html
+
+    files = sorted(Path(__file__).parents[1].glob("datasets/*/html/*.html"))
+    pages = [decode_html(p.read_bytes()) for p in files]  # some are in other encodings, on purpose
+    pages += [
+        PAGE,
+        '<html><head><base href="/docs/"><meta property="og:url" content="https://ex.org/a"></head><body>x</body>',
+        "<html><body><p>No head at all.</p></body></html>",
+        "",
+    ]
+    for text in pages:
+        meta = page_meta(text)
+        assert page_location(text) == (meta.url, meta.base)
+    assert page_location(PAGE) == ("https://hafenblatt.example.org/faehre", "")
+
+
+def test_an_extraction_reads_its_location_from_its_meta_once_that_is_known() -> None:
+    from blocksift import extract_blocks
+
+    first = extract_blocks(PAGE)
+    assert first.location == ("https://hafenblatt.example.org/faehre", "") and "meta" not in first.__dict__
+    second = extract_blocks(PAGE)
+    assert second.meta.url == "https://hafenblatt.example.org/faehre"
+    assert second.location == (second.meta.url, second.meta.base)

@@ -18,7 +18,7 @@ from blocksift.decide import decide, drop_islands
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
 from blocksift.markup import markup_signals
-from blocksift.metadata import PageMeta, headline, page_meta, tree_root
+from blocksift.metadata import PageMeta, headline, page_location, page_meta, tree_root
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_html, parse_html
 from blocksift.predictor import Predictor
@@ -41,14 +41,24 @@ class Extraction:
     @cached_property
     def meta(self) -> PageMeta:
         """What the page declares about itself: title (its visible headline first), author, date, language, URL."""
+        return page_meta(self._text, headline(self.segmentation), root=tree_root(self.segmentation))
+
+    @cached_property
+    def location(self) -> tuple[str, str]:
+        """The URL the page declares and its ``<base href>`` (``meta.url``, ``meta.base``), which rendering resolves
+        links against: read from the page's head alone unless ``meta`` is known already."""
+        if "meta" in self.__dict__:
+            return self.meta.url, self.meta.base
+        return page_location(self._text)
+
+    @property
+    def _text(self) -> str:
         if isinstance(self.source, bytes):
             try:
-                text = self.source.decode(self.encoding, errors="replace")
+                return self.source.decode(self.encoding, errors="replace")
             except LookupError:  # not one codec's name (a page that mixes two): decode as the page loader did
-                text = decode_html(self.source)
-        else:
-            text = self.source
-        return page_meta(text, headline(self.segmentation), root=tree_root(self.segmentation))
+                return decode_html(self.source)
+        return self.source
 
     @cached_property
     def islands(self) -> npt.NDArray[np.bool_]:

@@ -12,8 +12,9 @@ the words, not backslashes. Images, which hold no text, are not rendered.
 from __future__ import annotations
 
 import html as htmlmod
+import itertools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -107,9 +108,9 @@ def classify(seg: Segmentation, block: Block) -> Item:
 def base_url(extraction: Extraction, url: str | None = None) -> str:
     """What relative links resolve against: ``<base href>`` (itself resolved against ``url``), else ``url`` (where
     the page came from), else the canonical URL the page declares; "" where none is known (links stay relative)."""
-    meta = extraction.meta
-    page = url or meta.url
-    return urljoin(page, meta.base) if meta.base else page
+    declared, base = extraction.location
+    page = url or declared
+    return urljoin(page, base) if base else page
 
 
 def _href(node: Any, base: str) -> str:
@@ -207,7 +208,9 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
     out: list[Span] = []
     cursor = 0
     block_start = where.starts.get(block.index)
-    nonspace = [i for i, ch in enumerate(block.text) if not ch.isspace()] if block_start is not None else []
+    # Non-space characters before each space of the block's text, whose only white space is single spaces: the
+    # k-th non-space character is at k plus the number of spaces with at most k before them.
+    gaps = list(itertools.accumulate(map(len, block.text.split(" ")[:-1])))
     for i in where.within(block):
         (kind, node), text = where.elements[i], where.texts[i]
         href = _href(node, base) if kind == "link" else ""
@@ -216,7 +219,8 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
         if block_start is None:
             start = block.text.find(text, cursor)
         else:
-            start = nonspace[where.offsets[i] - block_start]
+            k = where.offsets[i] - block_start
+            start = k + bisect_right(gaps, k)
             if not block.text.startswith(text, start):
                 continue  # its text runs on into another block (a <br> inside it)
         if start < cursor:
