@@ -88,7 +88,6 @@ _BYLINE_CUT_RE = re.compile(r"\s+(?:\||•|·|—|–|-)\s+|\s+(?:on|updated|pub
 _BYLINE_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:author|byline)(?:$|[\s_-])", re.IGNORECASE)
 # Everything the body may mark an author or a date with, found in one scan of the tree (one XPath per kind cost
 # three times as much).
-_MARKED = etree.XPath("//*[@itemprop or @rel or @datetime or contains(@class, 'author') or contains(@class, 'byline')]")
 # Bylines and datelines sit right under the headline: a date further away is more likely a comment's or a link's.
 NEAR_HEADLINE_CHARS = 600
 MAX_AUTHOR_CHARS = 80
@@ -329,6 +328,19 @@ def _date_near_headline(root: Any) -> str:
     return ""
 
 
+def _marked(root: Any) -> Iterator[Any]:
+    """The elements ``_body`` reads, in document order: microdata, rel and datetime attributes, and classes that
+    name an author or a byline. A loop over the elements' attributes in Python finds the same ones as the XPath
+    ``//*[@itemprop or @rel or @datetime or contains(@class, 'author') or contains(@class, 'byline')]`` it replaces,
+    in a third less time (0.58 against 0.9-1.1 ms over 400 test pages; libxml2 evaluates every predicate)."""
+    for el in root.iter(etree.Element):
+        attrib = el.attrib
+        marked = "itemprop" in attrib or "rel" in attrib or "datetime" in attrib
+        cls = "" if marked else attrib.get("class") or ""
+        if marked or "author" in cls or "byline" in cls:
+            yield el
+
+
 def _body(root: Any) -> _Body:
     """Authors and dates the body marks up, each kind in document order."""
     if root is None:
@@ -338,7 +350,7 @@ def _body(root: Any) -> _Body:
     bylines: list[str] = []
     dates: list[str] = []
     times: list[str] = []
-    for el in _MARKED(root):
+    for el in _marked(root):
         props = (el.get("itemprop") or "").split()
         if "author" in props:
             names = [n for n in el.iter() if n is not el and n.get("itemprop") == "name"]
