@@ -63,9 +63,10 @@ class Piece:
 # crashed the page loader until page.py removed them before parsing; see test_fuzz_regressions.py).
 OPEN_FINDING_CHARS = ""
 # Characters for text nodes: any letter, digit, mark, punctuation, symbol or separator, minus the control characters
-# that the page loader strips and the surrogates that are no text at all.
+# and the noncharacters U+FFFE and U+FFFF that the page loader strips (they are never visible, so "0<U+FFFE>0" is
+# read "00", which the visible-text check would not find in the source) and the surrogates that are no text at all.
 _TEXT_CHARS = st.characters(
-    exclude_categories=("Cc", "Cs"), exclude_characters="\ufeff" + OPEN_FINDING_CHARS
+    exclude_categories=("Cc", "Cs"), exclude_characters="\ufeff\ufffe\uffff" + OPEN_FINDING_CHARS
 ) | st.sampled_from(list(" \t\n\r\u00a0\u2003\u3000"))
 _ANY_CHARS = st.characters(exclude_categories=["Cs"], exclude_characters=OPEN_FINDING_CHARS)
 # Page metadata mangles non-ASCII titles and decodes entities twice: an open finding pinned in
@@ -317,6 +318,11 @@ def check_rendering(ex: Extraction) -> None:
     # Each code block is one fenced block of the markdown, whatever backticks it holds (markdown is not escaped, so
     # other text that opens a fence of its own is left out of this check).
     structured = items(ex)
+    for it in structured:  # inline markup lies inside its item's text, in order, without overlapping
+        end = 0
+        for sp in it.spans:
+            assert end <= sp.start < sp.end <= len(it.text), (it.text, it.spans)
+            end = sp.end
     code = [it.text for it in structured if it.kind == "code"]
     if not any("```" in it.text or "~~~" in it.text for it in structured if it.kind != "code"):
         fences = [t.content for t in _MARKDOWN.parse(markdown) if t.type == "fence"]
