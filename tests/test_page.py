@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from blocksift.blocks import segment
 from blocksift.datasets import read_html_file
 from blocksift.errors import InputError
 from blocksift.page import clean_bytes, declared_encoding, detect_encoding, parse_html
@@ -150,3 +151,19 @@ def test_unclosed_title_does_not_swallow_the_page() -> None:
     doc = parse_html(html)
     assert doc.title == "Real headline"
     assert "The article text." in "".join(doc.root.itertext())
+
+
+def test_what_follows_the_closing_html_tag_is_read_at_the_end_of_the_body() -> None:
+    """libxml2 puts what comes after ``</html>`` in a second root element, which segmentation never walked; a browser
+    shows it at the end of the body (wcxb's dev-0310 has all its content there and extracted nothing)."""
+    page = (
+        "<html><head><title>t</title></head><body><nav>Menu</nav></body></html>\n"
+        '<div class="post"><p>The article the page is about.</p></div>Loose words'
+        "<body><p>A second body's paragraph.</p></body><!-- a comment -->"
+    )
+    doc = parse_html(page)
+    texts = [b.text for b in segment(doc).blocks]
+    assert texts == ["Menu", "The article the page is about.", "Loose words", "A second body's paragraph."]
+    body = doc.root.find("body")
+    assert body is not None and body[-1].tag == "p" and body.find("div/p") is not None
+    assert all(len(el) == 0 and not (el.text or "").strip() for el in doc.root.itersiblings())  # emptied

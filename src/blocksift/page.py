@@ -535,6 +535,45 @@ def _blank(data: bytes) -> bool:
     return not lead or (lead[0] >= 0x80 and not lead.decode("utf-8", errors="replace").strip())
 
 
+def _adopt_trailing_roots(root: etree._Element) -> None:
+    """Move what libxml2 parsed after ``</html>`` into the page's body. libxml2 puts it in a second ``<html>``
+    beside the first, which segmentation never walks; a browser shows it at the end of the body (HTML's "after after
+    body" mode reprocesses it there), and some pages put all their content there (wcxb's dev-0310 kept nothing; 106
+    of the shared datasets' 5,393 pages have such a root, most of them with a tracking script or two)."""
+    extra = root.getnext()
+    if extra is None:
+        return
+    body = root.find("body")
+    target = body if body is not None else root
+    while extra is not None:
+        following = extra.getnext()
+        if isinstance(extra.tag, str):
+            _append_content(target, extra)
+        extra = following
+
+
+def _append_content(target: etree._Element, source: etree._Element) -> None:
+    """``source``'s text and children at the end of ``target`` (a ``<head>`` or ``<body>`` inside it opened up)."""
+    _append_text(target, source.text)
+    for child in list(source):
+        if child.tag in ("head", "body"):
+            _append_content(target, child)
+            _append_text(target, child.tail)
+            source.remove(child)
+        else:
+            target.append(child)  # its tail goes with it
+
+
+def _append_text(target: etree._Element, text: str | None) -> None:
+    """``text`` after everything ``target`` holds (white space alone is left out)."""
+    if not text or not text.strip():
+        return
+    if len(target):
+        target[-1].tail = (target[-1].tail or "") + text
+    else:
+        target.text = (target.text or "") + text
+
+
 def _parse(text: str) -> etree._Element:
     data = clean_bytes(text)
     if _blank(data):
@@ -548,6 +587,7 @@ def _parse(text: str) -> etree._Element:
         raise InputError(f"lxml could not parse the page: {exc}") from exc
     if root is None:
         raise InputError("lxml could not parse the page: Document is empty")
+    _adopt_trailing_roots(root)
     return root
 
 
