@@ -170,6 +170,7 @@ class PageArrays:
         self.owner = np.array([b.path[-1] for b in blocks], dtype=np.int64)
         self.parent = np.array([c.parent for c in seg.containers], dtype=np.int64)
         self.total_tokens = max(float(self.n_tokens.sum()), 1.0)
+        self._levels: list[npt.NDArray[np.int32]] = [self.owner.astype(np.int32)]
 
     @cached_property
     def link_density(self) -> FloatArray:
@@ -186,8 +187,8 @@ class PageArrays:
 
     @cached_property
     def pairs(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-        """(block, ancestor container) for every block and each of its block-level ancestors (int32, as the ids of
-        ``path_matrix``: a 10 MB page has 430,000 pairs)."""
+        """(block, ancestor container) for every block and each of its block-level ancestors (int32: a 10 MB page
+        has 430,000 pairs)."""
         paths = [b.path for b in self.seg.blocks]
         lengths = np.array([len(p) for p in paths], dtype=np.int64)
         anc = np.fromiter((c for p in paths for c in p), dtype=np.int32, count=int(lengths.sum()))
@@ -214,21 +215,17 @@ class PageArrays:
     def para_tokens_under(self) -> FloatArray:
         return self.under(self.n_tokens * self.is_para)
 
-    @cached_property
-    def path_matrix(self) -> npt.NDArray[np.int32]:
-        """Block paths as rows of a matrix, root first, padded on the right (container ids as int32: the matrix is
-        blocks x depth, 6 MB of a 10 MB page's peak as int64)."""
-        lengths = self.depth.astype(np.int64)
-        out = np.zeros((self.n, int(lengths.max()) if self.n else 0), dtype=np.int32)
-        rows = np.repeat(np.arange(self.n), lengths)
-        cols = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        out[rows, cols] = self.pairs[1]
-        return out
-
     def ancestor(self, level: int) -> npt.NDArray[np.int32]:
-        """The container ``level`` steps above each block's owner (the root where the path is shorter)."""
-        col = np.maximum(self.depth.astype(np.int64) - 1 - level, 0)
-        return self.path_matrix[np.arange(self.n), col]
+        """The container ``level`` steps above each block's owner (the root where the path is shorter): the owner's
+        parent taken ``level`` times, staying at the root. Each level is made from the one below and kept (the
+        features and the page structure ask for levels 0 to 5 a dozen times a page); a matrix of every block's
+        path, which this replaced, took more time to build than all the levels take (6 MB of a 10 MB page's peak)."""
+        levels = self._levels
+        while len(levels) <= level:
+            below = levels[-1]
+            up = self.parent[below]
+            levels.append(np.where(up >= 0, up, below).astype(np.int32))
+        return levels[level]
 
     @cached_property
     def attr_masks(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
