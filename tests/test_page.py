@@ -167,3 +167,14 @@ def test_what_follows_the_closing_html_tag_is_read_at_the_end_of_the_body() -> N
     body = doc.root.find("body")
     assert body is not None and body[-1].tag == "p" and body.find("div/p") is not None
     assert all(len(el) == 0 and not (el.text or "").strip() for el in doc.root.itersiblings())  # emptied
+
+
+def test_noframes_is_dropped_and_its_markup_never_becomes_words() -> None:
+    """libxml2 reads <noframes> as raw text: the link and image a video embed leaves there for frameless browsers
+    came out as '<a href=...><img ...></a>' (dragnet's R212). Browsers with frames, all of them now, never show it."""
+    page = (
+        '<html><body><p>Watch the video: <iframe src="https://ex.org/v"></iframe><noframes><a href="https://ex.org/v">'
+        '<img src="https://ex.org/v.jpg" alt="Preview"></a></noframes> and read on.</p></body></html>'
+    )
+    texts = [b.text for b in segment(parse_html(page)).blocks]
+    assert texts == ["Watch the video: and read on."]

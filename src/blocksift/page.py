@@ -31,11 +31,13 @@ from blocksift.errors import InputError
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-# Elements whose content is never visible text.
+# Elements whose content is never visible text. <noframes> is shown only by browsers without frames (none now), and
+# libxml2 reads it as raw text, so its markup came out as words ("<a href=...><img ...></a>" after an embedded
+# video's <iframe>, on dragnet's R212).
 DROP_TAGS = frozenset(
     {
         "script", "style", "template", "iframe", "svg", "math", "object", "embed", "canvas",
-        "head", "select", "datalist", "video", "audio", "map", "area", "track", "source", "picture",
+        "head", "select", "datalist", "video", "audio", "map", "area", "track", "source", "picture", "noframes",
     }
 )  # fmt: skip
 
