@@ -28,7 +28,7 @@ import itertools
 import re
 import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -123,6 +123,16 @@ def _memoised(memo: dict[K, float], keys: Sequence[K], compute: Callable[[list[K
     return known
 
 
+def _rows(keys: IntArray, words: Sequence[str]) -> IntArray:
+    """Each word's place in ``keys``, the sorted Python hashes of a table's words, in one array search;
+    ``len(keys)`` for a word the table does not have (``WordTable`` and ``Columns`` keep a row of zeros there)."""
+    if not len(keys):
+        return np.zeros(len(words), dtype=np.int64)
+    hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+    at = np.minimum(keys.searchsorted(hashes), len(keys) - 1)
+    return np.where(keys[at] == hashes, at, len(keys))
+
+
 class WordTable(Mapping[str, float]):
     """A read-only word -> weight mapping in about 2 MB where a dict of the shipped lexicon's words takes 14 (the
     10 MB page's peak memory, issue 5): the words stay as one UTF-8 string (for iteration and saving), and lookups go
@@ -144,7 +154,7 @@ class WordTable(Mapping[str, float]):
         self._keys = hashes[order]
         if len(words) > 1 and not np.all(self._keys[1:] != self._keys[:-1]):
             raise ValueError("two lexicon words share a hash (or a word is repeated)")
-        self._values = values[order]
+        self._values = np.append(values[order], 0.0)  # the last: the weight of a word the table does not have
         self._text = "\n".join(words)
         self._size = len(words)
 
@@ -158,11 +168,7 @@ class WordTable(Mapping[str, float]):
 
     def lookup(self, words: Sequence[str]) -> npt.NDArray[np.float64]:
         """Each word's weight, 0 for a word the table does not know, in one array search."""
-        if not self._size:
-            return np.zeros(len(words))
-        hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
-        at = np.minimum(self._keys.searchsorted(hashes), self._size - 1)
-        return np.where(self._keys[at] == hashes, self._values[at], 0.0)
+        return self._values[_rows(self._keys, words)]
 
     def get(self, word: str, default: float | None = None) -> float | None:  # type: ignore[override]
         if self._size:
@@ -216,10 +222,7 @@ class Columns:
 
     def lookup(self, tokens: Sequence[str]) -> npt.NDArray[np.float64]:
         """Each token's row of weights, one column per prefix in PREFIXES."""
-        hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
-        at = np.minimum(self._keys.searchsorted(hashes), max(len(self._keys) - 1, 0))
-        known = self._keys[at] == hashes if len(self._keys) else np.zeros(len(tokens), dtype=bool)
-        return self._values[np.where(known, at, len(self._keys))]
+        return self._values[_rows(self._keys, tokens)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -246,8 +249,12 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", WordTable.of(self.weights))
-        # Sums of (level, class/id string) pairs and weights of path words and tags, kept between pages: a site's
-        # class strings recur on all its pages.
+        self._empty_caches()
+
+    def _empty_caches(self) -> None:
+        """Start the caches empty, as a new lexicon and one unpickled in a worker do. The memos hold sums of (level,
+        class/id string) pairs and weights of path words and tags, kept between pages: a site's class strings recur
+        on all its pages."""
         object.__setattr__(self, "_memos", ({}, {}, {}))
         object.__setattr__(self, "_columns", [])  # the Columns table, built by the first compiled score
 
@@ -258,8 +265,7 @@ class Lexicon:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        object.__setattr__(self, "_memos", ({}, {}, {}))
-        object.__setattr__(self, "_columns", [])
+        self._empty_caches()
 
     @property
     def columns(self) -> Columns:
@@ -417,7 +423,7 @@ class _PageStrings:
     def none(self) -> int:
         return len(self.attrs)
 
-    @property
+    @cached_property
     def level_rows(self) -> list[IntArray]:
         """Each block's class/id string at each level (``none`` where there is none, or no container)."""
         row = np.append(self.row, self.none)
