@@ -137,15 +137,15 @@ class OwnerText:
     elements: list[tuple[str, Any]]  # (kind, element), in document order
     texts: list[str]  # each element's text, white space normalised as in the blocks
     offsets: list[int]  # non-space characters of the owner's text before each element (never decreasing)
-    starts: dict[int, int]  # block index -> non-space characters of the owner's text before the block (absent: unknown)
+    # block index -> the non-space characters of the owner's text before the block and to its end (absent: unknown)
+    places: dict[int, tuple[int, int]]
 
     def within(self, block: Block) -> range:
         """The elements that start in ``block``'s part of the owner's text; all of them where that is unknown."""
-        start = self.starts.get(block.index)
-        if start is None:
+        place = self.places.get(block.index)
+        if place is None:
             return range(len(self.elements))
-        end = start + len(_squeezed(block.text))
-        return range(bisect_left(self.offsets, start), bisect_left(self.offsets, end))
+        return range(bisect_left(self.offsets, place[0]), bisect_left(self.offsets, place[1]))
 
 
 def _squeezed(text: str | None) -> str:
@@ -189,17 +189,17 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
             parts.append(part)
             size += len(part)
     stream = "".join(parts)
-    starts: dict[int, int] = {}
+    places: dict[int, tuple[int, int]] = {}
     cursor = 0
     for block in blocks:  # in document order; runs without a token made no block, so each is searched for
         squeezed = _squeezed(block.text)
         at = stream.find(squeezed, cursor, cursor + len(squeezed) + _SKIPPED)
         if at >= 0:
-            starts[block.index] = at
             cursor = at + len(squeezed)
+            places[block.index] = (at, cursor)
     # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
     texts = [" ".join("".join(node.itertext()).split()) for _, node in elements]
-    return OwnerText(elements, texts, offsets, starts)
+    return OwnerText(elements, texts, offsets, places)
 
 
 def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
@@ -207,7 +207,7 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
     the block's place in the owner's text is unknown, at the first copy of its text after the span before)."""
     out: list[Span] = []
     cursor = 0
-    block_start = where.starts.get(block.index)
+    place = where.places.get(block.index)
     # Non-space characters before each space of the block's text, whose only white space is single spaces: the
     # k-th non-space character is at k plus the number of spaces with at most k before them.
     gaps = list(itertools.accumulate(map(len, block.text.split(" ")[:-1])))
@@ -216,10 +216,10 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
         href = _href(node, base) if kind == "link" else ""
         if not text or (kind == "link" and (not href or href == base or not TOKEN_RE.search(text))):
             continue  # a link without a target, to the page itself, or on a mark ("#", "¶", a heading anchor)
-        if block_start is None:
+        if place is None:
             start = block.text.find(text, cursor)
         else:
-            k = where.offsets[i] - block_start
+            k = where.offsets[i] - place[0]
             start = k + bisect_right(gaps, k)
             if not block.text.startswith(text, start):
                 continue  # its text runs on into another block (a <br> inside it)
