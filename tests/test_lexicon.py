@@ -342,6 +342,12 @@ def _nested_markup(draw: st.DrawFn, depth: int = 0) -> str:
     return f"{open_tag}{text}{''.join(kids)}</{tag}>"
 
 
+def _generated_page(bodies: list[str]) -> tuple[Segmentation, list[str]]:
+    """The segmented page of generated bodies, and the lexicon words its blocks have, sorted."""
+    seg = segment(parse_html(f"<html><body>{''.join(bodies)}</body></html>"))
+    return seg, sorted({w for ws in block_words(seg) for w in ws})
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_nested_markup(), min_size=1, max_size=3), st.data())
 def test_the_per_container_score_equals_the_words_score_on_generated_markup(
@@ -350,8 +356,8 @@ def test_the_per_container_score_equals_the_words_score_on_generated_markup(
     # A lexicon that knows some of the page's words (and one it does not have) at weights that are multiples of 1/8,
     # so that any order of adding them gives the same float: the per-container score must equal the score of the
     # words spelled out block by block, exactly, whatever the nesting and the repeats of class/id values and words.
-    seg = segment(parse_html(f"<html><body>{''.join(bodies)}</body></html>"))
-    words = sorted({w for ws in block_words(seg) for w in ws} | {"a:absent"})
+    seg, found = _generated_page(bodies)
+    words = sorted({*found, "a:absent"})
     weights = data.draw(st.lists(st.integers(-40, 40), min_size=len(words), max_size=len(words)))
     known = data.draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
     lexicon = Lexicon({w: k / 8 for w, k, keep in zip(words, weights, known, strict=True) if keep}, -0.5)
@@ -377,8 +383,7 @@ def test_the_compiled_sums_give_the_python_loops_floats_on_generated_markup(
     bodies: list[str], data: st.DataObject
 ) -> None:
     # Weights of any float, so that a different order of adding a path's words would show in the last bits.
-    seg = segment(parse_html(f"<html><body>{''.join(bodies)}</body></html>"))
-    words = sorted({w for ws in block_words(seg) for w in ws})
+    seg, words = _generated_page(bodies)
     weights = data.draw(st.lists(st.floats(-6, 6), min_size=len(words), max_size=len(words)))
     python, source, compiled = _scores_by_each_path(Lexicon(dict(zip(words, weights, strict=True)), 0.3), seg)
     assert np.array_equal(python, source) and np.array_equal(python, compiled)
