@@ -87,3 +87,16 @@ def test_text_directly_in_body_is_a_block() -> None:
 
 def test_punctuation_only_text_is_not_a_block() -> None:
     assert blocks_of("<p>|</p><p>»</p><p>real words</p>") == ["real words"]
+
+
+def test_each_container_knows_where_its_subtree_ends() -> None:
+    seg = segment(parse_html(PAGE))
+    by_element = {c.element: c.id for c in seg.containers}
+    for c in seg.containers:
+        inner = [by_element[el] for el in c.element.iterdescendants() if el in by_element]
+        # the containers inside are exactly the ids after this one, up to its end
+        assert inner == list(range(c.id + 1, c.end))
+    article = next(c for c in seg.containers if c.tag == "article")
+    assert {b.text for b in seg.blocks if article.id <= b.owner < article.end} == {
+        b.text for b in seg.blocks if article.id in b.path
+    }

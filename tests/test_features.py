@@ -160,3 +160,19 @@ def test_the_matrix_is_the_groups_columns_side_by_side_then_the_page_profile() -
         X, shape = page_matrices(seg)
         assert X.dtype == np.float32 and np.array_equal(X, expected)
         assert shape.tolist() == np.column_stack([arrays.ancestor(lv) for lv in ANCESTOR_LEVELS]).tolist()
+
+
+def test_subtree_sums_and_path_maxima_match_the_blocks_paths() -> None:
+    """The id-range shortcuts of ``PageArrays`` give what walking each block's path gives."""
+    seg = segment(parse_html(PAGE))
+    a = PageArrays(seg)
+    n_containers = len(seg.containers)
+    expected_tokens = np.zeros(n_containers)
+    for b in seg.blocks:
+        expected_tokens[list(b.path)] += b.n_tokens
+    assert np.array_equal(a.tokens_under, expected_tokens)
+    assert np.array_equal(a.blocks_under, np.bincount([c for b in seg.blocks for c in b.path], minlength=n_containers))
+    values = np.random.default_rng(0).normal(size=n_containers)
+    assert np.array_equal(a.path_max(values), [max(values[list(b.path)]) for b in seg.blocks])
+    for c in range(n_containers):
+        assert a.inside(c).tolist() == [c in b.path for b in seg.blocks]

@@ -250,6 +250,9 @@ def check_segmentation(seg: Segmentation) -> None:
         assert c.id == i
         assert -1 <= c.parent < i
         assert c.depth == (0 if c.parent < 0 else seg.containers[c.parent].depth + 1)
+        # a subtree is a run of ids, nested in its parent's
+        assert i < c.end <= len(seg.containers)
+        assert c.parent < 0 or seg.containers[c.parent].end >= c.end
     for i, b in enumerate(seg.blocks):
         assert b.index == i
         assert b.text and b.text == " ".join(b.text.split())
@@ -258,6 +261,8 @@ def check_segmentation(seg: Segmentation) -> None:
         assert b.path and all(0 <= c < len(seg.containers) for c in b.path)
         assert seg.containers[b.path[0]].parent == -1
         assert all(seg.containers[b.path[k]].parent == b.path[k - 1] for k in range(1, len(b.path)))
+        # the containers whose id range holds the owner are exactly the block's path
+        assert [c.id for c in seg.containers if c.id <= b.owner < c.end] == list(b.path)
 
 
 def check_features(seg: Segmentation) -> None:

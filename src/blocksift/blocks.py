@@ -43,6 +43,11 @@ class Container:
     depth: int
     attrs: str  # lowercased class and id values, space-separated
     cls: str = ""  # the class attribute as written (features compare siblings' classes)
+    # One past the last container inside this one. Containers are numbered as they open, so this one's subtree is
+    # the ids ``id`` to ``end - 1`` and a block is under it when its owner is in that range: sums over subtrees
+    # are then differences of running sums (``features.PageArrays.under``) instead of one entry per (block,
+    # ancestor) pair. Set when the element ends.
+    end: int = -1
 
 
 @dataclass(slots=True)
@@ -159,7 +164,7 @@ def segment(doc: Document) -> Segmentation:
                     _flush(pending, chunks, link_chunks, stack)
                     has_text = False
                 if stack:
-                    stack.pop()
+                    containers[stack.pop()].end = len(containers)
             elif tag == "a":
                 link_depth -= 1
             text = el.tail
