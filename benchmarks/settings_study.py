@@ -13,7 +13,12 @@ settings table.
 With ``--seeds 2,3,4,5`` every setting runs once per seed and a summary compares each with the first setting
 on the same seeds (the mean differences, a paired bootstrap interval of the held-out one over the held-out pages,
 on how many seeds it is higher, and which held-out datasets moved): compare settings on seeds that did not choose
-the shipped recipe (README, settings table).
+the shipped recipe (README, settings table). ``--baseline FILE`` takes the first setting's runs from an earlier
+``--json`` file instead of training it again (a run of the shipped recipe on the same seeds, with the same rows and
+code but the change studied), so that a study of one change costs one training per seed, not two::
+
+    python3 benchmarks/settings_study.py --seeds 2,3,4,5 --setting shipped '{}' --json out/shipped.json
+    python3 benchmarks/settings_study.py --seeds 2,3,4,5 --baseline out/shipped.json --setting NAME '{...}'
 
 A setting is JSON: ``BlockClassifier`` arguments (``max_iter``, ``stage1_max_iter``, ``stage1_refit``,
 ``context_folds``, ``max_leaf_nodes``, ...) over the shipped defaults, ``balance`` for the dataset weights
@@ -152,6 +157,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--seeds", help="comma-separated seeds: each setting runs once per seed, and a summary compares every setting "
         "with the first on the same seeds (seeds that did not choose the shipped recipe: 2,3,4,5)",
     )  # fmt: skip
+    ap.add_argument(
+        "--baseline", type=Path, help="with --seeds: an earlier run's --json file whose first setting, on every seed "
+        "asked for, is the one the others are compared with (it is not trained again)",
+    )  # fmt: skip
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write every figure here")
     return ap.parse_args(argv)
@@ -262,18 +271,59 @@ def _dataset_moves(rows: list[dict[str, Any]], base: list[dict[str, Any]]) -> di
     return moves
 
 
+def load_baseline(path: Path, seeds: Sequence[int]) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The first setting of an earlier run's JSON and its results on ``seeds`` (``NAME seed S``); ValueError, saying
+    what is missing, where the file is not such a run or lacks a seed."""
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the baseline {path}: {exc}") from exc
+    first = next((key.rsplit(" seed ", 1)[0] for key in earlier if " seed " in key), None)
+    if first is None:
+        raise ValueError(f"{path} holds no run with seeds (written by settings_study.py --seeds ... --json)")
+    missing = [s for s in seeds if f"{first} seed {s}" not in earlier]
+    if missing:
+        raise ValueError(f"{path} has no run of {first!r} on seed {', '.join(map(str, missing))}")
+    return first, {f"{first} seed {s}": earlier[f"{first} seed {s}"] for s in seeds}
+
+
+def warn_if_other_pages(results: dict[str, dict[str, Any]], names: Sequence[str], seeds: Sequence[int]) -> None:
+    """Say where a setting held out other pages than the first on a seed: a baseline from other datasets or
+    splits, whose differences would then compare different pages (the paired intervals use the pages both hold)."""
+    for s in seeds:
+        base = results[f"{names[0]} seed {s}"].get("held_out_pages")
+        for name in names[1:]:
+            other = results[f"{name} seed {s}"].get("held_out_pages")
+            if base is not None and other is not None and set(base) != set(other):
+                log(f"warning: {name!r} held out other pages than {names[0]!r} on seed {s}: not the same data")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     settings = {name: json.loads(text) for name, text in args.setting}
     names = list(settings)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else []
+    results: dict[str, dict[str, Any]] = {}
+    if args.baseline is not None:
+        if not seeds:
+            log("--baseline needs --seeds: it compares runs seed by seed")
+            return 2
+        try:
+            first, results = load_baseline(args.baseline, seeds)
+        except ValueError as exc:
+            log(str(exc))
+            return 2
+        if first in names:
+            log(f"the baseline's setting {first!r} is also asked for: name the new setting otherwise")
+            return 2
+        names = [first, *names]
+        log(f"baseline: {first!r} on seeds {', '.join(map(str, seeds))} from {args.baseline}")
     if seeds:
         settings = per_seed(settings, seeds)
     loaded = load_splits(args.root, args.jobs)
     if loaded is None:
         return 2
     train, test = loaded
-    results: dict[str, dict[str, Any]] = {}
     for name, setting in settings.items():
         results[name] = run_setting(train, test, setting, args.jobs)
         r = results[name]
@@ -282,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("split's shingle F1 and each page type's (test).\n")
     print(markdown(results))
     if seeds:
+        warn_if_other_pages(results, names, seeds)
         print("\n" + seed_summary(results, names, seeds))
     write_json(args.json, results)
     return 0

@@ -72,6 +72,36 @@ def test_seeds_run_every_setting_per_seed_and_compare_with_the_first(study, tmp_
     assert len(results["tiny seed 0"]["held_out_pages"]) == 6
 
 
+def test_a_baseline_from_an_earlier_run_is_compared_without_training_it_again(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = ["--root", str(REPO / "datasets"), "--jobs", "1"]
+    earlier, later = tmp_path / "base.json", tmp_path / "later.json"
+    base = '{"max_iter": 10, "stage1_max_iter": 10}'
+    assert study.main([*root, "--seeds", "0,1", "--json", str(earlier), "--setting", "base", base]) == 0
+    capsys.readouterr()
+    tiny = '{"max_iter": 3, "stage1_max_iter": 3}'
+    again = ["--seeds", "1", "--baseline", str(earlier), "--json", str(later), "--setting", "tiny", tiny]
+    assert study.main([*root, *again]) == 0
+    captured = capsys.readouterr()
+    results = json.loads(later.read_text(encoding="utf-8"))
+    assert list(results) == ["base seed 1", "tiny seed 1"]  # the baseline's seed 0 is not asked for
+    assert results["base seed 1"] == json.loads(earlier.read_text(encoding="utf-8"))["base seed 1"]
+    assert "baseline: 'base' on seeds 1" in captured.err and "warning" not in captured.err
+    summary = captured.out.split("Over seeds 1")[1]
+    lines = [line.split(" | ") for line in summary.splitlines() if line.startswith("| ")]
+    rows = {cells[0].strip("| "): cells for cells in lines}
+    held = results["tiny seed 1"]["held_out"]["mean"] - results["base seed 1"]["held_out"]["mean"]
+    assert rows["base"][3] == "+0.0000" and rows["tiny"][3] == f"{held:+.4f}"
+    # what cannot be compared is refused before any training
+    for args, message in (
+        (["--seeds", "2", "--baseline", str(earlier)], "no run of 'base' on seed 2"),
+        (["--seeds", "0", "--baseline", str(earlier), "--setting", "base", tiny], "also asked for"),
+        (["--baseline", str(earlier)], "--baseline needs --seeds"),
+        (["--seeds", "0", "--baseline", str(tmp_path / "absent.json")], "cannot read the baseline"),
+    ):
+        assert study.main([*root, *args, "--setting", "x", tiny]) == 2
+        assert message in capsys.readouterr().err
+
+
 def test_no_datasets_is_a_clear_skip(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert study.main(["--root", str(tmp_path / "absent"), "--setting", "x", "{}"]) == 2
     assert "no datasets under" in capsys.readouterr().err
