@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gzip
 import json
 import sys
 import time
@@ -272,10 +273,12 @@ def _dataset_moves(rows: list[dict[str, Any]], base: list[dict[str, Any]]) -> di
 
 
 def load_baseline(path: Path, seeds: Sequence[int]) -> tuple[str, dict[str, dict[str, Any]]]:
-    """The first setting of an earlier run's JSON and its results on ``seeds`` (``NAME seed S``); ValueError, saying
-    what is missing, where the file is not such a run or lacks a seed."""
+    """The first setting of an earlier run's JSON (gzipped where its name ends in .gz, as the one kept in
+    ``benchmarks/baselines``) and its results on ``seeds`` (``NAME seed S``); ValueError, saying what is missing, where
+    the file is not such a run or lacks a seed."""
     try:
-        earlier = json.loads(path.read_text(encoding="utf-8"))
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        earlier = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the baseline {path}: {exc}") from exc
     first = next((key.rsplit(" seed ", 1)[0] for key in earlier if " seed " in key), None)

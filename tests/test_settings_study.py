@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -72,6 +73,12 @@ def test_seeds_run_every_setting_per_seed_and_compare_with_the_first(study, tmp_
     assert len(results["tiny seed 0"]["held_out_pages"]) == 6
 
 
+def _gzipped(path: Path) -> Path:
+    out = path.with_name(path.name + ".gz")
+    out.write_bytes(gzip.compress(path.read_bytes()))
+    return out
+
+
 def test_a_baseline_from_an_earlier_run_is_compared_without_training_it_again(study, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     root = ["--root", str(REPO / "datasets"), "--jobs", "1"]
     earlier, later = tmp_path / "base.json", tmp_path / "later.json"
@@ -86,6 +93,7 @@ def test_a_baseline_from_an_earlier_run_is_compared_without_training_it_again(st
     assert list(results) == ["base seed 1", "tiny seed 1"]  # the baseline's seed 0 is not asked for
     assert results["base seed 1"] == json.loads(earlier.read_text(encoding="utf-8"))["base seed 1"]
     assert "baseline: 'base' on seeds 1" in captured.err and "warning" not in captured.err
+    assert study.load_baseline(earlier, [1]) == study.load_baseline(_gzipped(earlier), [1])
     summary = captured.out.split("Over seeds 1")[1]
     lines = [line.split(" | ") for line in summary.splitlines() if line.startswith("| ")]
     rows = {cells[0].strip("| "): cells for cells in lines}
