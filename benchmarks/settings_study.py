@@ -182,10 +182,18 @@ def load_splits(root: Path, jobs: int) -> tuple[Pairs, Pairs] | None:
     return train, [(p, r) for p, r in zip(pages, rows, strict=True) if p.split == "test"]
 
 
+SEED_SEP = " seed "
+
+
+def run_key(name: str, seed: int) -> str:
+    """A setting's run on one seed, as results and the JSON files name it (``NAME seed S``)."""
+    return f"{name}{SEED_SEP}{seed}"
+
+
 def per_seed(settings: dict[str, dict[str, Any]], seeds: Sequence[int]) -> dict[str, dict[str, Any]]:
     """Each setting once per seed (``random_state``: the held-out pages, folds and short-block sample), named
     ``NAME seed S``, the settings' order kept."""
-    return {f"{name} seed {s}": {**setting, "random_state": s} for name, setting in settings.items() for s in seeds}
+    return {run_key(name, s): {**setting, "random_state": s} for name, setting in settings.items() for s in seeds}
 
 
 SUMMARY_HEAD = (
@@ -204,8 +212,8 @@ def seed_summary(results: dict[str, dict[str, Any]], names: Sequence[str], seeds
     lines = [f"Over seeds {', '.join(map(str, seeds))}; differences against {names[0]!r} on the same seeds.\n"]
     lines.append(SUMMARY_HEAD)
     for name in names:
-        rows = [results[f"{name} seed {s}"] for s in seeds]
-        base = [results[f"{names[0]} seed {s}"] for s in seeds]
+        rows = [results[run_key(name, s)] for s in seeds]
+        base = [results[run_key(names[0], s)] for s in seeds]
         lines.append(_summary_row(name, rows, base))
     return "\n".join(lines)
 
@@ -281,22 +289,22 @@ def load_baseline(path: Path, seeds: Sequence[int]) -> tuple[str, dict[str, dict
         earlier = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the baseline {path}: {exc}") from exc
-    first = next((key.rsplit(" seed ", 1)[0] for key in earlier if " seed " in key), None)
+    first = next((key.rsplit(SEED_SEP, 1)[0] for key in earlier if SEED_SEP in key), None)
     if first is None:
         raise ValueError(f"{path} holds no run with seeds (written by settings_study.py --seeds ... --json)")
-    missing = [s for s in seeds if f"{first} seed {s}" not in earlier]
+    missing = [s for s in seeds if run_key(first, s) not in earlier]
     if missing:
         raise ValueError(f"{path} has no run of {first!r} on seed {', '.join(map(str, missing))}")
-    return first, {f"{first} seed {s}": earlier[f"{first} seed {s}"] for s in seeds}
+    return first, {run_key(first, s): earlier[run_key(first, s)] for s in seeds}
 
 
 def warn_if_other_pages(results: dict[str, dict[str, Any]], names: Sequence[str], seeds: Sequence[int]) -> None:
     """Say where a setting held out other pages than the first on a seed: a baseline from other datasets or
     splits, whose differences would then compare different pages (the paired intervals use the pages both hold)."""
     for s in seeds:
-        base = results[f"{names[0]} seed {s}"].get("held_out_pages")
+        base = results[run_key(names[0], s)].get("held_out_pages")
         for name in names[1:]:
-            other = results[f"{name} seed {s}"].get("held_out_pages")
+            other = results[run_key(name, s)].get("held_out_pages")
             if base is not None and other is not None and set(base) != set(other):
                 log(f"warning: {name!r} held out other pages than {names[0]!r} on seed {s}: not the same data")
 
