@@ -7,7 +7,9 @@ declares; then a statistical guess (charset-normalizer); and in the end Windows-
 Where a browser would show garbage, the text is recovered instead: a page that mixes UTF-8 with a single-byte legacy
 encoding (a UTF-8 template around text from an old database) is decoded run by run; a page declared UTF-8 whose bytes
 are not, or declared Latin-1 whose non-ASCII bytes come in the long runs of a multi-byte encoding (Shift-JIS, GB18030,
-EUC-KR...), is decoded with the statistical guess.
+EUC-KR...), is decoded with the statistical guess. Text that was encoded twice ("â€™" for an apostrophe, "Ã©" for
+"é": UTF-8 read as Windows-1252 and written out as UTF-8 again), which valid UTF-8 bytes carry unseen, is repaired
+(``mojibake.py``).
 
 Input that is not a page is refused with ``InputError`` saying what it is, rather than extracted as noise: the
 formats crawlers fetch by mistake, by their magic numbers (PDF, images, archives, compressed data, fonts, audio and
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from blocksift.errors import InputError
+from blocksift.mojibake import may_hold_mojibake, repair_mojibake
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -331,13 +334,14 @@ def decode_html(data: bytes) -> str:
 
 
 def decode_with_encoding(data: bytes) -> tuple[str, str]:
-    """Decode and also return the encoding used."""
+    """Decode and also return the encoding used; characters encoded twice are repaired (``mojibake.py``)."""
     encoding = detect_encoding(data)
     bom = _bom_encoding(data)
     body = data[bom[1] :] if bom is not None else data
     if not encoding.startswith(("utf-16", "utf-32")) and b"\x00" in body:
         body = body.replace(b"\x00", b"")  # NUL is never visible; dropping the bytes is far faster than the chars
-    return body.decode(encoding, errors="replace"), encoding  # "utf-8+cp1252" too: a codec of its own
+    text = body.decode(encoding, errors="replace")  # "utf-8+cp1252" too: a codec of its own
+    return (repair_mojibake(text) if may_hold_mojibake(body) else text), encoding
 
 
 # Formats that crawlers fetch by mistake and store as pages, by their magic number: (prefix, offset, what it is).
@@ -604,7 +608,9 @@ def parse_html(page: bytes | str) -> Document:
         what = sniff_binary(page[:BINARY_SAMPLE].encode("latin-1", errors="replace"))
         if what is not None:
             raise InputError(f"the input looks like {what} (decoded as text), not HTML")
-        text, encoding = page, "str"
+        # the raw bytes' check on the text's UTF-8 (a fifth of the time of searching the text itself)
+        double = not page.isascii() and may_hold_mojibake(page.encode("utf-8", errors="surrogatepass"))
+        text, encoding = (repair_mojibake(page) if double else page), "str"
     else:
         raise InputError(f"a page must be bytes or str, not {type(page).__name__}")
     if "&#" in text:

@@ -1,0 +1,83 @@
+"""Text encoded twice is repaired (mojibake.py), in the text and through the whole extraction; text that only looks
+like it is left alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from blocksift.extraction import extract
+from blocksift.mojibake import MIN_REPAIRS, may_hold_mojibake, repair_mojibake
+from blocksift.page import decode_html
+
+
+def twice(text: str, codec: str = "cp1252") -> str:
+    """``text`` as a page encoded twice shows it: its UTF-8 bytes read as ``codec`` (the bytes Windows-1252 leaves
+    undefined as Latin-1 reads them, as decoders do)."""
+    undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D) if codec == "cp1252" else ()
+    return "".join(chr(b) if b in undefined else bytes([b]).decode(codec) for b in text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+@pytest.mark.parametrize(
+    "meant",
+    [
+        "It’s “quoted” — and costs 5 € or 5 £, © 2024 Ünïcødé™",
+        "Grüße aus Köln, ½ Straße, café crème, no\u00a0break",
+        "日本語のテキスト、東京 and 한국어 and Ελληνικά and Русский and עברית",
+        "emoji 😀 🎉 and 𝄞, a dash – and an ellipsis…",
+    ],
+)
+def test_text_encoded_twice_is_repaired_whichever_codec_read_it(meant: str, codec: str) -> None:
+    broken = twice(meant, codec)
+    assert broken != meant
+    assert repair_mojibake(broken) == meant
+    assert may_hold_mojibake(broken.encode("utf-8"))
+
+
+def test_correct_text_and_lookalikes_are_left_alone() -> None:
+    # Upper-case letters before a quote, a guillemet or a no-break space are, as bytes, IPA letters and NKo.
+    lookalikes = "«CAFÉ» “ÉTÉ” CAFÉ” Straß\u00a0Nord ÉCOLE– ÊTRE—"
+    assert repair_mojibake(lookalikes) == lookalikes
+    meant = "Grüße, café, 日本, “quotes” — all as they should be"
+    assert repair_mojibake(meant) == meant
+    assert not may_hold_mojibake(meant.encode("utf-8"))
+
+
+def test_a_page_is_repaired_only_where_it_holds_enough_sequences() -> None:
+    few = "a stray " + " ".join([twice("é")] * (MIN_REPAIRS - 1))
+    assert repair_mojibake(few) == few
+    enough = "a page encoded twice " + " ".join([twice("é")] * MIN_REPAIRS)
+    assert repair_mojibake(enough) == "a page encoded twice " + " ".join(["é"] * MIN_REPAIRS)
+
+
+def test_correct_and_twice_encoded_characters_mixed_on_one_page_all_come_out_right() -> None:
+    text = "Résumé of the day: " + twice("it’s “done” — café") + " and déjà vu"
+    assert repair_mojibake(text) == "Résumé of the day: it’s “done” — café and déjà vu"
+
+
+def test_random_text_survives_encoding_twice() -> None:
+    rng = np.random.default_rng(7)
+    alphabet = list("abc XYZ.,-") + list("éüßøñçÅÉÖ€£©®°±½–—‘’“”…•™") + list("日本語東京한국Жλש") + ["😀", "\u00a0"]
+    for _ in range(200):
+        meant = "".join(rng.choice(alphabet, size=int(rng.integers(1, 60))))
+        if sum(1 for c in meant if ord(c) > 0x7F) >= MIN_REPAIRS:
+            assert repair_mojibake(twice(meant)) == meant
+
+
+PAGE = (
+    "<html><head><meta charset='utf-8'><title>Débat</title></head><body><article>"
+    "<p>It’s the committee’s view — said the minister — that “the café’s licence” stands.</p>"
+    "<p>Ministers met in Zürich and agreed the report’s findings on the city’s budget.</p>"
+    "</article></body></html>"
+)
+
+
+def test_extraction_repairs_a_page_encoded_twice_from_bytes_and_from_text() -> None:
+    meant = extract(PAGE.encode("utf-8"))
+    assert "It’s the committee’s view — said" in meant and "Zürich" in meant
+    broken = twice(PAGE)
+    assert "â€™" in broken
+    assert extract(broken.encode("utf-8")) == meant
+    assert extract(broken) == meant
+    assert decode_html(broken.encode("utf-8")) == PAGE
