@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from blocksift import mojibake
 from blocksift.extraction import extract
 from blocksift.mojibake import MIN_REPAIRS, may_hold_mojibake, repair_mojibake
 from blocksift.page import decode_html
@@ -63,6 +64,19 @@ def test_random_text_survives_encoding_twice() -> None:
         meant = "".join(rng.choice(alphabet, size=int(rng.integers(1, 60))))
         if sum(1 for c in meant if ord(c) > 0x7F) >= MIN_REPAIRS:
             assert repair_mojibake(twice(meant)) == meant
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 20])
+def test_a_long_page_is_repaired_whole_or_piece_by_piece_alike(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """A page encoded twice throughout is decoded again at once; one that mixes such text with text as meant is
+    repaired a piece at a time, and no piece boundary falls inside a sequence."""
+    monkeypatch.setattr(mojibake, "CHUNK", chunk)
+    meant = "Der Bär — “naïve” café, 日本の夏, Ελλάδα. " * 2000
+    assert mojibake._whole(twice(meant)) == meant
+    assert repair_mojibake(twice(meant)) == meant
+    mixed = "".join(twice(part) if i % 2 else part for i, part in enumerate(meant.split(" ")))
+    assert mojibake._whole(mixed) is None
+    assert repair_mojibake(mixed) == meant.replace(" ", "")
 
 
 PAGE = (
