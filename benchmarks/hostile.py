@@ -67,6 +67,21 @@ def mixed(size: int) -> bytes:
     return page(first + "@@").encode().replace(b"@@", second.encode("cp1252"))
 
 
+def encoded_twice(size: int) -> bytes:
+    """A UTF-8 page in German and Japanese whose bytes were read as Windows-1252 and written out as UTF-8 again
+    ("Ã¶" for "ö"): repaired whole (``mojibake.py``)."""
+    meant = page(paragraphs(size // 4, GERMAN) + paragraphs(size // 4, JAPANESE)).encode()
+    undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # bytes Windows-1252 leaves undefined, read as Latin-1 reads them
+    return "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in meant).encode()
+
+
+def encoded_twice_mixed(size: int) -> bytes:
+    """The same, every other paragraph as meant: repaired sequence by sequence, a megabyte of text at a time."""
+    twice = encoded_twice(size).split(b"<p>")
+    meant = page(paragraphs(size // 4, GERMAN) + paragraphs(size // 4, JAPANESE)).encode().split(b"<p>")
+    return b"<p>".join(t if i % 2 else m for i, (t, m) in enumerate(zip(twice, meant, strict=True)))
+
+
 def soup(size: int) -> str:
     rng = random.Random(7)
     pieces = ["<div>", "</div>", "<p>", "</p>", "<b>", "</i>", "<table>", "<td>", "<li>", "'", '"', ">", "<", "&"]
@@ -146,6 +161,8 @@ CASES: dict[str, tuple[int, str, bool, Callable[[int], bytes | str | Path]]] = {
         lambda n: page(paragraphs(n // 2, CHINESE), '<meta charset="utf-8">').encode("gb18030"),
     ),
     "mixed-utf8-cp1252": (10 * MB, "bytes", True, mixed),
+    "utf8-encoded-twice": (10 * MB, "bytes", True, encoded_twice),
+    "utf8-encoded-twice-mixed": (10 * MB, "bytes", True, encoded_twice_mixed),
     "malformed-entities": (10 * MB, "bytes", True, entities),
     "markup-soup": (10 * MB, "bytes", True, soup),
     "nested-100k": (100_000, "elements", True, nested),
