@@ -84,7 +84,8 @@ def _gaps(ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
     return out + ([(at, 0x10FFFF)] if at <= 0x10FFFF else [])
 
 
-# Characters outside ``_PLAUSIBLE`` (past ASCII): a page decoded again at once must hold none of them.
+# Characters outside ``_PLAUSIBLE`` (past ASCII): no repaired sequence may be one, and a page decoded again at once
+# must hold none of them.
 _IMPLAUSIBLE_RE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _gaps(_PLAUSIBLE)) + "]")
 _ASCII_RE = re.compile("[\x00-\x7f]")
 # Characters repaired per piece of a page that mixes sequences with characters as meant.
@@ -97,11 +98,6 @@ def _bytes_of(sequence: str) -> bytes:
     return sequence.encode("cp1252", errors="blocksift-c1-bytes")
 
 
-def _plausible(char: str) -> bool:
-    code = ord(char)
-    return any(lo <= code <= hi for lo, hi in _PLAUSIBLE)
-
-
 @lru_cache(maxsize=4096)
 def _repaired(sequence: str) -> str | None:
     """The character a sequence stood for, or None where its bytes are no well-formed UTF-8 character of a kind
@@ -110,7 +106,7 @@ def _repaired(sequence: str) -> str | None:
         char = _bytes_of(sequence).decode("utf-8")
     except UnicodeError:
         return None
-    return char if _plausible(char) else None
+    return None if _IMPLAUSIBLE_RE.match(char) else char  # one character, past ASCII, as a sequence decodes to
 
 
 def may_hold_mojibake(data: bytes) -> bool:
