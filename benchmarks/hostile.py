@@ -67,19 +67,27 @@ def mixed(size: int) -> bytes:
     return page(first + "@@").encode().replace(b"@@", second.encode("cp1252"))
 
 
+def bilingual(size: int) -> bytes:
+    """A UTF-8 page of German and Japanese paragraphs."""
+    return page(paragraphs(size // 4, GERMAN) + paragraphs(size // 4, JAPANESE)).encode()
+
+
+def read_as_cp1252(data: bytes) -> bytes:
+    """``data`` read as Windows-1252 and written out as UTF-8 again ("Ã¶" for "ö"); the bytes Windows-1252 leaves
+    undefined are read as Latin-1 reads them."""
+    undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+    return "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in data).encode()
+
+
 def encoded_twice(size: int) -> bytes:
-    """A UTF-8 page in German and Japanese whose bytes were read as Windows-1252 and written out as UTF-8 again
-    ("Ã¶" for "ö"): repaired whole (``mojibake.py``)."""
-    meant = page(paragraphs(size // 4, GERMAN) + paragraphs(size // 4, JAPANESE)).encode()
-    undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # bytes Windows-1252 leaves undefined, read as Latin-1 reads them
-    return "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in meant).encode()
+    """A page encoded twice throughout: repaired whole (``mojibake.py``)."""
+    return read_as_cp1252(bilingual(size))
 
 
 def encoded_twice_mixed(size: int) -> bytes:
     """The same, every other paragraph as meant: repaired sequence by sequence, a megabyte of text at a time."""
-    twice = encoded_twice(size).split(b"<p>")
-    meant = page(paragraphs(size // 4, GERMAN) + paragraphs(size // 4, JAPANESE)).encode().split(b"<p>")
-    return b"<p>".join(t if i % 2 else m for i, (t, m) in enumerate(zip(twice, meant, strict=True)))
+    parts = bilingual(size).split(b"<p>")
+    return b"<p>".join(read_as_cp1252(part) if i % 2 else part for i, part in enumerate(parts))
 
 
 def soup(size: int) -> str:
