@@ -86,3 +86,10 @@ def model_card(path: Path) -> dict:
     """The card inside a model file."""
     with np.load(path, allow_pickle=False) as data:
         return json.loads(data["card"].tobytes())
+
+
+def twice(text: str, codec: str = "cp1252") -> str:
+    """``text`` as a page encoded twice shows it: its UTF-8 bytes read as ``codec`` (the bytes Windows-1252 leaves
+    undefined as Latin-1 reads them, as decoders do)."""
+    undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D) if codec == "cp1252" else ()
+    return "".join(chr(b) if b in undefined else bytes([b]).decode(codec) for b in text.encode("utf-8"))

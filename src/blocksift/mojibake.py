@@ -40,13 +40,20 @@ _CONTINUATION = "\u0080-\u00bf" + "".join(sorted(_CP1252_HIGH))
 
 def _c1_as_bytes(error: UnicodeError) -> tuple[bytes, int]:
     """Codec error handler: the C1 controls (U+0080-U+009F) Windows-1252 cannot encode, as the byte they stood for
-    (Latin-1's reading); any other character is no byte, and the error stands."""
-    if not isinstance(error, UnicodeEncodeError):
+    (Latin-1's reading); any other character is no byte, and the error stands.
+
+    The error is raised again with this frame's name for it deleted: the raised error's traceback holds this frame,
+    and a frame that still held the error would make a reference cycle that keeps the error, and through it the
+    whole page being encoded (``error.object``), until a full garbage collection. A batch worker runs those rarely
+    (``heap.collect_less_often``): 10,000 pages grew one by 67 MB before this."""
+    if isinstance(error, UnicodeEncodeError):
+        chars = error.object[error.start : error.end]
+        if all(0x80 <= ord(c) <= 0x9F for c in chars):
+            return chars.encode("latin-1"), error.end
+    try:
         raise error
-    chars = error.object[error.start : error.end]
-    if not all(0x80 <= ord(c) <= 0x9F for c in chars):
-        raise error
-    return chars.encode("latin-1"), error.end
+    finally:
+        del error
 
 
 codecs.register_error("blocksift-c1-bytes", _c1_as_bytes)
