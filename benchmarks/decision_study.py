@@ -4,7 +4,7 @@ A decision rule (the cut, the island and repeat steps of ``blocksift.decide``) c
 per seed serves every rule. For each seed this trains the shipped recipe (as ``settings_study.py`` does), saves
 each held-out training page's out-of-fold p(content) and each test page's, with the cut the model's rule gives
 the page, then scores every rule in ``RULES`` on both and prints their means against the first rule, seed by seed
-and per dataset. The held-out pages choose; the test splits confirm (README, settings table, session 20)::
+and per dataset. The held-out pages choose; the test splits confirm (docs/experiments.md, session 20)::
 
     python3 benchmarks/decision_study.py --seeds 2,3,4,5 --scores benchmarks/out/decision-scores
 

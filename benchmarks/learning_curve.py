@@ -10,7 +10,7 @@ draws: the mean difference and in how many draws it was higher.
     python3 benchmarks/learning_curve.py ../shared/datasets/wcxb --sizes 30,60,120,250 --draws 6 \\
         --setting shipped '{}' --setting refit '{"refit": true}'
 
-Session 17 ran that to size up ``blocksift train --refit`` (README, settings table). One difference from a user's
+Session 17 ran that to size up ``blocksift train --refit`` (docs/experiments.md). One difference from a user's
 own pages: the shared datasets' train pages are the shipped lexicon's, so ``blocksift train`` gives the pages drawn
 a lexicon column out of fold (lexicons fitted by site on the other pages drawn), weaker the fewer they are, where a
 user's pages get the shipped lexicon's score, as the test pages do. So the small sizes understate what a user's

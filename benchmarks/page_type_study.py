@@ -19,13 +19,13 @@ from, whose conventions its gold follows (headline in or out, comments, captions
 page's own dataset, training and test pages alike: what knowing a page's convention could give; ``predicted``
 guesses it from the page's columns, out of fold, and with ``--markup`` also from signals of the raw HTML that date
 its markup and tell one source from another (doctype, HTML5 tags, libraries: ``blocksift.markup``) (session 17:
-README, settings table). That guess is now part of the shipped recipe (``blocksift.convention``, session 18), so
+docs/experiments.md). That guess is now part of the shipped recipe (``blocksift.convention``, session 18), so
 these columns come on top of the model's own unless the setting turns them off: ``--setting '{"conventions":
 false}'`` reproduces the session 17 runs (whose markup signals counted "schema.org" and "web.archive.org" as
 regular expressions, any byte for the dot: one signal differs on 18 of the 5,393 pages).
 
 Each seed is one training of the shipped size; it prints the held-out and test means as ``settings_study.py``
-does (README, settings table). Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
+does (docs/experiments.md). Needs ../shared/datasets (or $BLOCKSIFT_SHARED_DATASETS).
 """
 
 from __future__ import annotations

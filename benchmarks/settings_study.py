@@ -3,8 +3,8 @@
 Settings are chosen on the training pages a model holds out to pick its threshold (the page-grouped split of
 ``BlockClassifier.fit``; it never fits them), never on the test splits, which stay for measuring. For each named
 setting this trains on the train splits of every dataset, then prints the mean shingle F1 over the datasets on
-the held-out pages and on the test splits, each dataset's figure, and wcxb's page types: the rows of the README's
-settings table.
+the held-out pages and on the test splits, each dataset's figure, and wcxb's page types: the rows of
+docs/experiments.md.
 
     python3 benchmarks/settings_study.py --setting shipped '{}'
     python3 benchmarks/settings_study.py --setting 'final 500 trees' '{"max_iter": 500}' \\
@@ -13,7 +13,7 @@ settings table.
 With ``--seeds 2,3,4,5`` every setting runs once per seed and a summary compares each with the first setting
 on the same seeds (the mean differences, a paired bootstrap interval of the held-out one over the held-out pages,
 on how many seeds it is higher, and which held-out datasets moved): compare settings on seeds that did not choose
-the shipped recipe (README, settings table). ``--baseline FILE`` takes the first setting's runs from an earlier
+the shipped recipe (docs/experiments.md). ``--baseline FILE`` takes the first setting's runs from an earlier
 ``--json`` file instead of training it again (a run of the shipped recipe on the same seeds, with the same rows and
 code but the change studied), so that a study of one change costs one training per seed, not two::
 

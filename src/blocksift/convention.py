@@ -10,7 +10,7 @@ A small multiclass forest reads those and gives each page the probability that i
 source's convention; the probabilities are appended to every row of the page, so that both stages of the block
 classifier can learn each source's rules where they differ. The training pages get out-of-fold probabilities, as
 the block forests will see on pages the page classifier never fitted (session 18, over eight seeds: held out
-+0.0028 [+0.0014, +0.0045], test +0.0021 [+0.0007, +0.0035]; README, settings table).
++0.0028 [+0.0014, +0.0045], test +0.0021 [+0.0007, +0.0035]; docs/experiments.md).
 
 Prediction needs numpy only: each class is a ``Forest`` of its own raw scores, combined by a softmax.
 """

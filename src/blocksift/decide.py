@@ -7,7 +7,7 @@ page's expected F1 is half the best F1 the page can expect (Lipton, Elkan and Na
 Thresholding of Classifiers to Maximize F1 Measure", 2014): on a page where the model is sure of itself the
 cut is near 0.5, on a page where it is unsure (a product page, a listing) it falls and keeps more, since there
 a missed paragraph costs more recall than a kept menu costs precision. A model's validated ``cut_floor_``
-keeps it from falling too far. Against one fixed threshold (README, settings table): the held-out training
+keeps it from falling too far. Against one fixed threshold (docs/experiments.md): the held-out training
 pages score alike (shingle F1 -0.0005; wcxb +0.002, dragnet -0.006), the test splits +0.0023 (wcxb +0.008).
 
 Besides the cut it removes *repeats*: responsive sites render the same paragraph two or three times for
@@ -18,7 +18,7 @@ Before that it drops *islands*: a short kept block (``ISLAND_MAX_TOKENS`` tokens
 sure of (p below ``ISLAND_BELOW``) and whose neighbours on both sides, in document order, are dropped. Content
 comes in runs; such a block is mostly a stray teaser, date or caption line between pieces of furniture. On the
 held-out training pages of four seeds it raised the mean shingle F1 by 0.0005 (every seed higher; no dataset
-lower) and on the test splits by 0.0007 (README, settings table, session 20). Larger islands or surer ones
+lower) and on the test splits by 0.0007 (docs/experiments.md, session 20). Larger islands or surer ones
 (30 tokens below 0.8, 50 below 0.9, any length) were worth less or cost fundus and readability pages.
 """
 

@@ -12,7 +12,7 @@
    unless it also keeps the mean of the pages' own F1), and records the held-out figures of the rule kept,
 4. fits the final forest again on all pages, the held-out ones too, with the same settings, where asked
    (``refit``: a fifth more pages to learn from, for half as much fitting time again: +0.0045 on 30 training pages,
-   nothing measurable from 120, +0.0005 on all the shared datasets' over eight seeds; README, settings table), and
+   nothing measurable from 120, +0.0005 on all the shared datasets' over eight seeds; docs/experiments.md), and
    keeps the trees as a plain-array ``Forest``. The threshold and the cut's floor chosen in step 3 carry over, and
    the held-out figures recorded are those of step 2's forest.
 
