@@ -203,3 +203,20 @@ def test_help_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_url_argument_says_nothing_is_downloaded(tmp_path: Path) -> None:
+    code, out, err = run("predict", "https://example.com/news/page.html")
+    assert code == 2 and out == ""
+    assert "no such file or directory: https://example.com/news/page.html" in err and "never downloads" in err
+    code, _, err = run("predict", tmp_path / "missing.html")
+    assert code == 2 and "no such file or directory" in err and "downloads" not in err
+
+
+def test_a_page_file_that_holds_only_a_url_is_that_page_s_error(tmp_path: Path) -> None:
+    (tmp_path / "saved.html").write_text("https://example.com/the-real-page\n")
+    (tmp_path / "ok.html").write_bytes(PAGE.read_bytes())
+    code, _, err = run("predict", tmp_path, "--output", tmp_path / "out")
+    assert code == 1  # one page failed, the other was extracted
+    assert "saved.html" in err and "is a URL" in err
+    assert (tmp_path / "out" / "ok.txt").read_text().strip()

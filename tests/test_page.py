@@ -178,3 +178,28 @@ def test_noframes_is_dropped_and_its_markup_never_becomes_words() -> None:
     )
     texts = [b.text for b in segment(parse_html(page)).blocks]
     assert texts == ["Watch the video: and read on."]
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"),
+    [
+        ("https://example.com/news/a-story.html", "a URL"),
+        (b"http://example.com/?p=12\n", "a URL"),
+        ("page.html", "a file name"),
+        ("  /home/me/Downloads/Some Page.HTM ", None),  # white space inside: not one name
+        ("C:\\pages\\front.htm", "a file name"),
+        ("crawl-2024.warc.gz", "a file name"),
+    ],
+)
+def test_a_url_or_a_file_name_given_for_a_page_is_a_clear_error(given: bytes | str, kind: str | None) -> None:
+    if kind is None:
+        parse_html(given)  # text that happens to mention a page: parsed as the text it is
+        return
+    with pytest.raises(InputError, match=f"the input is {kind}"):
+        parse_html(given)
+
+
+@pytest.mark.parametrize("text", ["see https://example.com for more", "index.php", "notes about page.html and more"])
+def test_text_that_mentions_a_url_or_a_file_is_still_a_page(text: str) -> None:
+    assert text in body_text(f"<p>{text}</p>")
+    parse_html(text)  # no markup at all, but not one name either

@@ -48,6 +48,7 @@ from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extraction import extract_blocks
 from blocksift.heap import collect_less_often
 from blocksift.modelfile import default_model, load_model
+from blocksift.page import names_a_page
 from blocksift.predictor import Predictor, load_compiled
 from blocksift.render import block_records, page_record, to_html, to_markdown
 from blocksift.warc import WarcPage, WarcStats, decode_payload, is_warc, read_warc, warc_page_record
@@ -94,6 +95,13 @@ class Result:
 Work = Callable[[Source], Result]
 
 
+def missing_input(item: str) -> str:
+    """The error for an input that names no file or directory (a URL gets a hint: nothing is downloaded)."""
+    if names_a_page(item) == "a URL":
+        return f"no such file or directory: {item} (blocksift never downloads: `curl -sL URL | blocksift predict -`)"
+    return f"no such file or directory: {item}"
+
+
 def expand(
     inputs: Iterable[str], stdin: Any = None, max_bytes: int = MAX_PAGE_BYTES, warc_stats: WarcStats | None = None
 ) -> Iterator[Source]:
@@ -131,7 +139,7 @@ def expand(
         elif path.exists():
             yield Source(str(path), path=path)
         else:
-            raise InputError(f"no such file or directory: {item}")
+            raise InputError(missing_input(item))
 
 
 def warc_sources(path: Path, max_bytes: int, stats: WarcStats | None = None) -> Iterator[Source]:

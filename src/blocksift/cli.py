@@ -556,9 +556,11 @@ def _check_warc_options(fmt: str, output: Path | None, paths: list[str]) -> None
         raise fail(f"WARC input gives one record per page: use --format jsonl (its default), json or blocks, not {fmt}")
     if output is not None:
         raise fail("--output writes one file per page, which WARC input does not have: redirect stdout instead")
+    from blocksift.batch import missing_input
+
     for item in paths:
         if item != "-" and not Path(item).exists():
-            raise fail(f"no such file or directory: {item}")
+            raise fail(missing_input(item))
 
 
 def _counted(results: Iterator[Result], seen: list[int]) -> Iterator[Result]:

@@ -99,9 +99,15 @@ _CONTROL_REF_RE = re.compile(
 )
 
 
+# Inputs longer than this are never taken for a URL or a file name (``names_a_page``).
+MAX_LOCATION_CHARS = 4096
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _NONCHARACTERS = ("\ufffe", "\uffff")
 _JSON_START_RE = re.compile(r"\s*[\[{]")
+# A whole input that names a page instead of holding one: a URL, or a file name ending as pages and crawls do. One
+# line, no markup, no white space inside: the page's text would have some.
+_URL_RE = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://\S+\s*")
+_PAGE_FILE_RE = re.compile(r"\s*\S+\.(?:html?|xhtml|html?\.gz|warc|warc\.gz|arc\.gz)\s*", re.IGNORECASE)
 
 
 def _control_ref(match: re.Match[str]) -> str:
@@ -409,6 +415,22 @@ def sniff_binary(data: bytes) -> str | None:
     return "binary data" if controls >= max(BINARY_MIN_CONTROLS, BINARY_SHARE * len(sample)) else None
 
 
+_PASS_THE_PAGE = {
+    "a URL": "blocksift never downloads; fetch the page and pass its HTML (`curl -sL URL | blocksift predict -`)",
+    "a file name": "pass the file's contents (`Path(name).read_bytes()`), or the path to `blocksift predict`",
+}
+
+
+def names_a_page(text: str) -> str | None:
+    """What the input is where it is a URL or a page's file name rather than a page (``extract("page.html")``, a
+    common slip, would otherwise give an empty extraction and no sign of why); None for anything else."""
+    if len(text) > MAX_LOCATION_CHARS or "<" in text:
+        return None
+    if _URL_RE.fullmatch(text):
+        return "a URL"
+    return "a file name" if _PAGE_FILE_RE.fullmatch(text) else None
+
+
 def looks_like_json(text: str) -> bool:
     """True when the text is a JSON object or array (or JSON Lines of them), as API responses are."""
     stripped = text.lstrip()
@@ -617,6 +639,9 @@ def parse_html(page: bytes | str) -> Document:
         text = _CONTROL_REF_RE.sub(_control_ref, text)
     if _JSON_START_RE.match(text) and looks_like_json(_CONTROL_RE.sub("", text)):
         raise InputError("the input is JSON, not HTML")
+    named = names_a_page(text)
+    if named is not None:
+        raise InputError(f"the input is {named} ({text.strip()[:200]}), not a page's HTML: {_PASS_THE_PAGE[named]}")
     root = _parse(text)
     if any("Excessive depth" in e.message for e in _PARSER.error_log):
         # libxml2 gives up on the whole document past 2,048 open elements; flatten the excess and parse again.
