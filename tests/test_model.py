@@ -449,3 +449,15 @@ def test_extraction_says_when_the_model_expects_no_content() -> None:
     assert page_record("p", result)["no_content"] is True
     forced = extract_blocks(page, strict, threshold=0.5)
     assert not forced.no_content and forced.text
+
+
+@pytest.mark.parametrize("threshold", [1.5, -0.1, float("nan"), float("inf")])
+def test_a_threshold_outside_zero_to_one_is_refused(threshold: float) -> None:
+    from blocksift.extraction import extract, extract_blocks
+
+    page = (SAMPLE / "html" / "blog-rye-bread.html").read_bytes()
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        extract(page, threshold=threshold)
+    # the ends of the range are thresholds like any other: everything (but repeats) and next to nothing
+    kept = [int(extract_blocks(page, threshold=t).keep.sum()) for t in (0.0, None, 1.0)]
+    assert kept[0] >= kept[1] >= kept[2] and kept[0] > kept[2]

@@ -107,14 +107,27 @@ def resolve_model(model: Predictor | str | None) -> Predictor:
     return load_model(model)
 
 
+def checked_threshold(threshold: float | None) -> float | None:
+    """``threshold`` as a float in [0, 1], or None (the model's per-page cut). Anything else is refused: a threshold
+    above 1 (or NaN) keeps nothing and one below 0 keeps everything, which would pass for an extraction."""
+    if threshold is None:
+        return None
+    value = float(threshold)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"threshold must lie between 0 and 1, not {threshold!r} (lower keeps more text)")
+    return value
+
+
 def extract_blocks(
     html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None
 ) -> Extraction:
     """Label every block of ``html``; ``threshold`` replaces the model's per-page cut (lower keeps more, higher
     keeps less).
 
-    Raises ``InputError`` for input that holds no page (empty, not text) and ``ModelError`` for an unusable model.
+    Raises ``InputError`` for input that holds no page (empty, not text), ``ModelError`` for an unusable model and
+    ``ValueError`` for a threshold outside [0, 1].
     """
+    threshold = checked_threshold(threshold)
     clf = resolve_model(model)
     # Before the parse: the signals' few copies of the page (20 MB on a 10 MB page) are gone before the tree,
     # blocks and features, whose peak they would otherwise add to. Input of another type is parse_html's to refuse.
