@@ -461,3 +461,14 @@ def test_a_threshold_outside_zero_to_one_is_refused(threshold: float) -> None:
     # the ends of the range are thresholds like any other: everything (but repeats) and next to nothing
     kept = [int(extract_blocks(page, threshold=t).keep.sum()) for t in (0.0, None, 1.0)]
     assert kept[0] >= kept[1] >= kept[2] and kept[0] > kept[2]
+
+
+def test_a_page_given_as_a_buffer_extracts_as_its_bytes_and_a_path_is_refused_with_a_hint() -> None:
+    from blocksift.errors import InputError
+    from blocksift.extraction import extract
+
+    path = SAMPLE / "html" / "blog-rye-bread.html"
+    data = path.read_bytes()
+    assert extract(bytearray(data)) == extract(memoryview(data)) == extract(data) != ""
+    with pytest.raises(InputError, match=r"not PosixPath: read the file first|not WindowsPath: read the file first"):
+        extract(path)  # type: ignore[arg-type]

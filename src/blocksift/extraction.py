@@ -119,7 +119,7 @@ def checked_threshold(threshold: float | None) -> float | None:
 
 
 def extract_blocks(
-    html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None
+    html: bytes | bytearray | memoryview | str, model: Predictor | str | None = None, threshold: float | None = None
 ) -> Extraction:
     """Label every block of ``html``; ``threshold`` replaces the model's per-page cut (lower keeps more, higher
     keeps less).
@@ -128,6 +128,8 @@ def extract_blocks(
     ``ValueError`` for a threshold outside [0, 1].
     """
     threshold = checked_threshold(threshold)
+    if isinstance(html, bytearray | memoryview):  # a buffer of the page's bytes, as a socket or a mapped file gives
+        html = bytes(html)
     clf = resolve_model(model)
     # Before the parse: the signals' few copies of the page (20 MB on a 10 MB page) are gone before the tree,
     # blocks and features, whose peak they would otherwise add to. Input of another type is parse_html's to refuse.
@@ -152,6 +154,8 @@ def extract_blocks(
     )
 
 
-def extract(html: bytes | str, model: Predictor | str | None = None, threshold: float | None = None) -> str:
+def extract(
+    html: bytes | bytearray | memoryview | str, model: Predictor | str | None = None, threshold: float | None = None
+) -> str:
     """The main content of a page as plain text, one block per line ("" when nothing is content)."""
     return extract_blocks(html, model, threshold).text

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -634,7 +635,8 @@ def parse_html(page: bytes | str) -> Document:
         double = not page.isascii() and may_hold_mojibake(page.encode("utf-8", errors="surrogatepass"))
         text, encoding = (repair_mojibake(page) if double else page), "str"
     else:
-        raise InputError(f"a page must be bytes or str, not {type(page).__name__}")
+        hint = ": read the file first (Path.read_bytes())" if isinstance(page, os.PathLike) else ""
+        raise InputError(f"a page must be bytes or str, not {type(page).__name__}{hint}")
     if "&#" in text:
         text = _CONTROL_REF_RE.sub(_control_ref, text)
     if _JSON_START_RE.match(text) and looks_like_json(_CONTROL_RE.sub("", text)):
