@@ -389,9 +389,12 @@ def test_generated_page_features_extraction_and_rendering(page: Piece) -> None:
     from_bytes = extract_blocks(page.html.encode("utf-8"))
     assert from_bytes.encoding == "utf-8"
     assert from_bytes.text == ex.text
-    # A threshold above 1 keeps nothing; 0 keeps everything but later copies of long repeated blocks.
-    none = extract_blocks(page.html, threshold=1.0000001)
-    assert not none.keep.any() and none.text == ""
+    # A threshold of 1 keeps only blocks the model is certain of (none, as a rule); above 1 is refused; 0 keeps
+    # everything but later copies of long repeated blocks.
+    none = extract_blocks(page.html, threshold=1.0)
+    assert (none.proba[none.keep] >= 1.0).all() and (none.text == "") == (not none.keep.any())
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        extract_blocks(page.html, threshold=1.0000001)
     everything = extract_blocks(page.html, threshold=0.0)
     texts = [b.text for b in everything.blocks]
     for b, kept in zip(everything.blocks, everything.keep, strict=True):
