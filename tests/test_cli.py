@@ -220,3 +220,37 @@ def test_a_page_file_that_holds_only_a_url_is_that_page_s_error(tmp_path: Path) 
     assert code == 1  # one page failed, the other was extracted
     assert "saved.html" in err and "is a URL" in err
     assert (tmp_path / "out" / "ok.txt").read_text().strip()
+
+
+def _copy_sample(to: Path, without_gold: set[str]) -> None:
+    """The sample dataset in ``to``, the pages named in ``without_gold`` left with neither gold nor labels."""
+    for page in sorted((SAMPLE / "html").glob("*.html")):
+        (to / "html").mkdir(parents=True, exist_ok=True)
+        (to / "gold").mkdir(exist_ok=True)
+        (to / "html" / page.name).write_bytes(page.read_bytes())
+        if page.stem not in without_gold:
+            (to / "gold" / f"{page.stem}.txt").write_bytes((SAMPLE / "gold" / f"{page.stem}.txt").read_bytes())
+
+
+def test_a_page_without_gold_or_labels_is_reported_not_learned_as_all_boilerplate(tmp_path: Path) -> None:
+    data = tmp_path / "mine"
+    _copy_sample(data, without_gold={"blog-rye-bread"})
+    code, out, err = run("train", data, "--out", tmp_path / "m.npz", "--max-iter", "10", "--no-cache")
+    assert code == 1 and "mine/blog-rye-bread: not labelled" in err  # 1: a page failed, the others were used
+    assert "pages that could not be read: 1" in out and (tmp_path / "m.npz").exists()
+    code, out, err = run("evaluate", data, "--split", "train", "--json", "-", "--no-cache")
+    assert code == 1 and "mine/blog-rye-bread" in err and "not labelled" in err
+    # Left out of the figures, not scored as a perfect empty extraction: they are those of the other pages alone.
+    with_it = json.loads(out)["datasets"][0]
+    (data / "html" / "blog-rye-bread.html").unlink()
+    code, out, _ = run("evaluate", data, "--split", "train", "--json", "-", "--no-cache")
+    without = json.loads(out)["datasets"][0]
+    assert code == 0 and (with_it["pages"], with_it["failed"]) == (without["pages"] + 1, 1)
+    assert all(with_it[k] == without[k] for k in ("precision", "recall", "f1", "word_f1", "block_accuracy"))
+
+
+def test_training_on_pages_none_of_which_is_labelled_says_why(tmp_path: Path) -> None:
+    data = tmp_path / "unlabelled"
+    _copy_sample(data, without_gold={p.stem for p in (SAMPLE / "html").glob("*.html")})
+    code, _, err = run("train", data, "--out", tmp_path / "m.npz", "--no-cache")
+    assert code == 2 and "no readable page" in err and "not labelled" in err

@@ -644,8 +644,10 @@ def evaluate(
                 fh.write(figures + "\n")
     if report_dir is not None:
         _evaluation_report(report_dir, pages, clf, model, threshold, peer_figures, worst_pages, jobs, no_cache)
-    failed = sum(d.failed for d in report.datasets)
-    raise typer.Exit(PARTIAL if failed else OK)
+    failures = [r for d in report.datasets for r in d.results if r.error is not None]
+    for r in failures:
+        reporter.error(f"{r.page.key}: {r.error}")
+    raise typer.Exit(PARTIAL if failures else OK)
 
 
 def _peer_figures(path: Path | None) -> Any:

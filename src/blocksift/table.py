@@ -28,6 +28,7 @@ import blocksift.features as features_module
 import blocksift.labels as labels_module
 import blocksift.lexicon as lexicon_module
 import blocksift.markup as markup_module
+import blocksift.mojibake as mojibake_module
 import blocksift.page as page_module
 from blocksift import __version__
 from blocksift.align import align
@@ -77,6 +78,9 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "blocksift" / "rows")
 
 
+UNLABELLED = "not labelled: it has neither a gold text (gold/<id>.txt, or <id>.txt beside it) nor block labels"
+
+
 def page_sources(page: Page) -> tuple[bytes, str, str | None]:
     """A page's bytes, its gold text and its block-labels file's text (None where it has none); raises OSError."""
     labels_file = page.labels_path.read_text(encoding="utf-8") if page.labels_path else None
@@ -84,7 +88,11 @@ def page_sources(page: Page) -> tuple[bytes, str, str | None]:
 
 
 def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
-    """Parse, segment, featurise and label one page; a page that cannot be read gives an error, not a crash."""
+    """Parse, segment, featurise and label one page; a page that cannot be read gives an error, not a crash, and so
+    does a page with neither gold text nor block labels (read as an empty gold, it would teach that every block is
+    boilerplate; a page whose gold file is empty is one that holds no content, and is kept)."""
+    if page.gold_path is None and page.labels_path is None:
+        return _failed(page.key, UNLABELLED)
     try:
         data, gold, labels_file = page_sources(page)
     except OSError as exc:
@@ -107,7 +115,10 @@ def rows_proba(model: Predictor, rows: PageRows) -> npt.NDArray[np.float64]:
 
 
 def cached_rows(page: Page, cache: RowCache) -> PageRows | None:
-    """A page's rows as the cache holds them; None where it does not (or the page cannot be read)."""
+    """A page's rows as the cache holds them; None where it does not (or the page cannot be read, or is not
+    labelled: ``page_rows`` says so)."""
+    if page.gold_path is None and page.labels_path is None:
+        return None
     try:
         data, gold, labels_file = page_sources(page)
     except OSError:
@@ -127,8 +138,8 @@ def rows_fingerprint() -> str:
     """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
-    for module in (page_module, blocks_module, charclass_module, features_module, lexicon_module, align_module,
-                   labels_module, markup_module):  # fmt: skip
+    for module in (page_module, mojibake_module, blocks_module, charclass_module, features_module, lexicon_module,
+                   align_module, labels_module, markup_module):  # fmt: skip
         h.update(inspect.getsource(module).encode())
     h.update(resources.files("blocksift").joinpath("assets", "lexicon.npz").read_bytes())
     return h.hexdigest()[:16]

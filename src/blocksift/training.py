@@ -69,7 +69,8 @@ def stack(
     failed = [(r.key, r.error) for r in rows if r.error is not None]
     empty = [r.key for r in rows if r.error is None and not len(r.labels)]
     if not good:
-        raise DatasetError("no readable page with blocks to train on")
+        why = "; ".join(f"{key}: {error}" for key, error in failed[:3]) + ("; ..." if len(failed) > 3 else "")
+        raise DatasetError("no readable page with blocks to train on" + (f" ({why})" if why else ""))
     datasets: dict[str, dict[str, int]] = {}
     for p, r in good:
         d = datasets.setdefault(p.dataset, {"pages": 0, "blocks": 0})
