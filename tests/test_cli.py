@@ -254,3 +254,11 @@ def test_training_on_pages_none_of_which_is_labelled_says_why(tmp_path: Path) ->
     _copy_sample(data, without_gold={p.stem for p in (SAMPLE / "html").glob("*.html")})
     code, _, err = run("train", data, "--out", tmp_path / "m.npz", "--no-cache")
     assert code == 2 and "no readable page" in err and "not labelled" in err
+
+
+def test_evaluating_a_model_on_its_own_training_split_warns(sample_model_path: Path) -> None:
+    args = ("--model", sample_model_path, "--json", "-", "--no-cache")
+    code, _, err = run("evaluate", SAMPLE, "--split", "train", *args)
+    assert code == 0 and "warning: the model was trained on split train of a dataset named sample" in err
+    code, _, err = run("evaluate", SAMPLE, *args)  # the test split: new pages
+    assert code == 0 and "warning" not in err

@@ -632,6 +632,11 @@ def evaluate(
         clf = load_model(model)
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
+    for dataset, splits in _learned_from(clf, pages).items():
+        reporter.info(
+            f"warning: the model was trained on split {', '.join(splits)} of a dataset named {dataset}: its figures "
+            "there are on pages it learned from, not on new ones"
+        )
     with progress_bar("scoring", len(pages), names=[p.key for p in pages]) as advance:
         report = score(pages, model_chooser(clf, threshold), jobs=jobs, cache_dir=_cache(no_cache), progress=advance)
     figures = json.dumps(report.as_dict(), indent=2)
@@ -648,6 +653,18 @@ def evaluate(
     for r in failures:
         reporter.error(f"{r.page.key}: {r.error}")
     raise typer.Exit(PARTIAL if failures else OK)
+
+
+def _learned_from(clf: Any, pages: list[Page]) -> dict[str, list[str]]:
+    """The datasets and splits among ``pages`` that the model's card says it was trained on (by the dataset's folder
+    name and the split), so that figures on them are not taken for figures on new pages."""
+    training = (getattr(clf, "card_", None) or {}).get("training") or {}
+    names, splits = set(training.get("datasets") or {}), training.get("splits")
+    seen: dict[str, set[str]] = {}
+    for p in pages:
+        if p.dataset in names and (splits is None or p.split in splits):
+            seen.setdefault(p.dataset, set()).add(p.split)
+    return {name: sorted(found) for name, found in sorted(seen.items())}
 
 
 def _peer_figures(path: Path | None) -> Any:
