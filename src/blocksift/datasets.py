@@ -45,6 +45,12 @@ class Page:
         """A name unique across datasets: ``dataset/id``."""
         return f"{self.dataset}/{self.id}"
 
+    @property
+    def labelled(self) -> bool:
+        """Whether the page has a gold text or block labels: one with neither cannot be learned from or scored (an
+        empty gold file is a label: the page holds no content)."""
+        return self.gold_path is not None or self.labels_path is not None
+
     def read_html(self) -> bytes:
         """The page's raw bytes (gunzipped where the file is ``.gz``)."""
         return read_html_file(self.html_path)

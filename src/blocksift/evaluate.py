@@ -18,7 +18,7 @@ import numpy.typing as npt
 from blocksift.datasets import Page
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
 from blocksift.predictor import Predictor
-from blocksift.table import UNLABELLED, PageRows, build_rows, rows_proba
+from blocksift.table import PageRows, build_rows, rows_proba
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _dataset_score(name: str, results: list[PageResult]) -> DatasetScore:
     # A page that could not be read counts as an empty extraction: it lowers recall, as it would for a user. A page
     # with no gold at all cannot be scored: against an empty gold its empty extraction would count as a perfect one
     # (word F1 1), so it is counted as failed and left out of the figures.
-    scored = [r for r in results if r.error != UNLABELLED]
+    scored = [r for r in results if r.page.labelled]
     s = shingle_score([r.counts for r in scored])
     blocks = sum(r.blocks for r in scored)
     return DatasetScore(

@@ -91,7 +91,7 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
     """Parse, segment, featurise and label one page; a page that cannot be read gives an error, not a crash, and so
     does a page with neither gold text nor block labels (read as an empty gold, it would teach that every block is
     boilerplate; a page whose gold file is empty is one that holds no content, and is kept)."""
-    if page.gold_path is None and page.labels_path is None:
+    if not page.labelled:
         return _failed(page.key, UNLABELLED)
     try:
         data, gold, labels_file = page_sources(page)
@@ -117,7 +117,7 @@ def rows_proba(model: Predictor, rows: PageRows) -> npt.NDArray[np.float64]:
 def cached_rows(page: Page, cache: RowCache) -> PageRows | None:
     """A page's rows as the cache holds them; None where it does not (or the page cannot be read, or is not
     labelled: ``page_rows`` says so)."""
-    if page.gold_path is None and page.labels_path is None:
+    if not page.labelled:
         return None
     try:
         data, gold, labels_file = page_sources(page)
