@@ -62,6 +62,17 @@ def fail(message: str, code: int = MISUSE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _check_threshold(threshold: float | None) -> None:
+    """Refuse a ``--threshold`` outside [0, 1] before any work, by the library's rule
+    (``extraction.checked_threshold``), as a misuse of the command."""
+    from blocksift.extraction import checked_threshold
+
+    try:
+        checked_threshold(threshold)
+    except ValueError:
+        raise fail(f"--threshold must lie between 0 and 1, not {threshold:g} (lower keeps more text)") from None
+
+
 @contextmanager
 def progress_bar(
     label: str, total: int, enabled: bool = True, names: list[str] | None = None
@@ -477,8 +488,7 @@ def predict(
     fmt = fmt or ("jsonl" if warc_input else "text")
     if fmt not in FORMATS:
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise fail(f"--threshold must lie between 0 and 1, not {threshold:g} (lower keeps more text)")
+    _check_threshold(threshold)
     if jobs == 0:
         raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
     if max_bytes < 1 or timeout < 0 or max_memory < 0:
@@ -817,8 +827,7 @@ def show(
     from blocksift.outputs import output_name
     from blocksift.show import build_view, model_name, write_report
 
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise fail(f"--threshold must lie between 0 and 1, not {threshold:g} (lower keeps more text)")
+    _check_threshold(threshold)
     for given in (page, gold):
         if given is not None and not given.is_file():
             raise fail(f"no such file: {given}")
