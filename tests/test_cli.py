@@ -84,6 +84,8 @@ def test_misuse_exits_2(sample_model_path: Path, tmp_path: Path) -> None:
     assert run("predict", PAGE, "--model", tmp_path / "missing.npz")[0] == 2
     assert run("predict", PAGE, "--model", sample_model_path, "--format", "pdf")[0] == 2
     assert run("predict", PAGE, "--model", sample_model_path, "--threshold", "2")[0] == 2
+    code, _, err = run("evaluate", SAMPLE, "--model", sample_model_path, "--threshold", "2", "--no-cache")
+    assert code == 2 and "--threshold must lie between 0 and 1" in err
     assert run("predict", tmp_path, "--model", sample_model_path)[0] == 2  # no pages in it
     assert run("label", SAMPLE)[0] == 2  # nothing to do
     assert run("evaluate", tmp_path / "nowhere")[0] == 2

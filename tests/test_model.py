@@ -453,11 +453,14 @@ def test_extraction_says_when_the_model_expects_no_content() -> None:
 
 @pytest.mark.parametrize("threshold", [1.5, -0.1, float("nan"), float("inf")])
 def test_a_threshold_outside_zero_to_one_is_refused(threshold: float) -> None:
+    from blocksift.evaluate import model_chooser
     from blocksift.extraction import extract, extract_blocks
 
     page = (SAMPLE / "html" / "blog-rye-bread.html").read_bytes()
     with pytest.raises(ValueError, match="between 0 and 1"):
         extract(page, threshold=threshold)
+    with pytest.raises(ValueError, match="between 0 and 1"):  # evaluate's chooser keeps what extract keeps
+        model_chooser(load_model(), threshold)
     # the ends of the range are thresholds like any other: everything (but repeats) and next to nothing
     kept = [int(extract_blocks(page, threshold=t).keep.sum()) for t in (0.0, None, 1.0)]
     assert kept[0] >= kept[1] >= kept[2] and kept[0] > kept[2]

@@ -636,6 +636,7 @@ def evaluate(
 
     if report_dir is None and peers is not None:
         raise fail("--peers goes with --report DIR")
+    _check_threshold(threshold)
     peer_figures = _peer_figures(peers)
     pages = _pages(dirs, split or ["test"])
     try:

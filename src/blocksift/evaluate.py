@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.datasets import Page
+from blocksift.extraction import checked_threshold
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
 from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows, rows_proba
@@ -76,7 +77,8 @@ Chooser = Callable[[PageRows], npt.NDArray[np.bool_]]
 
 
 def model_chooser(model: Predictor, threshold: float | None = None) -> Chooser:
-    """Keep what ``model`` keeps on a page, exactly as ``extract`` does."""
+    """Keep what ``model`` keeps on a page, exactly as ``extract`` does (and refuse the thresholds it refuses)."""
+    threshold = checked_threshold(threshold)
 
     def choose(rows: PageRows) -> npt.NDArray[np.bool_]:
         if not len(rows.labels):
