@@ -192,6 +192,20 @@ def test_in_process_run_turns_every_failure_into_a_result(tmp_path: Path) -> Non
     assert results[2].error is not None and "empty" in results[2].error
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_named_pipe_in_a_directory_is_reported_not_opened(tmp_path: Path) -> None:
+    # Opening a pipe with no writer waits for one: the page would only fail at its time limit (60 s), unexplained.
+    (tmp_path / "good.html").write_text(ARTICLE)
+    os.mkfifo(tmp_path / "pipe.html")
+    (tmp_path / "link.html").symlink_to(tmp_path / "pipe.html")
+    (tmp_path / "folder.html").mkdir()
+    srcs = list(expand([str(tmp_path)]))
+    assert [Path(s.name).name for s in srcs] == ["good.html", "link.html", "pipe.html"]
+    results = list(run(srcs, model_path=None, fmt="text", timeout=5))  # a pipe opened would fail as a timeout
+    assert results[0].error is None and "morning ferry" in str(results[0].output).lower()
+    assert [r.error for r in results[1:]] == ["not a regular file (a named pipe); name it on its own to read it"] * 2
+
+
 def test_stdin_is_read_up_to_the_size_limit() -> None:
     [source] = expand(["-"], stdin=io.BytesIO(b"x" * 1000), max_bytes=100)
     assert source.data is not None and len(source.data) == 101  # one byte more: refused, never truncated

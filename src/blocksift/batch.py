@@ -29,6 +29,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -124,10 +125,13 @@ def expand(
                 dirs.sort()
                 for f in sorted(files):
                     p = Path(root) / f
-                    # Not is_file(): a broken link or unreadable entry named like a page is reported, not skipped.
-                    if is_warc(f) and not p.is_dir():
+                    if not (is_warc(f) or f.lower().endswith(HTML_SUFFIXES)) or (kind := _file_kind(p)) == "directory":
+                        continue
+                    if kind != "file":
+                        yield Source(str(p), error=f"not a regular file ({kind}); name it on its own to read it")
+                    elif is_warc(f):
                         yield from warc_sources(p, max_bytes, warc_stats)
-                    elif f.lower().endswith(HTML_SUFFIXES) and not p.is_dir():
+                    else:
                         yield Source(str(p), path=p)
                 while unreadable:
                     exc = unreadable.pop(0)
@@ -140,6 +144,28 @@ def expand(
             yield Source(str(path), path=path)
         else:
             raise InputError(missing_input(item))
+
+
+def _file_kind(path: Path) -> str:
+    """What a listed entry is, its links followed: "file", "directory", or the kind of special file it is.
+
+    Not is_file(): a broken link or an unreadable entry named like a page is a "file" here, so that reading it reports
+    why. A named pipe met in a directory is not opened: opening it waits for a writer, so the page would only fail at
+    its time limit, for a reason the message would not name.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "file"
 
 
 def warc_sources(path: Path, max_bytes: int, stats: WarcStats | None = None) -> Iterator[Source]:
