@@ -5,7 +5,7 @@ Each input is a page's raw bytes. The harness runs what ``blocksift extract`` ru
 segment, featurise, score with the shipped model, decide, then render to markdown, html and the json records; it
 also runs the ``str`` entry point on the same bytes decoded as UTF-8. Any exception that is not a ``BlocksiftError``
 is a crash, and so is a broken invariant (one probability and one label per block, probabilities in [0, 1], finite
-features, the text being the kept blocks, output that encodes to UTF-8). See fuzz/README.md for how to run it.
+features, the text having the kept blocks' words, output that encodes to UTF-8). See fuzz/README.md for how to run it.
 
 ``check(data)`` is importable without atheris: tests/test_fuzz_regressions.py replays the corpus through it.
 """
@@ -34,12 +34,14 @@ except ImportError:  # replaying the corpus (tests) does not need atheris
 if atheris is not None and __name__ == "__main__":
     with atheris.instrument_imports(include=["blocksift"], exclude=["blocksift.forest"]):
         import blocksift.modelfile
+        from blocksift.blocks import PRE_TAGS, TOKEN_RE
         from blocksift.errors import BlocksiftError
         from blocksift.extraction import Extraction, extract_blocks
         from blocksift.features import FEATURE_NAMES, featurize
         from blocksift.render import block_records, page_record, to_html, to_markdown
 else:
     import blocksift.modelfile
+    from blocksift.blocks import PRE_TAGS, TOKEN_RE
     from blocksift.errors import BlocksiftError
     from blocksift.extraction import Extraction, extract_blocks
     from blocksift.features import FEATURE_NAMES, featurize
@@ -63,8 +65,12 @@ def _check_extraction(ex: Extraction) -> None:
 
 
 def _check_outputs(ex: Extraction) -> None:
-    """The text is the kept blocks; every output format renders and encodes to UTF-8 (as the CLI writes it)."""
-    assert ex.text == "\n".join(b.text for b, k in zip(ex.blocks, ex.keep, strict=True) if k)
+    """The text is the kept blocks, word for word (a line each where the page holds no preformatted code, which keeps
+    its own lines); every output format renders and encodes to UTF-8 (as the CLI writes it)."""
+    lines = "\n".join(b.text for b, k in zip(ex.blocks, ex.keep, strict=True) if k)
+    assert TOKEN_RE.findall(ex.text) == TOKEN_RE.findall(lines)
+    if not any(c.tag in PRE_TAGS for c in ex.segmentation.containers):
+        assert ex.text == lines
     outputs = [
         to_markdown(ex),
         to_html(ex),

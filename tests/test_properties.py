@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from blocksift.blocks import TOKEN_RE, Segmentation, segment
+from blocksift.blocks import PRE_TAGS, TOKEN_RE, Segmentation, segment
 from blocksift.errors import BlocksiftError, InputError
 from blocksift.extraction import Extraction, extract, extract_blocks
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, featurize, structure
@@ -277,12 +277,16 @@ def check_features(seg: Segmentation) -> None:
 
 
 def check_extraction(ex: Extraction) -> None:
-    """One probability and one label per block, probabilities in [0, 1], the text is the kept blocks."""
+    """One probability and one label per block, probabilities in [0, 1], the text is the kept blocks' words (a line
+    each where the page holds no preformatted code, which keeps its own lines)."""
     n = len(ex.blocks)
     assert ex.proba.shape == (n,) and ex.keep.shape == (n,)
     assert ex.keep.dtype == np.bool_
     assert np.all((ex.proba >= 0.0) & (ex.proba <= 1.0))
-    assert ex.text == "\n".join(b.text for b, k in zip(ex.blocks, ex.keep, strict=True) if k)
+    lines = "\n".join(b.text for b, k in zip(ex.blocks, ex.keep, strict=True) if k)
+    assert TOKEN_RE.findall(ex.text) == TOKEN_RE.findall(lines)
+    if not any(c.tag in PRE_TAGS for c in ex.segmentation.containers):
+        assert ex.text == lines
     assert ex.content == [b for b, k in zip(ex.blocks, ex.keep, strict=True) if k]
 
 

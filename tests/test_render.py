@@ -224,3 +224,52 @@ def test_a_pre_of_thousands_of_lines_is_read_once(monkeypatch) -> None:  # type:
     md = to_markdown(Extraction(seg, np.ones(len(seg.blocks)), np.ones(len(seg.blocks), dtype=bool), 0.5, "u"))
     assert len(read) == 1 and len(seg.blocks) == 2002
     assert md.startswith("Before.\n\n```\nx = 0\nx = 1\n") and md.endswith("x = 1999\n```\n\nAfter.\n")
+
+
+# --- plain text keeps code's lines ---------------------------------------------------------------------------------
+
+CODE_PAGE = (
+    "<html><body><p>Count the lines of a file.</p><pre><code>def count(path):\n    with open(path) as fh:\n"
+    "        return sum(1 for _ in fh)\n\n\nprint(count('a.txt'))\n</code></pre><p>It reads the file once.</p>"
+    "</body></html>"
+)
+
+
+def kept(html: str, keep: list[bool] | None = None) -> Extraction:
+    seg = segment(parse_html(html))
+    mask = np.ones(len(seg.blocks), dtype=bool) if keep is None else np.array(keep)
+    return Extraction(seg, mask.astype(float), mask, 0.5, "u")
+
+
+def test_plain_text_keeps_the_lines_and_indentation_of_code() -> None:
+    extraction = kept(CODE_PAGE)
+    code_block = extraction.content[1].text  # what the features and the metrics read
+    assert code_block == "def count(path): with open(path) as fh: return sum(1 for _ in fh) print(count('a.txt'))"
+    assert extraction.text == (
+        "Count the lines of a file.\ndef count(path):\n    with open(path) as fh:\n        return sum(1 for _ in fh)\n"
+        "\n\nprint(count('a.txt'))\nIt reads the file once."
+    )
+
+
+def test_code_split_into_a_block_per_line_is_written_whole() -> None:
+    # Highlighters end each line with <br>; a line of brackets alone holds no word, so it is no block, but it is code.
+    lines = ["<span>fn main() {</span>", "    <span>run();</span>", "}"]
+    extraction = kept(f"<html><body><p>Start here.</p><pre>{'<br>'.join(lines)}</pre></body></html>")
+    assert len(extraction.blocks) == 3
+    assert extraction.text == "Start here.\nfn main() {\n    run();\n}"
+
+
+def test_code_kept_in_part_is_written_block_by_block() -> None:
+    # The text holds what the model kept, word for word: a <pre> it kept a part of is not written whole.
+    html = "<html><body><pre>first = 1<br>second = 2<br>third = 3</pre></body></html>"
+    assert kept(html, [True, False, True]).text == "first = 1\nthird = 3"
+    assert kept(html).text == "first = 1\nsecond = 2\nthird = 3"
+
+
+def test_plain_text_has_the_words_of_the_content_blocks() -> None:
+    nested = "<html><body><pre>outer  text <pre>inner\n  line</pre> tail</pre><p>After   it.</p></body></html>"
+    for html in (CODE_PAGE, nested):
+        extraction = kept(html)
+        words = " ".join(b.text for b in extraction.content).split()
+        assert extraction.text.split() == words
+    assert kept(nested).text == "outer  text inner\n  line tail\nAfter it."

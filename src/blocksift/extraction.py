@@ -7,13 +7,14 @@ map blocks back to their elements). ``extract`` is the one-call version that ret
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from blocksift.blocks import Block, Segmentation, segment
+from blocksift.blocks import PRE_TAGS, TOKEN_RE, Block, Segmentation, pre_text, segment
 from blocksift.decide import decide, drop_islands
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
@@ -94,8 +95,47 @@ class Extraction:
 
     @property
     def text(self) -> str:
-        """The content as plain text, one block per line."""
-        return "\n".join(b.text for b in self.content)
+        """The content as plain text, one block per line; preformatted code keeps its lines (``plain_text``)."""
+        return plain_text(self.segmentation, self.content)
+
+
+def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
+    """Content blocks as plain text, one block per line, except preformatted code, which keeps its own lines and
+    indentation (a block's text has its white space normalised: code read that way runs into one line).
+
+    A ``<pre>`` is written as its element's text only where that holds exactly the words of its content blocks, so
+    the text keeps what the model kept, word for word, and only white space differs from the blocks' lines. Where
+    the model kept part of a ``<pre>``, its blocks are written one per line as any other.
+    """
+    in_pre = _outermost_pre(seg)
+    if not in_pre:
+        return "\n".join(b.text for b in content)
+    lines: list[str] = []
+    i = 0
+    while i < len(content):
+        pre = in_pre.get(content[i].owner, -1)
+        j = i + 1
+        if pre >= 0:
+            while j < len(content) and in_pre.get(content[j].owner, -1) == pre:
+                j += 1
+            code = pre_text(seg.containers[pre].element)
+            if TOKEN_RE.findall(code) == TOKEN_RE.findall(" ".join(b.text for b in content[i:j])):
+                lines.append("\n".join(line.rstrip() for line in code.strip("\n").splitlines()))
+                i = j
+                continue
+        lines.extend(b.text for b in content[i:j])
+        i = j
+    return "\n".join(lines)
+
+
+def _outermost_pre(seg: Segmentation) -> dict[int, int]:
+    """The outermost ``<pre>`` of every container inside one (a ``<pre>`` inside another is part of its text).
+    Containers are numbered as they open, so a container's subtree is the ids from its own to its ``end``."""
+    under: dict[int, int] = {}
+    for c in seg.containers:
+        if c.tag in PRE_TAGS and c.id not in under:
+            under.update(dict.fromkeys(range(c.id, c.end), c.id))
+    return under
 
 
 def resolve_model(model: Predictor | str | None) -> Predictor:
@@ -157,5 +197,6 @@ def extract_blocks(
 def extract(
     html: bytes | bytearray | memoryview | str, model: Predictor | str | None = None, threshold: float | None = None
 ) -> str:
-    """The main content of a page as plain text, one block per line ("" when nothing is content)."""
+    """The main content of a page as plain text, one block per line, code with its own lines ("" when nothing is
+    content)."""
     return extract_blocks(html, model, threshold).text

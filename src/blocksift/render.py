@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation
+from blocksift.blocks import BLOCK_TAGS, PRE_TAGS, TOKEN_RE, Block, Segmentation, pre_text
 from blocksift.extraction import Extraction
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
@@ -64,20 +64,6 @@ def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | d
     return -1
 
 
-def pre_text(element: Any) -> str:
-    """The text of preformatted code, a ``<br>`` as a line break (highlighters end each line with one)."""
-    parts: list[str] = []
-    for event, node in etree.iterwalk(element, events=("start", "end")):
-        if event == "start":
-            if node.tag == "br":
-                parts.append("\n")
-            if node.text and isinstance(node.tag, str):
-                parts.append(node.text)
-        elif node is not element and node.tail:
-            parts.append(node.tail)
-    return "".join(parts)
-
-
 def classify(seg: Segmentation, block: Block) -> Item:
     """The structure ``block`` sits in, from the nearest telling ancestor. A block of preformatted code gives its
     own text; ``items`` gives the whole element's once (a ``<pre>`` of thousands of lines is as many blocks)."""
@@ -86,7 +72,7 @@ def classify(seg: Segmentation, block: Block) -> Item:
     h = _nearest(tags, HEADINGS)
     if h >= 0:
         return Item("heading", block.text, level=HEADINGS[tags[h]])
-    pre = _nearest(tags, ("pre", "xmp", "listing"))
+    pre = _nearest(tags, PRE_TAGS)
     if pre >= 0:
         return Item("code", block.text, group=(path[pre],))
     cell = _nearest(tags, ("td", "th"))
