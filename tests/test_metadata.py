@@ -32,6 +32,26 @@ def test_declared_fields_and_the_visible_headline_over_declared_titles() -> None
     assert page_meta(PAGE, headline(seg)).title == "Neue Fähre ab Mai"
 
 
+def test_the_headline_is_not_the_site_names_h1() -> None:
+    # A book's menu title is an h1 too, and the site's name ends the title: both h1s share all their words with it.
+    page = (
+        "<html><head><title>Why Cargo Exists - The Cargo Book</title></head><body><div class='menu'>"
+        "<h1>The Cargo Book</h1></div><main><h1>Why Cargo Exists</h1><p>Some text about it.</p></main></body></html>"
+    )
+    assert headline(segment(parse_html(page))) == "Why Cargo Exists"
+    # An h1 that shares no word with the title is a logo, not the headline: the declared title is read instead.
+    logo = (
+        "<html><head><title>Houston's Hottest New Restaurants | Houstonia</title>"
+        "<meta property='og:title' content=\"Houston's Hottest New Restaurants to Visit\"></head>"
+        "<body><h1>Magazine</h1><p>Text.</p></body></html>"
+    )
+    seg = segment(parse_html(logo))
+    assert headline(seg) == ""
+    assert page_meta(logo, headline(seg)).title == "Houston's Hottest New Restaurants to Visit"
+    untitled = "<html><body><h1>First heading</h1><h1>Second</h1></body></html>"
+    assert headline(segment(parse_html(untitled))) == "First heading"
+
+
 def test_meta_tags_then_markup() -> None:
     page = (
         '<html><head><title>Plain title here - Site</title><meta name="author" content="A. Writer"></head>'
