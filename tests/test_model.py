@@ -461,6 +461,13 @@ def test_a_threshold_outside_zero_to_one_is_refused(threshold: float) -> None:
         extract(page, threshold=threshold)
     with pytest.raises(ValueError, match="between 0 and 1"):  # evaluate's chooser keeps what extract keeps
         model_chooser(load_model(), threshold)
+    model, texts, tokens = load_model(), ["One block.", "Another block."], np.array([2, 2])
+    for call in (  # the model's own methods, called from Python, refuse it as well
+        lambda: model.cuts(np.array([0.2, 0.9]), tokens, threshold=threshold),
+        lambda: model.keep(texts, tokens, np.array([0.2, 0.9]), threshold=threshold),
+    ):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            call()
     # the ends of the range are thresholds like any other: everything (but repeats) and next to nothing
     kept = [int(extract_blocks(page, threshold=t).keep.sum()) for t in (0.0, None, 1.0)]
     assert kept[0] >= kept[1] >= kept[2] and kept[0] > kept[2]

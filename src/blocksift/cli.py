@@ -64,8 +64,8 @@ def fail(message: str, code: int = MISUSE) -> typer.Exit:
 
 def _check_threshold(threshold: float | None) -> None:
     """Refuse a ``--threshold`` outside [0, 1] before any work, by the library's rule
-    (``extraction.checked_threshold``), as a misuse of the command."""
-    from blocksift.extraction import checked_threshold
+    (``decide.checked_threshold``), as a misuse of the command."""
+    from blocksift.decide import checked_threshold
 
     try:
         checked_threshold(threshold)

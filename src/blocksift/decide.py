@@ -114,3 +114,14 @@ def decide(
     copies only."""
     reached = np.asarray(proba) >= threshold
     return drop_repeats(texts, n_tokens, drop_islands(n_tokens, proba, reached))
+
+
+def checked_threshold(threshold: float | None) -> float | None:
+    """``threshold`` as a float in [0, 1], or None (the model's per-page cut). Anything else is refused: a threshold
+    above 1 (or NaN) keeps nothing and one below 0 keeps everything, which would pass for an extraction."""
+    if threshold is None:
+        return None
+    value = float(threshold)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"threshold must lie between 0 and 1, not {threshold!r} (lower keeps more text)")
+    return value

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.datasets import Page
-from blocksift.extraction import checked_threshold
+from blocksift.decide import checked_threshold
 from blocksift.metrics import PageCounts, shingle_counts, shingle_score, word_f1_page
 from blocksift.predictor import Predictor
 from blocksift.table import PageRows, build_rows, rows_proba

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blocksift.blocks import PRE_TAGS, TOKEN_RE, Block, Segmentation, pre_text, segment
-from blocksift.decide import decide, drop_islands
+from blocksift.decide import checked_threshold, decide, drop_islands
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
 from blocksift.markup import markup_signals
@@ -145,17 +145,6 @@ def resolve_model(model: Predictor | str | None) -> Predictor:
     if isinstance(model, Predictor):
         return model
     return load_model(model)
-
-
-def checked_threshold(threshold: float | None) -> float | None:
-    """``threshold`` as a float in [0, 1], or None (the model's per-page cut). Anything else is refused: a threshold
-    above 1 (or NaN) keeps nothing and one below 0 keeps everything, which would pass for an extraction."""
-    if threshold is None:
-        return None
-    value = float(threshold)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"threshold must lie between 0 and 1, not {threshold!r} (lower keeps more text)")
-    return value
 
 
 def extract_blocks(

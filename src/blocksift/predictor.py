@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from blocksift.context import CONTEXT_NAMES, _compiled_page_context, context_features
 from blocksift.convention import Conventions
-from blocksift.decide import decide, half_best_f1
+from blocksift.decide import checked_threshold, decide, half_best_f1
 from blocksift.features import ANCESTOR_LEVELS
 from blocksift.forest import Forest, _compiled_walk
 from blocksift.lexicon import _compiled_lexicon
@@ -126,8 +126,8 @@ class Predictor:
     ) -> npt.NDArray[np.float64]:
         """Each row's cut: ``threshold`` when given (the user's override), else the model's rule, infinite on the
         pages without content (``without_content``) unless ``empty`` is False."""
-        if threshold is not None:
-            return np.full(len(proba), float(threshold))
+        if threshold is not None:  # the one door for a caller's threshold: ``keep`` and the extraction pass here
+            return np.full(len(proba), checked_threshold(threshold))
         if self.cut_floor_ is None:
             cut = np.full(len(proba), float(self.threshold_))
         else:
