@@ -214,11 +214,11 @@ def test_an_element_of_thousands_of_lines_renders_each_link_once(monkeypatch) ->
 def test_a_pre_of_thousands_of_lines_is_read_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A ``<pre>`` split by ``<br>`` into a block per line is one code item, its text read from the element once
     (it was read again for every line: 11 s for 4,000 lines)."""
-    import blocksift.render as render
+    import blocksift.extraction as extraction
 
     read: list[object] = []
-    real = render.pre_text
-    monkeypatch.setattr(render, "pre_text", lambda element: read.append(element) or real(element))
+    real = extraction.pre_text
+    monkeypatch.setattr(extraction, "pre_text", lambda element: read.append(element) or real(element))
     code = "".join(f"x = {i}<br>" for i in range(2000))
     seg = segment(parse_html(f"<html><body><p>Before.</p><pre>{code}</pre><p>After.</p></body></html>"))
     md = to_markdown(Extraction(seg, np.ones(len(seg.blocks)), np.ones(len(seg.blocks), dtype=bool), 0.5, "u"))
@@ -259,10 +259,22 @@ def test_code_split_into_a_block_per_line_is_written_whole() -> None:
     assert extraction.text == "Start here.\nfn main() {\n    run();\n}"
 
 
+def test_code_of_a_block_element_per_line_keeps_its_lines() -> None:
+    # Code viewers put each line in a <div> of its own, with no line break in the text: the browser shows lines.
+    lines = "".join(f"<div class='line'>{line}</div>" for line in ("if ready:", "    start()", "else:", "    wait()"))
+    extraction = kept(f"<html><body><pre>{lines}</pre></body></html>")
+    assert len(extraction.blocks) == 4
+    assert extraction.text == "if ready:\n    start()\nelse:\n    wait()"
+
+
 def test_code_kept_in_part_is_written_block_by_block() -> None:
-    # The text holds what the model kept, word for word: a <pre> it kept a part of is not written whole.
+    # The text holds what the model kept, word for word: a <pre> it kept a part of is not written whole, in plain
+    # text, Markdown or HTML.
     html = "<html><body><pre>first = 1<br>second = 2<br>third = 3</pre></body></html>"
-    assert kept(html, [True, False, True]).text == "first = 1\nthird = 3"
+    part = kept(html, [True, False, True])
+    assert part.text == "first = 1\nthird = 3"
+    assert to_markdown(part) == "```\nfirst = 1\nthird = 3\n```\n"
+    assert "<pre><code>first = 1\nthird = 3</code></pre>" in to_html(part)
     assert kept(html).text == "first = 1\nsecond = 2\nthird = 3"
 
 
@@ -272,4 +284,4 @@ def test_plain_text_has_the_words_of_the_content_blocks() -> None:
         extraction = kept(html)
         words = " ".join(b.text for b in extraction.content).split()
         assert extraction.text.split() == words
-    assert kept(nested).text == "outer  text inner\n  line tail\nAfter it."
+    assert kept(nested).text == "outer  text\ninner\n  line\n tail\nAfter it."  # the inner <pre> a line of its own

@@ -106,6 +106,10 @@ def pre_text(element: etree._Element) -> str:
     way loses its lines and indentation, so the outputs read a ``<pre>``'s text from its element instead."""
     parts: list[str] = []
     for event, node in etree.iterwalk(element, events=("start", "end")):
+        # A block-level element inside (a line of a code viewer: a <div> per line, a table of line numbers) is a line
+        # of its own, as a browser shows it and as segmentation splits it.
+        if node is not element and node.tag in BLOCK_TAGS and parts and not parts[-1].endswith("\n"):
+            parts.append("\n")
         if event == "start":
             if node.tag == "br":
                 parts.append("\n")

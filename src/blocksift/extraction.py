@@ -7,7 +7,7 @@ map blocks back to their elements). ``extract`` is the one-call version that ret
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -101,34 +101,38 @@ class Extraction:
 
 def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
     """Content blocks as plain text, one block per line, except preformatted code, which keeps its own lines and
-    indentation (a block's text has its white space normalised: code read that way runs into one line).
-
-    A ``<pre>`` is written as its element's text only where that holds exactly the words of its content blocks, so
-    the text keeps what the model kept, word for word, and only white space differs from the blocks' lines. Where
-    the model kept part of a ``<pre>``, its blocks are written one per line as any other.
-    """
-    in_pre = _outermost_pre(seg)
-    if not in_pre:
+    indentation (``code_text``; a block's text has its white space normalised: code read that way runs into one
+    line)."""
+    if not any(c.tag in PRE_TAGS for c in seg.containers):
         return "\n".join(b.text for b in content)
-    lines: list[str] = []
+    return "\n".join(run[0].text if pre < 0 else code_text(seg, pre, run) for pre, run in pre_runs(seg, content))
+
+
+def pre_runs(seg: Segmentation, content: Sequence[Block]) -> Iterator[tuple[int, Sequence[Block]]]:
+    """The content blocks in order, in runs: each run of blocks inside one ``<pre>`` with its container id, every
+    other block alone with -1."""
+    in_pre = outermost_pre(seg)
     i = 0
     while i < len(content):
         pre = in_pre.get(content[i].owner, -1)
         j = i + 1
-        if pre >= 0:
-            while j < len(content) and in_pre.get(content[j].owner, -1) == pre:
-                j += 1
-            code = pre_text(seg.containers[pre].element)
-            if TOKEN_RE.findall(code) == TOKEN_RE.findall(" ".join(b.text for b in content[i:j])):
-                lines.append("\n".join(line.rstrip() for line in code.strip("\n").splitlines()))
-                i = j
-                continue
-        lines.extend(b.text for b in content[i:j])
+        while pre >= 0 and j < len(content) and in_pre.get(content[j].owner, -1) == pre:
+            j += 1
+        yield pre, content[i:j]
         i = j
-    return "\n".join(lines)
 
 
-def _outermost_pre(seg: Segmentation) -> dict[int, int]:
+def code_text(seg: Segmentation, pre: int, run: Sequence[Block]) -> str:
+    """The text of ``run``, the content blocks of the ``<pre>`` ``pre``: the element's own text, with its lines and
+    indentation, where that holds exactly the words of the run, so that only white space differs from what the model
+    kept; the blocks' texts a line each where the model kept a part of it."""
+    code = pre_text(seg.containers[pre].element)
+    if TOKEN_RE.findall(code) == TOKEN_RE.findall(" ".join(b.text for b in run)):
+        return "\n".join(line.rstrip() for line in code.strip("\n").splitlines())
+    return "\n".join(b.text for b in run)
+
+
+def outermost_pre(seg: Segmentation) -> dict[int, int]:
     """The outermost ``<pre>`` of every container inside one (a ``<pre>`` inside another is part of its text).
     Containers are numbered as they open, so a container's subtree is the ids from its own to its ``end``."""
     under: dict[int, int] = {}

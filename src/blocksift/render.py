@@ -22,8 +22,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from blocksift.blocks import BLOCK_TAGS, PRE_TAGS, TOKEN_RE, Block, Segmentation, pre_text
-from blocksift.extraction import Extraction
+from blocksift.blocks import BLOCK_TAGS, PRE_TAGS, TOKEN_RE, Block, Segmentation
+from blocksift.extraction import Extraction, code_text, pre_runs
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
@@ -72,7 +72,7 @@ def classify(seg: Segmentation, block: Block) -> Item:
     h = _nearest(tags, HEADINGS)
     if h >= 0:
         return Item("heading", block.text, level=HEADINGS[tags[h]])
-    pre = _nearest(tags, PRE_TAGS)
+    pre = next((i for i, tag in enumerate(tags) if tag in PRE_TAGS), -1)  # the outermost, as ``pre_runs`` reads
     if pre >= 0:
         return Item("code", block.text, group=(path[pre],))
     cell = _nearest(tags, ("td", "th"))
@@ -223,8 +223,9 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
 
 
 def items(extraction: Extraction, url: str | None = None) -> list[Item]:
-    """The content blocks as structured items with their inline markup; a ``pre`` split into several blocks is
-    given once. ``url``: where the page came from, for resolving relative links."""
+    """The content blocks as structured items with their inline markup; the blocks of a ``pre`` are one code item,
+    as the plain text writes them (``extraction.code_text``). ``url``: where the page came from, for resolving
+    relative links."""
     seg = extraction.segmentation
     base = base_url(extraction, url)
     owned: dict[int, list[Block]] = {}
@@ -232,17 +233,14 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
         owned.setdefault(block.owner, []).append(block)
     inline: dict[int, OwnerText] = {}  # per owner element, found once for all its blocks
     out: list[Item] = []
-    for block in extraction.content:
-        item = classify(seg, block)
-        if item.kind == "code":
-            if out and out[-1].kind == "code" and out[-1].group == item.group:
-                continue
-            item = replace(item, text=pre_text(seg.containers[item.group[0]].element).strip("\n"))
-        else:
-            if block.owner not in inline:
-                inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
-            item = replace(item, spans=spans(block, inline[block.owner], base))
-        out.append(item)
+    for pre, run in pre_runs(seg, extraction.content):
+        if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
+            out.append(Item("code", code_text(seg, pre, run), group=(pre,)))
+            continue
+        block = run[0]
+        if block.owner not in inline:
+            inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
+        out.append(replace(classify(seg, block), spans=spans(block, inline[block.owner], base)))
     return out
 
 
