@@ -127,9 +127,12 @@ def code_text(seg: Segmentation, pre: int, run: Sequence[Block]) -> str:
     indentation, where that holds exactly the words of the run, so that only white space differs from what the model
     kept; the blocks' texts a line each where the model kept a part of it."""
     code = pre_text(seg.containers[pre].element)
-    if TOKEN_RE.findall(code) == TOKEN_RE.findall(" ".join(b.text for b in run)):
-        return "\n".join(line.rstrip() for line in code.strip("\n").splitlines())
-    return "\n".join(b.text for b in run)
+    if TOKEN_RE.findall(code) != TOKEN_RE.findall(" ".join(b.text for b in run)):
+        return "\n".join(b.text for b in run)
+    lines = [line.rstrip() for line in code.splitlines()]
+    first = next(i for i, line in enumerate(lines) if line)  # the run holds a word, so some line does
+    last = len(lines) - next(i for i, line in enumerate(reversed(lines)) if line)
+    return "\n".join(lines[first:last])
 
 
 def outermost_pre(seg: Segmentation) -> dict[int, int]:
