@@ -82,7 +82,10 @@ def test_batch_with_a_bad_page_goes_on_and_exits_1(sample_model_path: Path, tmp_
 def test_misuse_exits_2(sample_model_path: Path, tmp_path: Path) -> None:
     assert run("predict", tmp_path / "missing.html", "--model", sample_model_path)[0] == 2
     assert run("predict", PAGE, "--model", tmp_path / "missing.npz")[0] == 2
-    assert run("predict", PAGE, "--model", sample_model_path, "--format", "pdf")[0] == 2
+    code, _, err = run("predict", PAGE, "--model", sample_model_path, "--format", "pdf")
+    # one line however long, as logs are read and grepped (it was wrapped at 80 columns off a terminal)
+    message = "blocksift: unknown --format 'pdf'; choose one of text, markdown, json, jsonl, html, blocks\n"
+    assert code == 2 and err == message
     assert run("predict", PAGE, "--model", sample_model_path, "--threshold", "2")[0] == 2
     code, _, err = run("evaluate", SAMPLE, "--model", sample_model_path, "--threshold", "2", "--no-cache")
     assert code == 2 and "--threshold must lie between 0 and 1" in err

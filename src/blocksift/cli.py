@@ -41,7 +41,7 @@ app = typer.Typer(
     # Plain click help: typer's rich help imports rich's Markdown and pygments, which doubled `blocksift --help`.
     rich_markup_mode=None,
 )
-err = lazy_console(stderr=True, highlight=False)
+err = lazy_console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line, for grep and logs
 out = lazy_console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 # Messages on stderr at the level of the global --quiet / --verbose, which main_options sets on every invocation.
 reporter = Reporter(err)
