@@ -285,3 +285,26 @@ def test_plain_text_has_the_words_of_the_content_blocks() -> None:
         words = " ".join(b.text for b in extraction.content).split()
         assert extraction.text.split() == words
     assert kept(nested).text == "outer  text\ninner\n  line\n tail\nAfter it."  # the inner <pre> a line of its own
+
+
+# --- plain text keeps a table row on one line ------------------------------------------------------------------------
+
+
+def test_a_table_row_is_one_line_with_its_cells_apart() -> None:
+    rows = [("Route", "Adult", "Child"), ("Harbour to Island", "12.50", "6.00")]
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    extraction = kept(f"<html><body><p>Winter prices.</p><table>{cells}</table><p>Sold on board.</p></body></html>")
+    assert extraction.text == "Winter prices.\nRoute | Adult | Child\nHarbour to Island | 12.50 | 6.00\nSold on board."
+    # the cells the model kept: a dropped cell leaves the others on their row's line
+    assert kept(f"<html><body><table>{cells}</table></body></html>", [True, False, True] * 2).text == (
+        "Route | Child\nHarbour to Island | 6.00"
+    )
+
+
+def test_a_cell_of_several_lines_keeps_a_line_per_block() -> None:
+    # A layout table's cell holds paragraphs or lines: joining them to their neighbours would run them together.
+    html = (
+        "<html><body><table><tr><td>Menu</td><td>First line<br>second line</td></tr>"
+        "<tr><td><p>One paragraph.</p><p>Another one.</p></td><td>Aside</td></tr></table></body></html>"
+    )
+    assert kept(html).text == "Menu\nFirst line\nsecond line\nOne paragraph.\nAnother one.\nAside"

@@ -24,6 +24,8 @@ from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_html, parse_html
 from blocksift.predictor import Predictor
 
+CELL_TAGS = ("td", "th")
+
 
 @dataclass
 class Extraction:
@@ -95,17 +97,49 @@ class Extraction:
 
     @property
     def text(self) -> str:
-        """The content as plain text, one block per line; preformatted code keeps its lines (``plain_text``)."""
+        """The content as plain text, a line per block, code with its own lines and a table row on one line
+        (``plain_text``)."""
         return plain_text(self.segmentation, self.content)
 
 
 def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
-    """Content blocks as plain text, one block per line, except preformatted code, which keeps its own lines and
-    indentation (``code_text``; a block's text has its white space normalised: code read that way runs into one
-    line)."""
-    if not any(c.tag in PRE_TAGS for c in seg.containers):
+    """Content blocks as plain text, a line per block, but for two structures that a line per block would lose:
+    preformatted code keeps its own lines and indentation (``code_text``), and a table row whose kept cells hold a
+    block each is one line, its cells joined by " | " (``whole_rows``: "Harbour to Island | 12.50 | 6.00", not three
+    lines). A block's text has its white space normalised, and these are what the features and metrics read; only
+    white space and the "|" between cells differ from a line per block, so the words, in order, are the same."""
+    if not any(c.tag in PRE_TAGS or c.tag in CELL_TAGS for c in seg.containers):
         return "\n".join(b.text for b in content)
-    return "\n".join(run[0].text if pre < 0 else code_text(seg, pre, run) for pre, run in pre_runs(seg, content))
+    rows = whole_rows(seg, content)
+    lines: list[str] = []
+    last = -1
+    for pre, run in pre_runs(seg, content):
+        row = -1 if pre >= 0 else _row(seg, run[0])
+        if row >= 0 and row == last and row in rows:
+            lines[-1] += " | " + run[0].text
+        else:
+            lines.append(run[0].text if pre < 0 else code_text(seg, pre, run))
+        last = row
+    return "\n".join(lines)
+
+
+def whole_rows(seg: Segmentation, content: Sequence[Block]) -> set[int]:
+    """The table rows (``<tr>`` container ids) whose content blocks sit each in a cell of its own, directly: such a
+    row reads as one line. A cell of several lines (a ``<br>`` or a paragraph inside) keeps a line per block."""
+    owners: dict[int, list[int]] = {}
+    for b in content:
+        row = _row(seg, b)
+        if row >= 0:
+            owners.setdefault(row, []).append(b.owner)
+    return {row for row, cells in owners.items() if len(cells) == len(set(cells))}
+
+
+def _row(seg: Segmentation, block: Block) -> int:
+    """The ``<tr>`` whose cell holds ``block``'s text directly (-1 where the block's own element is not a cell)."""
+    owner = seg.containers[block.owner]
+    if owner.tag in CELL_TAGS and owner.parent >= 0 and seg.containers[owner.parent].tag == "tr":
+        return owner.parent
+    return -1
 
 
 def pre_runs(seg: Segmentation, content: Sequence[Block]) -> Iterator[tuple[int, Sequence[Block]]]:
@@ -193,6 +227,6 @@ def extract_blocks(
 def extract(
     html: bytes | bytearray | memoryview | str, model: Predictor | str | None = None, threshold: float | None = None
 ) -> str:
-    """The main content of a page as plain text, one block per line, code with its own lines ("" when nothing is
-    content)."""
+    """The main content of a page as plain text, a line per block, code with its own lines and a table row on one
+    ("" when nothing is content)."""
     return extract_blocks(html, model, threshold).text
