@@ -7,8 +7,8 @@
 Each case runs in a fresh child process (this script again, with the hidden ``--child`` flag): the child imports
 blocksift, loads the shipped model and warms it up on a small page, builds the case's input in memory, then times
 ``blocksift.extract_blocks(input)`` alone (the gzip case times ``read_html_file`` with the ``predict`` size limit,
-as the batch path reads a ``.html.gz``), and then, apart, the page written as Markdown with every block kept (the
-output path at its largest: ``--threshold 0 -f markdown``). The peak memory is the child's ``ru_maxrss`` from
+as the batch path reads a ``.html.gz``), and then, apart, the page written as plain text and as Markdown with every
+block kept (the output path at its largest: ``--threshold 0``). The peak memory is the child's ``ru_maxrss`` from
 ``wait4``, over both: it includes the interpreter, blocksift and the model (the ``baseline`` row) and the input
 itself. The parent imports nothing heavy, since Linux carries a parent's RSS high-water mark into its children.
 
@@ -132,6 +132,12 @@ def pre_lines(n: int) -> str:
     return page(f"<p>{PARAGRAPH}</p><pre>" + "".join(f"value_{i} = compute({i})<br>" for i in range(n)) + "</pre>")
 
 
+def row_cells(n: int) -> str:
+    """A table row of ``n`` cells, a block each: the plain text writes it as one line (joined once, not cell by
+    cell, which would copy the growing line ``n`` times)."""
+    return page(f"<p>{PARAGRAPH}</p><table><tr>" + "".join(f"<td>cell {i}</td>" for i in range(n)) + "</tr></table>")
+
+
 def gzip_bomb(inflated_mb: int) -> Path:
     """A .html.gz of ``inflated_mb`` MB of zeros made of repeated gzip members (about 1 KB per inflated MB)."""
     import gzip
@@ -181,6 +187,7 @@ CASES: dict[str, tuple[int, str, bool, Callable[[int], bytes | str | Path]]] = {
     "text-node-50mb": (50 * MB, "bytes", True, text_node),
     "br-lines-100k": (100_000, "lines", True, br_lines),
     "pre-lines-100k": (100_000, "lines", True, pre_lines),
+    "row-cells-100k": (100_000, "cells", True, row_cells),
     "gzip-bomb-10gb": (10_000, "MB inflated", True, gzip_bomb),
 }
 
@@ -211,13 +218,13 @@ def child(name: str, size: int) -> None:
     seconds = time.perf_counter() - start
     if isinstance(data, Path):
         data.unlink()
-    render_seconds = None if extraction is None else markdown_seconds(extraction)
+    render_seconds = None if extraction is None else render_seconds_of(extraction)
     print(json.dumps({"input_bytes": input_bytes, "seconds": seconds, "outcome": outcome, "render": render_seconds}))
 
 
-def markdown_seconds(extraction: Any) -> float:
-    """Seconds to write the page as Markdown with every block kept (``--threshold 0``): the output path's work at
-    its largest, timed apart from the extraction."""
+def render_seconds_of(extraction: Any) -> float:
+    """Seconds to write the page as plain text and as Markdown with every block kept (``--threshold 0``): the output
+    path's work at its largest, timed apart from the extraction."""
     import dataclasses
 
     import numpy as np
@@ -226,6 +233,7 @@ def markdown_seconds(extraction: Any) -> float:
 
     everything = dataclasses.replace(extraction, keep=np.ones(len(extraction.blocks), dtype=bool))
     start = time.perf_counter()
+    everything.text  # noqa: B018 (the plain text, built on access)
     to_markdown(everything)
     return time.perf_counter() - start
 
@@ -280,7 +288,7 @@ def main() -> None:
         child(args.child[0], int(args.child[1]))
         return
     header = (
-        "| case | size | input | time (s) | x10 | Markdown, all kept (s) | peak RSS (MB) | outcome |\n"
+        "| case | size | input | time (s) | x10 | text + Markdown, all kept (s) | peak RSS (MB) | outcome |\n"
         "|---|---|---:|---:|---:|---:|---:|---|"
     )
     print(header, flush=True)

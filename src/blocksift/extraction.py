@@ -111,16 +111,16 @@ def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
     if not any(c.tag in PRE_TAGS or c.tag in CELL_TAGS for c in seg.containers):
         return "\n".join(b.text for b in content)
     rows = whole_rows(seg, content)
-    lines: list[str] = []
+    lines: list[list[str]] = []  # each line's cells, joined at the end: a row of 100,000 cells stays linear
     last = -1
     for pre, run in pre_runs(seg, content):
         row = -1 if pre >= 0 else _row(seg, run[0])
         if row >= 0 and row == last and row in rows:
-            lines[-1] += " | " + run[0].text
+            lines[-1].append(run[0].text)
         else:
-            lines.append(run[0].text if pre < 0 else code_text(seg, pre, run))
+            lines.append([run[0].text if pre < 0 else code_text(seg, pre, run)])
         last = row
-    return "\n".join(lines)
+    return "\n".join(" | ".join(cells) for cells in lines)
 
 
 def whole_rows(seg: Segmentation, content: Sequence[Block]) -> set[int]:
