@@ -138,6 +138,13 @@ def row_cells(n: int) -> str:
     return page(f"<p>{PARAGRAPH}</p><table><tr>" + "".join(f"<td>cell {i}</td>" for i in range(n)) + "</tr></table>")
 
 
+def cell_lines(n: int) -> str:
+    """A table cell of ``n`` lines split by ``<br>`` (an old forum's or a log's layout table): a cell of ``n`` blocks,
+    which Markdown and HTML write as one cell."""
+    lines = "".join(f"line {i} of the cell<br>" for i in range(n))
+    return page(f"<p>{PARAGRAPH}</p><table><tr><td>{lines}</td></tr></table>")
+
+
 def gzip_bomb(inflated_mb: int) -> Path:
     """A .html.gz of ``inflated_mb`` MB of zeros made of repeated gzip members (about 1 KB per inflated MB)."""
     import gzip
@@ -188,6 +195,7 @@ CASES: dict[str, tuple[int, str, bool, Callable[[int], bytes | str | Path]]] = {
     "br-lines-100k": (100_000, "lines", True, br_lines),
     "pre-lines-100k": (100_000, "lines", True, pre_lines),
     "row-cells-100k": (100_000, "cells", True, row_cells),
+    "cell-lines-100k": (100_000, "lines", True, cell_lines),
     "gzip-bomb-10gb": (10_000, "MB inflated", True, gzip_bomb),
 }
 

@@ -302,7 +302,7 @@ def _runs(seq: list[Item]) -> Iterator[list[Item]]:
 
 def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[str]]:
     """Cells grouped into rows (each cell's blocks rendered by ``text``, joined by a space)."""
-    rows: list[list[str]] = []
+    rows: list[list[list[str]]] = []  # each cell's parts, joined at the end: a cell of 100,000 lines stays linear
     last_row, last_cell = None, None
     for c in cells:
         _, row, cell = c.group
@@ -310,11 +310,11 @@ def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[str]]:
             rows.append([])
             last_cell = None
         if cell == last_cell:
-            rows[-1][-1] += " " + text(c)
+            rows[-1][-1].append(text(c))
         else:
-            rows[-1].append(text(c))
+            rows[-1].append([text(c)])
         last_row, last_cell = row, cell
-    return rows
+    return [[" ".join(parts) for parts in row] for row in rows]
 
 
 def _fence(code: str) -> str:
