@@ -45,7 +45,7 @@ def test_html_is_clean_and_escaped() -> None:
     assert "<title>Render me</title>" in out
     assert "<h2>Steps &amp; notes</h2>" in out
     assert "<ol>\n<li>First step\n<li>Second step\n<ul>\n<li>A detail\n</ul>\n</ol>" in out
-    assert "<tr><td>Small</td><td>£3</td></tr>" in out
+    assert "<tr><th>Size</th><th>Price</th></tr>\n<tr><td>Small</td><td>£3</td></tr>" in out  # header cells kept
     assert "<pre><code>x = 1\ny = 2</code></pre>" in out
     assert "Home" not in out
     parsed = parse_html(out)  # it parses back to the same text

@@ -300,9 +300,10 @@ def _runs(seq: list[Item]) -> Iterator[list[Item]]:
         i = j
 
 
-def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[str]]:
-    """Cells grouped into rows (each cell's blocks rendered by ``text``, joined by a space)."""
-    rows: list[list[list[str]]] = []  # each cell's parts, joined at the end: a cell of 100,000 lines stays linear
+def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[tuple[str, bool]]]:
+    """Cells grouped into rows: each cell's blocks rendered by ``text`` and joined by a space, and whether it is a
+    header cell (``<th>``)."""
+    rows: list[list[tuple[list[str], bool]]] = []  # parts joined at the end: a cell of 100,000 lines stays linear
     last_row, last_cell = None, None
     for c in cells:
         _, row, cell = c.group
@@ -310,11 +311,15 @@ def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[str]]:
             rows.append([])
             last_cell = None
         if cell == last_cell:
-            rows[-1][-1].append(text(c))
+            rows[-1][-1][0].append(text(c))
         else:
-            rows[-1].append([text(c)])
+            rows[-1].append(([text(c)], c.level == 1))
         last_row, last_cell = row, cell
-    return [[" ".join(parts) for parts in row] for row in rows]
+    return [[(" ".join(parts), header) for parts, header in row] for row in rows]
+
+
+def _html_cell(text: str, header: bool) -> str:
+    return f"<th>{text}</th>" if header else f"<td>{text}</td>"
 
 
 def _fence(code: str) -> str:
@@ -334,7 +339,7 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
             fence = _fence(run[0].text)
             parts.append(f"{fence}\n{run[0].text}\n{fence}")
         elif kind == "cell":
-            rows = _rows(run, _md)
+            rows = [[text for text, _ in r] for r in _rows(run, _md)]
             width = max(len(r) for r in rows)
             lines = ["| " + " | ".join(r + [""] * (width - len(r))).replace("\n", " ") + " |" for r in rows]
             if len(rows) > 1 or width > 1:
@@ -386,7 +391,7 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
         elif kind == "code":
             body.append(f"<pre><code>{_e(run[0].text)}</code></pre>")
         elif kind == "cell":
-            rows = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in _rows(run, _h))
+            rows = "\n".join("<tr>" + "".join(_html_cell(*c) for c in r) + "</tr>" for r in _rows(run, _h))
             body.append(f"<table>\n{rows}\n</table>")
         elif kind == "item":
             body.append(_html_list(run))
