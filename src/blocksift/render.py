@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from blocksift.blocks import BLOCK_TAGS, PRE_TAGS, TOKEN_RE, Block, Segmentation
-from blocksift.extraction import Extraction, code_text, pre_runs
+from blocksift.extraction import CELL_TAGS, Extraction, code_text, pre_runs
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
@@ -66,7 +66,7 @@ def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | d
 
 def classify(seg: Segmentation, block: Block) -> Item:
     """The structure ``block`` sits in, from the nearest telling ancestor. A block of preformatted code gives its
-    own text; ``items`` gives the whole element's once (a ``<pre>`` of thousands of lines is as many blocks)."""
+    own text; ``items`` writes all of a ``<pre>``'s content blocks as one item (``extraction.code_text``)."""
     tags = seg.tag_path(block)
     path = block.path
     h = _nearest(tags, HEADINGS)
@@ -75,7 +75,7 @@ def classify(seg: Segmentation, block: Block) -> Item:
     pre = next((i for i, tag in enumerate(tags) if tag in PRE_TAGS), -1)  # the outermost, as ``pre_runs`` reads
     if pre >= 0:
         return Item("code", block.text, group=(path[pre],))
-    cell = _nearest(tags, ("td", "th"))
+    cell = _nearest(tags, CELL_TAGS)
     if cell >= 0:
         row = _nearest(tags[:cell], ("tr",))
         table = _nearest(tags[:cell], ("table",))
