@@ -35,16 +35,16 @@ if atheris is not None and __name__ == "__main__":
     compiled = ["blocksift.forest", "blocksift.lexicon", "blocksift.context"]
     with atheris.instrument_imports(include=["blocksift"], exclude=compiled):
         import blocksift.modelfile
-        from blocksift.blocks import PRE_TAGS, TOKEN_RE
+        from blocksift.blocks import TOKEN_RE
         from blocksift.errors import BlocksiftError
-        from blocksift.extraction import Extraction, extract_blocks
+        from blocksift.extraction import PRE_TAGS, Extraction, extract_blocks
         from blocksift.features import FEATURE_NAMES, featurize
         from blocksift.render import block_records, page_record, to_html, to_markdown
 else:
     import blocksift.modelfile
-    from blocksift.blocks import PRE_TAGS, TOKEN_RE
+    from blocksift.blocks import TOKEN_RE
     from blocksift.errors import BlocksiftError
-    from blocksift.extraction import Extraction, extract_blocks
+    from blocksift.extraction import PRE_TAGS, Extraction, extract_blocks
     from blocksift.features import FEATURE_NAMES, featurize
     from blocksift.render import block_records, page_record, to_html, to_markdown
 

@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from blocksift.blocks import PRE_TAGS, TOKEN_RE, Segmentation, segment
+from blocksift.blocks import TOKEN_RE, Segmentation, segment
 from blocksift.errors import BlocksiftError, InputError
-from blocksift.extraction import Extraction, extract, extract_blocks
+from blocksift.extraction import PRE_TAGS, Extraction, extract, extract_blocks
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, featurize, structure
 from blocksift.page import Document, decode_html, parse_html
 from blocksift.render import block_records, items, page_record, to_html, to_markdown

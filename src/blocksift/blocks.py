@@ -28,8 +28,6 @@ BLOCK_TAGS = frozenset(
         "noscript",
     }
 )  # fmt: skip
-# Elements whose text is preformatted: white space and line breaks are part of it.
-PRE_TAGS = ("pre", "xmp", "listing")
 # Elements that end a run of text without being containers.
 BREAK_TAGS = frozenset({"br", "img", "input"})
 
@@ -97,27 +95,6 @@ class Segmentation:
     def attr_tokens(self, block: Block) -> tuple[str, ...]:
         """class and id tokens of the block's block-level ancestors, root first."""
         return tuple(t for c in block.path for t in self.containers[c].attrs.split())
-
-
-def pre_text(element: etree._Element) -> str:
-    """The text of preformatted code as written, a ``<br>`` as a line break (highlighters end each line with one).
-
-    A block's text has its white space normalised, which is what the features and the metrics read; code read that
-    way loses its lines and indentation, so the outputs read a ``<pre>``'s text from its element instead."""
-    parts: list[str] = []
-    for event, node in etree.iterwalk(element, events=("start", "end")):
-        # A block-level element inside (a line of a code viewer: a <div> per line, a table of line numbers) is a line
-        # of its own, as a browser shows it and as segmentation splits it.
-        if node is not element and node.tag in BLOCK_TAGS and parts and not parts[-1].endswith("\n"):
-            parts.append("\n")
-        if event == "start":
-            if node.tag == "br":
-                parts.append("\n")
-            if node.text and isinstance(node.tag, str):
-                parts.append(node.text)
-        elif node is not element and node.tail:
-            parts.append(node.tail)
-    return "".join(parts)
 
 
 def _finish(pending: list[tuple[str, str, tuple[int, ...]]]) -> list[Block]:

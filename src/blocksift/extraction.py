@@ -13,8 +13,9 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+from lxml import etree
 
-from blocksift.blocks import PRE_TAGS, TOKEN_RE, Block, Segmentation, pre_text, segment
+from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, segment
 from blocksift.decide import checked_threshold, decide, drop_islands
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
@@ -24,6 +25,10 @@ from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_html, parse_html
 from blocksift.predictor import Predictor
 
+# Elements whose text is preformatted (white space and line breaks are part of it), and table cells: the two
+# structures the plain text keeps (``plain_text``). Here, not in blocks.py: the row cache's key hashes the source of
+# every stage that makes feature rows, and these helpers make none.
+PRE_TAGS = ("pre", "xmp", "listing")
 CELL_TAGS = ("td", "th")
 
 
@@ -167,6 +172,27 @@ def code_text(seg: Segmentation, pre: int, run: Sequence[Block]) -> str:
     first = next(i for i, line in enumerate(lines) if line)  # the run holds a word, so some line does
     last = len(lines) - next(i for i, line in enumerate(reversed(lines)) if line)
     return "\n".join(lines[first:last])
+
+
+def pre_text(element: etree._Element) -> str:
+    """The text of preformatted code as written, a ``<br>`` as a line break (highlighters end each line with one).
+
+    A block's text has its white space normalised, which is what the features and the metrics read; code read that
+    way loses its lines and indentation, so the outputs read a ``<pre>``'s text from its element instead."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        # A block-level element inside (a line of a code viewer: a <div> per line, a table of line numbers) is a line
+        # of its own, as a browser shows it and as segmentation splits it.
+        if node is not element and node.tag in BLOCK_TAGS and parts and not parts[-1].endswith("\n"):
+            parts.append("\n")
+        if event == "start":
+            if node.tag == "br":
+                parts.append("\n")
+            if node.text and isinstance(node.tag, str):
+                parts.append(node.text)
+        elif node is not element and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
 
 
 def outermost_pre(seg: Segmentation) -> dict[int, int]:

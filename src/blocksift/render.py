@@ -22,8 +22,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from blocksift.blocks import BLOCK_TAGS, PRE_TAGS, TOKEN_RE, Block, Segmentation
-from blocksift.extraction import CELL_TAGS, Extraction, code_text, pre_runs
+from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation
+from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre_runs
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
