@@ -3,7 +3,9 @@
 Decoding follows what a browser would end up showing, ordered by how often each signal is right on real pages:
 a byte-order mark wins; then bytes that are valid UTF-8 are UTF-8 (legacy pages mislabelled as Latin-1 are common, the
 reverse is almost impossible since non-ASCII Latin-1 text is almost never valid UTF-8); then the charset the page
-declares; then a statistical guess (charset-normalizer); and in the end Windows-1252, which decodes any byte.
+declares, as browsers read its label (``charset.py``); then a statistical guess (charset-normalizer), where a Latin
+guess is Windows-1252 unless the letters of the text say Central European, Turkish or Baltic; and in the end
+Windows-1252, which decodes any byte. ISO-2022-JP and -KR, 7-bit and so valid UTF-8, are told by their escapes.
 Where a browser would show garbage, the text is recovered instead: a page that mixes UTF-8 with a single-byte legacy
 encoding (a UTF-8 template around text from an old database) is decoded run by run; a page declared UTF-8 whose bytes
 are not, or declared Latin-1 whose non-ASCII bytes come in the long runs of a multi-byte encoding (Shift-JIS, GB18030,
@@ -29,6 +31,16 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from blocksift.charset import (
+    FALLBACK_ENCODING,
+    LATIN_CODECS,
+    WIDER_CODECS,
+    guessed_codec,
+    latin_reading,
+    non_ascii_share,
+    text_bytes,
+    web_codec,
+)
 from blocksift.errors import InputError
 from blocksift.mojibake import may_hold_mojibake, repair_mojibake
 
@@ -60,11 +72,12 @@ BOMS = (
 )
 DECLARED_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE)
 XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]+)""", re.IGNORECASE)
-# The WHATWG encoding standard maps these labels to windows-1252; browsers never use strict Latin-1.
-WHATWG_ALIASES = {"latin_1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859_1": "cp1252"}
 SNIFF_BYTES = 8192
 # Statistical guessing is slow on big pages; a sample of this many bytes decides as well.
 GUESS_BYTES = 65536
+# A guess of a single-byte code page for a non-Latin script stands only where at least this share of the text's
+# bytes are non-ASCII: 55-95% in the Cyrillic, Greek, Arabic, Hebrew and Thai texts of chardet's test files.
+SCRIPT_MIN_SHARE = 0.1
 # How runs of non-ASCII bytes look (valid UTF-8 or not, long or short) is measured on this many bytes.
 RUNS_BYTES = 1 << 18
 # Bytes of valid multi-byte UTF-8 a page needs before its other non-ASCII bytes are read as a second encoding (and
@@ -75,13 +88,11 @@ FEW_BROKEN = 8
 _NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _JSON = json.JSONDecoder()
-FALLBACK_ENCODING = "cp1252"
-LATIN_CODECS = frozenset(
-    {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-9",
-     "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "mac-roman", "mac-latin2", "cp850",
-     "cp852", "cp775", "cp437", "mac-iceland", "mac-turkish", "mac-croatian", "mac-romanian"}
-)  # fmt: skip
 _UTF16_NO_BOM_RE = re.compile(rb"^(?:[\x09\x0a\x0d\x20-\x7e]\x00){8}|^(?:\x00[\x09\x0a\x0d\x20-\x7e]){8}")
+_UTF32_NO_BOM_RE = re.compile(rb"^(?:[\x09\x0a\x0d\x20-\x7e]\x00{3}){8}|^(?:\x00{3}[\x09\x0a\x0d\x20-\x7e]){8}")
+# ISO-2022 text is 7-bit: it passes for ASCII (and so for UTF-8) but for the escape sequences that switch to
+# two-byte Japanese (JIS X 0208, ESC $ @ or ESC $ B) or announce Korean (KS X 1001, ESC $ ) C).
+_ISO2022_RE = re.compile(rb"\x1b\$[@B]|\x1b\$\)C")
 
 # <noscript> mostly holds "enable JavaScript" notes and tracking pixels, but some sites (every Discourse forum)
 # put the whole page there for readers without scripts: keep a noscript that holds structured text.
@@ -139,28 +150,19 @@ class Document:
     title: str
 
 
-def _normalise_codec(label: str) -> str | None:
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    # A UTF-16/32 label without a BOM is a lie in practice: WHATWG decodes such pages as UTF-8.
-    if name.startswith(("utf-16", "utf-32")):
-        return None
-    return WHATWG_ALIASES.get(name, name)
-
-
 def declared_encoding(data: bytes) -> str | None:
     """The charset the page declares in its first bytes (``<meta charset>``, http-equiv, or an XML prolog)."""
     head = data[:SNIFF_BYTES]
     match = DECLARED_RE.search(head) or XML_DECL_RE.search(head)
-    return _normalise_codec(match.group(1).decode("ascii", "replace")) if match else None
+    return web_codec(match.group(1).decode("ascii", "replace")) if match else None
 
 
 def _bom_encoding(data: bytes) -> tuple[str, int] | None:
     for bom, name in BOMS:
         if data.startswith(bom):
             return name, len(bom)
+    if _UTF32_NO_BOM_RE.match(data):
+        return ("utf-32-le" if data[0] != 0 else "utf-32-be"), 0
     if _UTF16_NO_BOM_RE.match(data):
         return ("utf-16-le" if data[1] == 0 else "utf-16-be"), 0
     return None
@@ -172,12 +174,17 @@ def _guess_encoding(data: bytes) -> str | None:
     # Guess from the text, not from the ASCII head: start a little before the first non-ASCII byte.
     first = _NON_ASCII_RE.search(data)
     start = max(0, first.start() - 1024) if first is not None else 0
-    best = from_bytes(data[start : start + GUESS_BYTES]).best()
-    guess = _normalise_codec(best.encoding) if best is not None else None
-    # Guessers split hairs between Latin code pages on the few accented bytes of a mostly-ASCII page
-    # (cleaneval's undeclared English pages come out as cp1250); windows-1252 is what such pages were written in.
+    sample = data[start : start + GUESS_BYTES]
+    best = from_bytes(sample).best()  # the whole sample: a Shift_JIS page may hold its Japanese in comments only
+    guess = guessed_codec(best.encoding) if best is not None else None
     if guess in LATIN_CODECS:
-        return FALLBACK_ENCODING
+        return latin_reading(text_bytes(sample))
+    if _single_byte(guess):
+        # Cyrillic, Greek, Arabic or Hebrew text is mostly non-ASCII bytes; a page with a few "®" that a guesser
+        # calls Urdu (cp1006) is Latin text.
+        text = text_bytes(sample)
+        if non_ascii_share(text) < SCRIPT_MIN_SHARE:
+            return latin_reading(text)
     return guess
 
 
@@ -297,7 +304,7 @@ def detect_encoding(data: bytes) -> str:
         return bom[0]
     try:
         data.decode("utf-8")
-        return "utf-8"
+        return _iso2022(data) or "utf-8"
     except UnicodeDecodeError:
         pass
     damage = _utf8_damage(data)
@@ -311,6 +318,9 @@ def detect_encoding(data: bytes) -> str:
         # Declared UTF-8 with a few broken bytes: keep UTF-8 (browsers show U+FFFD). With many, the declaration is
         # wrong (a legacy page in a UTF-8 template, a CJK page): the guess recovers the text a browser would mangle.
         return "utf-8" if damage.bad <= FEW_BROKEN else _guess_encoding(data) or FALLBACK_ENCODING
+    wider = WIDER_CODECS.get(declared or "")
+    if wider is not None and not _decodes(data, declared or "") and _decodes(data, wider):
+        return wider
     if declared:
         try:
             data.decode(declared)
@@ -325,6 +335,17 @@ def detect_encoding(data: bytes) -> str:
                     return guess
             return declared
     return _guess_encoding(data) or FALLBACK_ENCODING
+
+
+def _iso2022(data: bytes) -> str | None:
+    """ISO-2022-JP or -KR for 7-bit text holding their escape sequences (declared or not: browsers sniff it)."""
+    if b"\x1b" not in data:
+        return None
+    match = _ISO2022_RE.search(data)
+    if match is None:
+        return None
+    codec = "iso2022_kr" if match.group().endswith(b"C") else "iso2022_jp_ext"
+    return codec if _decodes(data, codec) else None
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

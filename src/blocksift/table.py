@@ -24,6 +24,7 @@ import numpy.typing as npt
 import blocksift.align as align_module
 import blocksift.blocks as blocks_module
 import blocksift.charclass as charclass_module
+import blocksift.charset as charset_module
 import blocksift.features as features_module
 import blocksift.labels as labels_module
 import blocksift.lexicon as lexicon_module
@@ -138,8 +139,8 @@ def rows_fingerprint() -> str:
     """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
-    for module in (page_module, mojibake_module, blocks_module, charclass_module, features_module, lexicon_module,
-                   align_module, labels_module, markup_module):  # fmt: skip
+    for module in (page_module, charset_module, mojibake_module, blocks_module, charclass_module, features_module,
+                   lexicon_module, align_module, labels_module, markup_module):  # fmt: skip
         h.update(inspect.getsource(module).encode())
     h.update(resources.files("blocksift").joinpath("assets", "lexicon.npz").read_bytes())
     return h.hexdigest()[:16]

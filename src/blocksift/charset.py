@@ -1,0 +1,217 @@
+"""Which Python codec decodes a page: the charset labels browsers accept, and how far to trust a statistical guess.
+
+A page's author saw it in a browser, so a declared charset means what the WHATWG Encoding Standard says it means:
+``x-sjis`` is Shift_JIS, ``windows-874`` is Thai, ``gb2312`` is decoded as GBK, ``iso-8859-1`` as windows-1252.
+Python's codec registry knows other names and stricter tables (its ``gb2312`` rejects the GBK characters every
+such page holds), and it knows names no browser reads (``utf-7``, ``hp-roman8``, ``rot13``), which are ignored.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from functools import lru_cache
+
+# The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/#names-and-labels), by the Python codec
+# that decodes each encoding as browsers do: GBK and gb18030 with gb18030, Big5 with Big5-HKSCS, EUC-KR with its
+# superset cp949. Shift_JIS is read as JIS does (WAVE DASH, not cp932's FULLWIDTH TILDE, as browsers show it), and
+# with cp932 where the page holds the NEC and IBM characters that only cp932 has (``WIDER_CODECS``). The standard's
+# "replacement" labels name ISO-2022-KR and HZ, which browsers refuse to decode for safety; an extractor wants
+# their text, and Python decodes them.
+# UTF-16 labels are absent on purpose: without a byte-order mark such a label is wrong in practice.
+WEB_LABELS: dict[str, tuple[str, ...]] = {
+    "utf-8": ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"),
+    "cp866": ("866", "cp866", "csibm866", "ibm866"),
+    "iso8859-2": ("csisolatin2", "iso-8859-2", "iso-ir-101", "iso8859-2", "iso88592", "iso_8859-2",
+                  "iso_8859-2:1987", "l2", "latin2"),
+    "iso8859-3": ("csisolatin3", "iso-8859-3", "iso-ir-109", "iso8859-3", "iso88593", "iso_8859-3",
+                  "iso_8859-3:1988", "l3", "latin3"),
+    "iso8859-4": ("csisolatin4", "iso-8859-4", "iso-ir-110", "iso8859-4", "iso88594", "iso_8859-4",
+                  "iso_8859-4:1988", "l4", "latin4"),
+    "iso8859-5": ("csisolatincyrillic", "cyrillic", "iso-8859-5", "iso-ir-144", "iso8859-5", "iso88595",
+                  "iso_8859-5", "iso_8859-5:1988"),
+    "iso8859-6": ("arabic", "asmo-708", "csiso88596e", "csiso88596i", "csisolatinarabic", "ecma-114",
+                  "iso-8859-6", "iso-8859-6-e", "iso-8859-6-i", "iso-ir-127", "iso8859-6", "iso88596", "iso_8859-6",
+                  "iso_8859-6:1987"),
+    "iso8859-7": ("csisolatingreek", "ecma-118", "elot_928", "greek", "greek8", "iso-8859-7", "iso-ir-126",
+                  "iso8859-7", "iso88597", "iso_8859-7", "iso_8859-7:1987", "sun_eu_greek"),
+    "iso8859-8": ("csiso88598e", "csisolatinhebrew", "hebrew", "iso-8859-8", "iso-8859-8-e", "iso-ir-138",
+                  "iso8859-8", "iso88598", "iso_8859-8", "iso_8859-8:1988", "visual",
+                  "csiso88598i", "iso-8859-8-i", "logical"),  # ISO-8859-8-I: the same bytes, in logical order
+    "iso8859-10": ("csisolatin6", "iso-8859-10", "iso-ir-157", "iso8859-10", "iso885910", "l6", "latin6"),
+    "iso8859-13": ("iso-8859-13", "iso8859-13", "iso885913"),
+    "iso8859-14": ("iso-8859-14", "iso8859-14", "iso885914"),
+    "iso8859-15": ("csisolatin9", "iso-8859-15", "iso8859-15", "iso885915", "iso_8859-15", "l9"),
+    "iso8859-16": ("iso-8859-16",),
+    "koi8-r": ("cskoi8r", "koi", "koi8", "koi8-r", "koi8_r"),
+    "koi8-u": ("koi8-ru", "koi8-u"),
+    "mac-roman": ("csmacintosh", "mac", "macintosh", "x-mac-roman"),
+    "mac-cyrillic": ("x-mac-cyrillic", "x-mac-ukrainian"),
+    "cp874": ("dos-874", "iso-8859-11", "iso8859-11", "iso885911", "tis-620", "windows-874"),
+    "cp1250": ("cp1250", "windows-1250", "x-cp1250"),
+    "cp1251": ("cp1251", "windows-1251", "x-cp1251"),
+    "cp1252": ("ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100",
+               "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii",
+               "windows-1252", "x-cp1252"),
+    "cp1253": ("cp1253", "windows-1253", "x-cp1253"),
+    "cp1254": ("cp1254", "csisolatin5", "iso-8859-9", "iso-ir-148", "iso8859-9", "iso88599", "iso_8859-9",
+               "iso_8859-9:1989", "l5", "latin5", "windows-1254", "x-cp1254"),
+    "cp1255": ("cp1255", "windows-1255", "x-cp1255"),
+    "cp1256": ("cp1256", "windows-1256", "x-cp1256"),
+    "cp1257": ("cp1257", "windows-1257", "x-cp1257"),
+    "cp1258": ("cp1258", "windows-1258", "x-cp1258"),
+    "gb18030": ("chinese", "csgb2312", "csiso58gb231280", "gb2312", "gb_2312", "gb_2312-80", "gbk", "iso-ir-58",
+                "x-gbk", "gb18030"),
+    "big5hkscs": ("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"),
+    "euc_jp": ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
+    "iso2022_jp": ("csiso2022jp", "iso-2022-jp"),
+    "shift_jis": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"),
+    "cp949": ("cseuckr", "csksc56011987", "euc-kr", "iso-ir-149", "korean", "ks_c_5601-1987", "ks_c_5601-1989",
+              "ksc5601", "ksc_5601", "windows-949"),
+    "iso2022_kr": ("csiso2022kr", "iso-2022-kr"),
+    "hz": ("hz-gb-2312",),
+}  # fmt: skip
+_CODEC_OF_LABEL = {label: codec for codec, labels in WEB_LABELS.items() for label in labels}
+# Python's names for the encodings above, read the way browsers read them (a label outside the standard that
+# Python resolves, such as ``latin-1`` or ``iso8859_1``, then lands on the browser's codec).
+_BROWSER_READING = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
+                    "iso8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
+                    "big5": "big5hkscs", "euc_kr": "cp949"}  # fmt: skip
+# The codec for a page whose bytes its declared codec rejects, where browsers decode them all.
+WIDER_CODECS = {"shift_jis": "cp932"}
+
+
+@lru_cache(maxsize=256)
+def web_codec(label: str) -> str | None:
+    """The Python codec for a declared charset label, or None where the label cannot be believed.
+
+    Labels of the Encoding Standard first (any case, surrounding white space ignored). Then a name that Python
+    resolves, though browsers do not (``iso8859_1``, ``latin-1``, ``ibm855``): the page's author still named a
+    real code page. Names that are no character encoding that reads ASCII as ASCII are ignored: ``utf-7`` (a
+    cross-site-scripting trick), EBCDIC's ``cp037``, ``rot13``, ``unicode_escape``.
+    """
+    key = label.strip().lower()
+    codec = _CODEC_OF_LABEL.get(key)
+    if codec is not None:
+        return codec
+    try:
+        info = codecs.lookup(key)
+    except LookupError:
+        return None
+    name = _BROWSER_READING.get(info.name, info.name)
+    return name if _reads_ascii(info) else None
+
+
+_ASCII_BYTES = bytes(range(0x20, 0x7F))
+_NOT_CHARSETS = frozenset({"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined"})
+
+
+def _reads_ascii(info: codecs.CodecInfo) -> bool:
+    """True for a character encoding that decodes printable ASCII bytes as themselves (not UTF-16/32 either, which
+    a page without a byte-order mark is not in practice)."""
+    if not info._is_text_encoding or info.name in _NOT_CHARSETS or info.name.startswith(("utf-16", "utf-32")):
+        return False
+    try:
+        return _ASCII_BYTES.decode(info.name) == _ASCII_BYTES.decode("ascii")
+    except UnicodeError:
+        return False
+
+
+def guessed_codec(name: str) -> str | None:
+    """A statistical guesser's codec name as Python's own, read as browsers would (its ``big5`` as Big5-HKSCS);
+    None for UTF-16 and UTF-32, which a page without a byte-order mark is not in practice. Codecs no browser has
+    (``johab``, ``euc_jis_2004``) stay: the guess is all there is to go on."""
+    try:
+        name = codecs.lookup(name).name
+    except LookupError:
+        return None
+    if name.startswith(("utf-16", "utf-32")):
+        return None
+    return _BROWSER_READING.get(name, name)
+
+
+# Latin-script single-byte code pages that guessers tell apart on a few accented bytes. A page of mostly English
+# text with a handful of them is what they are least sure of (cleaneval's undeclared English pages come out as
+# cp1250, Portuguese text as cp775, Finnish as hp-roman8); windows-1252 is what such pages were written in.
+LATIN_CODECS = frozenset(
+    {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-9",
+     "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "latin-1", "mac-roman", "mac-latin2",
+     "mac-iceland", "mac-turkish", "mac-croatian", "mac-romanian", "hp-roman8", "cp437", "cp775", "cp850", "cp852",
+     "cp857", "cp858", "cp860", "cp861", "cp863", "cp865"}
+)  # fmt: skip
+FALLBACK_ENCODING = "cp1252"
+
+# The letters beyond ASCII that each language written in a Latin code page uses, by the code pages browsers offer
+# for it. The bytes of a Czech "ř" are an "ø" in windows-1252, of a Polish "ł" a "³", of a Turkish "ş" a "þ": read
+# with the wrong code page, a text's accented letters stop belonging to any one language's alphabet.
+WESTERN_ALPHABETS = {
+    "Catalan": "àçèéíïòóúü", "Danish and Norwegian": "æøåé", "Dutch": "áèéëïóöü", "Finnish and Swedish": "äåöé",
+    "French": "àâæçéèêëîïôœùûüÿ", "German": "äöüß", "Icelandic": "áðéíóúýþæö", "Italian": "àèéìíîòóùú",
+    "Portuguese": "àáâãçéêíóôõú", "Spanish": "áéíñóúü",
+}  # fmt: skip
+_CENTRAL = {
+    "Czech": "áčďéěíňóřšťúůýž", "Slovak": "áäčďéíĺľňóôŕšťúýž", "Polish": "ąćęłńóśźż", "Hungarian": "áéíóöőúüű",
+    "Croatian and Slovene": "čćđšž", "Romanian": "ăâîşţ", "German": "äöüß",
+}  # fmt: skip
+REGIONAL_ALPHABETS: dict[str, dict[str, str]] = {
+    "cp1250": _CENTRAL,
+    "iso8859-2": _CENTRAL,
+    "cp1254": {"Turkish": "çğıiöşüâîû"},  # "i": "İ" lower-cased, without its combining dot
+    "cp1257": {"Lithuanian": "ąčęėįšųūž", "Latvian": "āčēģīķļņšūž", "Estonian": "äõöüšž"},
+}
+# A regional code page wins over windows-1252 only where its reading has this many accented letters inside words,
+# leaves at most a third as many of them outside its best alphabet as windows-1252's reading does, and at least this
+# share fewer.
+REGIONAL_MIN_LETTERS = 10
+REGIONAL_MARGIN = 0.05
+_MARKUP_RE = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+_NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
+_IN_WORD_RE = re.compile(rb"(?<=[A-Za-z])[\x80-\xff]|[\x80-\xff](?=[A-Za-z])")
+_BETWEEN_LETTERS_RE = re.compile(rb"(?<=[A-Za-z])[\x80-\xff](?=[A-Za-z])")
+
+
+def text_bytes(data: bytes) -> bytes:
+    """``data`` without its markup, scripts, styles and comments: the text whose letters tell a code page apart."""
+    return _MARKUP_RE.sub(b" ", data)
+
+
+def non_ascii_share(text: bytes) -> float:
+    """The share of ``text``'s bytes that are not ASCII."""
+    return sum(map(len, _NON_ASCII_RE.findall(text))) / max(len(text), 1)
+
+
+def _letters(in_word: bytes, between: bytes, codec: str) -> list[str]:
+    """The letters that the bytes ``in_word`` read as in ``codec``, lower-cased. A byte it leaves undefined, and a
+    symbol between two letters ("by³o" for Polish "było"), count as letters no alphabet has. A symbol at a word's
+    edge does not count: "ROLODEX®" is no evidence for the "Ž" that the byte is in ISO-8859-2."""
+    letters = [ch.lower()[0] for ch in in_word.decode(codec, errors="replace") if ch.isalpha() or ch == "\ufffd"]
+    symbols = [ch for ch in between.decode(codec, errors="replace") if unicodedata.category(ch)[0] in "SN"]
+    return letters + ["\ufffd"] * len(symbols)
+
+
+def _misses(letters: list[str], alphabets: dict[str, str]) -> float:
+    """The share of ``letters`` outside the alphabet that holds most of them (0 for no letters)."""
+    if not letters:
+        return 0.0
+    return 1 - max(sum(ch in alphabet for ch in letters) for alphabet in alphabets.values()) / len(letters)
+
+
+def latin_reading(text: bytes) -> str:
+    """The code page for a page's ``text`` (``text_bytes``) that a guesser took for Latin script.
+
+    windows-1252, unless another Latin code page turns many more of the text's accented letters into one language's
+    alphabet (Czech, Polish, Turkish...). The guessers cannot be asked: they tell Latin code pages apart by which
+    bytes are defined, and so name cp1250 for English with a few accents and for Swedish, and iso-8859-10 for Turkish.
+    """
+    in_word = b"".join(_IN_WORD_RE.findall(text))
+    between = b"".join(_BETWEEN_LETTERS_RE.findall(text))
+    western = _misses(_letters(in_word, between, FALLBACK_ENCODING), WESTERN_ALPHABETS)
+    best, best_key = FALLBACK_ENCODING, (western, 0)
+    for codec, alphabets in REGIONAL_ALPHABETS.items():
+        letters = _letters(in_word, between, codec)
+        misses = _misses(letters, alphabets)
+        clear = len(letters) >= REGIONAL_MIN_LETTERS and misses * 3 <= western and misses <= western - REGIONAL_MARGIN
+        if clear and (misses, -len(letters)) < best_key:  # a tie goes to the reading with more letters
+            best, best_key = codec, (misses, -len(letters))
+    return best

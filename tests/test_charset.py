@@ -1,0 +1,177 @@
+"""Charset labels read as browsers read them, and undeclared Latin text told apart by its letters.
+
+The texts are written for these tests; each is encoded here in the code page under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from blocksift.charset import latin_reading, text_bytes, web_codec
+from blocksift.page import decode_html, detect_encoding
+
+CZECH = (
+    "Příliš žluťoučký kůň úpěl ďábelské ódy. Večer jsme šli na procházku podél řeky a povídali si o tom, co nás "
+    "čeká příští týden. Město bylo tiché, jen občas projelo auto a z hospody na rohu zněla hudba. Ráno začne "
+    "škola, děti už mají připravené tašky a učitelé čtou poslední zprávy o změnách rozvrhu."
+)
+POLISH = (
+    "Zażółć gęślą jaźń. Wczoraj wieczorem poszliśmy nad rzekę, żeby popatrzeć na zachód słońca. Było ciepło, "
+    "ptaki śpiewały, a dzieci biegały po łące. Następnego dnia pojechaliśmy pociągiem do Krakowa, gdzie "
+    "zwiedziliśmy rynek i zjedliśmy obiad w małej restauracji."
+)
+TURKISH = (
+    "Pijamalı hasta yağız şoföre çabucak güvendi. Dün akşam arkadaşlarımızla birlikte sahilde yürüyüş yaptık ve "
+    "denizin kokusunu içimize çektik. Hava çok güzeldi, güneş batarken gökyüzü turuncuya döndü. Ertesi gün şehir "
+    "merkezindeki müzeyi ziyaret ettik ve öğle yemeğini küçük bir lokantada yedik."
+)
+FRENCH = (
+    "L'élève, déjà très âgé, préféra rêver à côté de la fenêtre où l'été brûlait. Il répète à ses sœurs qu'il a "
+    "passé une soirée agréable au théâtre, même si la pièce était longue et les acteurs fatigués. Après le dîner, "
+    "ils sont allés se promener près du château, où l'on entendait la rivière."
+)
+ICELANDIC = (
+    "Það var kalt í veðri þegar við gengum niður að höfninni. Bátarnir lágu við bryggjuna og sjómennirnir voru "
+    "að gera að aflanum. Síðan fórum við heim, hituðum okkur kaffi og borðuðum brauð með smjöri og osti."
+)
+
+
+def page(text: str, head: str = "") -> str:
+    """A page with a menu, a style sheet and one paragraph, as undeclared legacy pages come."""
+    return (
+        f"<html><head>{head}<title>Notes</title><style>p {{ color: #333 }}</style></head><body>"
+        f"<div class='menu'><a href='/'>Home</a> <a href='/about'>About</a></div><p>{text}</p></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("utf8", "utf-8"),
+        ("ISO-8859-1", "cp1252"),
+        (" Latin1 ", "cp1252"),
+        ("us-ascii", "cp1252"),
+        ("iso8859_1", "cp1252"),  # not a label of the standard; Python's near miss lands on the browser's codec
+        ("latin-1", "cp1252"),
+        ("iso-8859-9", "cp1254"),
+        ("x-sjis", "shift_jis"),
+        ("windows-31j", "shift_jis"),
+        ("x-euc-jp", "euc_jp"),
+        ("gb2312", "gb18030"),
+        ("x-gbk", "gb18030"),
+        ("big5", "big5hkscs"),
+        ("ks_c_5601-1987", "cp949"),
+        ("windows-874", "cp874"),
+        ("tis-620", "cp874"),
+        ("x-mac-roman", "mac-roman"),
+        ("x-cp1250", "cp1250"),
+        ("iso-8859-8-i", "iso8859-8"),
+        ("koi8-ru", "koi8-u"),
+        ("IBM855", "cp855"),  # no browser reads it, but it names a real code page
+    ],
+)
+def test_labels_are_read_as_browsers_read_them(label: str, codec: str) -> None:
+    assert web_codec(label) == codec
+
+
+@pytest.mark.parametrize(
+    "label", ["utf-7", "cp037", "rot13", "zlib", "unicode_escape", "x-user-defined", "utf-16", "utf-32le", "0", ""]
+)
+def test_labels_that_cannot_be_believed_are_ignored(label: str) -> None:
+    assert web_codec(label) is None
+
+
+def test_a_gb2312_page_holds_gbk_characters() -> None:
+    # Python's gb2312 rejects 镕, as it does the GBK characters every such page holds; browsers decode them.
+    text = "朱镕基访问了上海的工厂和学校。"
+    raw = page(text, '<meta charset="gb2312">').encode("gbk")
+    assert detect_encoding(raw) == "gb18030"
+    assert text in decode_html(raw)
+
+
+def test_an_euc_kr_page_holds_cp949_syllables() -> None:
+    text = "뷁똠 같은 글자도 브라우저는 보여 준다."
+    raw = page(text, '<meta charset="euc-kr">').encode("cp949")
+    assert text in decode_html(raw)
+
+
+def test_shift_jis_reads_as_jis_and_widens_to_cp932_for_nec_characters() -> None:
+    plain = "東京〜大阪の旅行は楽しかった。"
+    raw = page(plain, '<meta http-equiv="Content-Type" content="text/html; charset=x-sjis">').encode("shift_jis")
+    assert plain in decode_html(raw)  # WAVE DASH, as browsers show it, not cp932's FULLWIDTH TILDE
+    circled = "手順①と手順②を終えてください。"
+    raw = page(circled, '<meta charset="shift_jis">').encode("cp932")
+    assert detect_encoding(raw) == "cp932"
+    assert circled in decode_html(raw)
+
+
+def test_a_thai_page_labelled_windows_874() -> None:
+    text = "สวัสดีครับ วันนี้อากาศดีมาก"
+    raw = page(text, '<meta charset="windows-874">').encode("cp874")
+    assert text in decode_html(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "reading"),
+    [
+        (CZECH, "cp1250", "cp1250"),
+        (CZECH, "iso8859-2", "iso8859-2"),
+        (POLISH, "cp1250", "cp1250"),
+        (POLISH, "iso8859-2", "iso8859-2"),
+        (TURKISH, "cp1254", "cp1254"),
+        (TURKISH, "iso8859-9", "cp1254"),  # the same letters at the same bytes
+    ],
+)
+def test_undeclared_regional_latin_text_is_told_by_its_letters(text: str, codec: str, reading: str) -> None:
+    raw = page(text).encode(codec)
+    assert detect_encoding(raw) == reading
+    assert text in decode_html(raw)
+
+
+@pytest.mark.parametrize("text", [FRENCH, ICELANDIC])
+def test_undeclared_western_text_stays_windows_1252(text: str) -> None:
+    # Icelandic's ð, ý and þ are Turkish ğ, ı and ş in windows-1254; its á, æ and ö make it no Turkish.
+    raw = page(text).encode("cp1252")
+    assert detect_encoding(raw) == "cp1252"
+    assert text in decode_html(raw)
+
+
+def test_symbols_at_a_words_edge_are_no_evidence() -> None:
+    # 0xAE is "®" in windows-1252 and "Ž" in ISO-8859-2; trademarks are no Czech.
+    text = " ".join(f"Brand{i}® works with Model{i}® and Device{i}®." for i in range(12)) + " Café menu."
+    raw = page(text).encode("cp1252")
+    assert latin_reading(text_bytes(raw)) == "cp1252"
+    assert text in decode_html(raw)
+
+
+def test_a_few_accents_in_english_stay_windows_1252() -> None:
+    text = "The café on the corner serves crème brûlée; the naïve critic's résumé says so. " * 3
+    assert latin_reading(text_bytes(page(text).encode("cp1252"))) == "cp1252"
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+def test_utf32_without_a_byte_order_mark(codec: str) -> None:
+    text = "Grüße aus Köln, 東京 und 😀."
+    raw = page(text).encode(codec)
+    assert detect_encoding(raw) == codec
+    assert text in decode_html(raw)
+
+
+@pytest.mark.parametrize("declared", ["", '<meta charset="iso-2022-jp">'])
+def test_iso_2022_jp_passes_for_ascii_but_is_told_by_its_escapes(declared: str) -> None:
+    text = "日本語のテキストです。ｶﾀｶﾅも。"
+    raw = page(text, declared).encode("iso2022_jp_ext")
+    assert raw.isascii()
+    assert text in decode_html(raw)
+
+
+def test_iso_2022_kr() -> None:
+    text = "한국어 텍스트입니다."
+    raw = page(text).encode("iso2022_kr")
+    assert detect_encoding(raw) == "iso2022_kr"
+    assert text in decode_html(raw)
+
+
+def test_an_escape_byte_alone_is_no_iso_2022() -> None:
+    raw = page("a terminal's colours: \x1b[31mred\x1b[0m").encode()
+    assert detect_encoding(raw) == "utf-8"
