@@ -79,6 +79,13 @@ def read_as_cp1252(data: bytes) -> bytes:
     return "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in data).encode()
 
 
+def unclosed_markup(size: int) -> bytes:
+    """An undeclared Windows-1252 page followed by comments, scripts and styles that never close: the guess path
+    reads the text between tags to tell Latin code pages apart (a lazy regular expression took 10 s on 64 kB)."""
+    text = page(paragraphs(2_000).replace("earlier", "früher")).encode("cp1252")
+    return text + b"<!--<script><style>" * ((size - len(text)) // 19)
+
+
 def encoded_twice(size: int) -> bytes:
     """A page encoded twice throughout: repaired whole (``mojibake.py``)."""
     return read_as_cp1252(bilingual(size))
@@ -182,6 +189,7 @@ CASES: dict[str, tuple[int, str, bool, Callable[[int], bytes | str | Path]]] = {
         lambda n: page(paragraphs(n // 2, CHINESE), '<meta charset="utf-8">').encode("gb18030"),
     ),
     "mixed-utf8-cp1252": (10 * MB, "bytes", True, mixed),
+    "latin-unclosed-markup": (10 * MB, "bytes", True, unclosed_markup),
     "utf8-encoded-twice": (10 * MB, "bytes", True, encoded_twice),
     "utf8-encoded-twice-mixed": (10 * MB, "bytes", True, encoded_twice_mixed),
     "malformed-entities": (10 * MB, "bytes", True, entities),

@@ -165,15 +165,40 @@ REGIONAL_ALPHABETS: dict[str, dict[str, str]] = {
 # share fewer.
 REGIONAL_MIN_LETTERS = 10
 REGIONAL_MARGIN = 0.05
-_MARKUP_RE = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+_RAW_TEXT_RE = re.compile(rb"<(script|style)\b", re.I)
+_RAW_TEXT_END_RE = {b"script": re.compile(rb"</script\s*>", re.I), b"style": re.compile(rb"</style\s*>", re.I)}
 _NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
 _IN_WORD_RE = re.compile(rb"(?<=[A-Za-z])[\x80-\xff]|[\x80-\xff](?=[A-Za-z])")
 _BETWEEN_LETTERS_RE = re.compile(rb"(?<=[A-Za-z])[\x80-\xff](?=[A-Za-z])")
 
 
 def text_bytes(data: bytes) -> bytes:
-    """``data`` without its markup, scripts, styles and comments: the text whose letters tell a code page apart."""
-    return _MARKUP_RE.sub(b" ", data)
+    """``data`` without its markup, scripts, styles and comments: the text whose letters tell a code page apart.
+
+    One scan, each byte passed once: a regular expression of lazy alternatives rescans to the end of the data for
+    every unclosed ``<script`` or ``<!--``, 10 s on 64 kB of them.
+    """
+    parts: list[bytes] = []
+    pos = 0
+    while (start := data.find(b"<", pos)) >= 0:
+        parts.append(data[pos:start])
+        pos = _markup_end(data, start)
+        parts.append(b" ")
+    parts.append(data[pos:])
+    return b"".join(parts)
+
+
+def _markup_end(data: bytes, start: int) -> int:
+    """Where the comment, script, style or tag opening at ``start`` ends (the data's end if it is never closed)."""
+    if data.startswith(b"<!--", start):
+        end = data.find(b"-->", start + 4)
+        return len(data) if end < 0 else end + 3
+    raw = _RAW_TEXT_RE.match(data, start)
+    if raw is not None:
+        close = _RAW_TEXT_END_RE[raw.group(1).lower()].search(data, raw.end())
+        return len(data) if close is None else close.end()
+    end = data.find(b">", start + 1)
+    return len(data) if end < 0 else end + 1
 
 
 def non_ascii_share(text: bytes) -> float:
