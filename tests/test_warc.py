@@ -144,6 +144,15 @@ def test_decode_payload_follows_the_header_only_where_it_can_be_right() -> None:
     assert decode_payload(latin, None) is latin
 
 
+def test_decode_payload_reads_header_labels_as_browsers_do() -> None:
+    # The HTTP header goes through the same label table as a page's own <meta charset> (blocksift.charset).
+    japanese = "手順①と③を終えてください。".encode("cp932")  # ① is NEC's, in cp932 only
+    assert decode_payload(japanese, "x-sjis") == "手順①と③を終えてください。"
+    chinese = "朱镕基访问了上海。".encode("gbk")
+    assert decode_payload(chinese, "GB2312") == "朱镕基访问了上海。"
+    assert decode_payload(chinese, "utf-7") is chinese  # a label that cannot be believed: the page loader decides
+
+
 def test_a_truncated_record_is_one_error_and_the_rest_go_on(tmp_path: Path) -> None:
     whole = tmp_path / "whole.warc"
     write_warc(whole, sample_pages()[:3])

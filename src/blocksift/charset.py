@@ -78,8 +78,21 @@ _CODEC_OF_LABEL = {label: codec for codec, labels in WEB_LABELS.items() for labe
 _BROWSER_READING = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
                     "iso8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
                     "big5": "big5hkscs", "euc_kr": "cp949"}  # fmt: skip
-# The codec for a page whose bytes its declared codec rejects, where browsers decode them all.
+# The codec for a page whose bytes its declared codec rejects, where browsers decode them all. (Such a page's
+# WAVE DASH then reads as cp932's FULLWIDTH TILDE, where browsers show a WAVE DASH.)
 WIDER_CODECS = {"shift_jis": "cp932"}
+
+
+def widened(data: bytes, codec: str) -> str:
+    """``codec``, or the wider one browsers read it as where ``data`` needs it (Shift_JIS holding NEC characters)."""
+    wider = WIDER_CODECS.get(codec)
+    if wider is None:
+        return codec
+    try:
+        data.decode(codec)
+        return codec
+    except UnicodeDecodeError:
+        return wider
 
 
 @lru_cache(maxsize=256)

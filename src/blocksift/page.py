@@ -34,12 +34,12 @@ from lxml import etree
 from blocksift.charset import (
     FALLBACK_ENCODING,
     LATIN_CODECS,
-    WIDER_CODECS,
     guessed_codec,
     latin_reading,
     non_ascii_share,
     text_bytes,
     web_codec,
+    widened,
 )
 from blocksift.errors import InputError
 from blocksift.mojibake import may_hold_mojibake, repair_mojibake
@@ -318,10 +318,8 @@ def detect_encoding(data: bytes) -> str:
         # Declared UTF-8 with a few broken bytes: keep UTF-8 (browsers show U+FFFD). With many, the declaration is
         # wrong (a legacy page in a UTF-8 template, a CJK page): the guess recovers the text a browser would mangle.
         return "utf-8" if damage.bad <= FEW_BROKEN else _guess_encoding(data) or FALLBACK_ENCODING
-    wider = WIDER_CODECS.get(declared or "")
-    if wider is not None and not _decodes(data, declared or "") and _decodes(data, wider):
-        return wider
     if declared:
+        declared = widened(data, declared)
         try:
             data.decode(declared)
         except (UnicodeDecodeError, LookupError):

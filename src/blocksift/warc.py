@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from blocksift.charset import web_codec, widened
 from blocksift.page import declared_encoding
 
 if TYPE_CHECKING:
@@ -245,20 +246,10 @@ def _corrupt(path: str | Path, after: int, error: str, resumed: int | None) -> W
     return WarcItem(f"{path}@{max(after, 0)}", error=f"corrupt WARC data {where} ({error}); {then}")
 
 
-def _codec(label: str) -> str | None:
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    if name.startswith(("utf-16", "utf-32")):  # without a BOM such a label is wrong in practice
-        return None
-    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
-
-
 def decode_payload(data: bytes, charset: str | None) -> bytes | str:
     """The page to extract: text decoded with the HTTP ``charset`` where it applies, else the bytes themselves
     (which the page loader decodes by BOM, UTF-8 validity, the page's declared charset, and a guess)."""
-    codec = _codec(charset) if charset else None
+    codec = web_codec(charset) if charset else None
     if codec is None or codec == "utf-8" or data.isascii() or data.startswith(BOMS):
         return data
     try:
@@ -270,7 +261,7 @@ def decode_payload(data: bytes, charset: str | None) -> bytes | str:
         declared = declared_encoding(data)
         if declared is not None and declared != codec:
             return data  # a server's default Latin-1 label; the page knows its own charset
-    return data.decode(codec, errors="replace")
+    return data.decode(widened(data, codec), errors="replace")
 
 
 def quality(extraction: Extraction) -> dict[str, Any]:
