@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from blocksift.charset import latin_reading, text_bytes, web_codec
+from blocksift import extract
+from blocksift.charset import latin_reading, named_codec, text_bytes, web_codec
 from blocksift.page import decode_html, detect_encoding
 
 CZECH = (
@@ -175,3 +176,23 @@ def test_iso_2022_kr() -> None:
 def test_an_escape_byte_alone_is_no_iso_2022() -> None:
     raw = page("a terminal's colours: \x1b[31mred\x1b[0m").encode()
     assert detect_encoding(raw) == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"), [("x-sjis", "shift_jis"), ("UTF-16", "utf-16"), ("latin-1", "cp1252"), ("IBM855", "cp855")]
+)
+def test_a_named_encoding_is_any_the_caller_knows(name: str, codec: str) -> None:
+    assert named_codec(name) == codec  # UTF-16 too: unlike a page's label, the caller knows
+
+
+@pytest.mark.parametrize("name", ["rot13", "zlib", "idna", "no-such-thing", ""])
+def test_a_named_encoding_that_is_none_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="unknown encoding"):
+        named_codec(name)
+
+
+def test_a_given_encoding_replaces_detection_but_not_a_byte_order_mark() -> None:
+    raw = page(FRENCH).encode("cp1252")
+    assert FRENCH.encode("cp1252").decode("cp1250") in extract(raw, encoding="windows-1250")  # as asked: "élčve"
+    bom = b"\xef\xbb\xbf" + page(CZECH).encode("utf-8")
+    assert CZECH in extract(bom, encoding="windows-1250")

@@ -79,6 +79,19 @@ def test_batch_with_a_bad_page_goes_on_and_exits_1(sample_model_path: Path, tmp_
     assert "error" in records[2] and "text" not in records[2]
 
 
+def test_predict_decodes_with_the_encoding_it_is_given(tmp_path: Path, sample_model_path: Path) -> None:
+    # Undeclared Slovak read as windows-1250; the same bytes forced to windows-1252 read as a browser set to it.
+    text = "Ďalší deň sme išli k rieke a pozerali sa na lode, ktoré sa pomaly plavili po prúde smerom k mestu."
+    page = tmp_path / "page.html"
+    page.write_bytes(f"<html><body><article><p>{text}</p><p>{text}</p></article></body></html>".encode("cp1250"))
+    code, out, _ = run("predict", page, "--model", sample_model_path, "--encoding", "windows-1250")
+    assert code == 0 and text in out
+    code, out, _ = run("predict", page, "--model", sample_model_path, "--encoding", "windows-1252")
+    assert code == 0 and text.encode("cp1250").decode("cp1252") in out
+    code, _, err = run("predict", page, "--model", sample_model_path, "--encoding", "rot13")
+    assert code == 2 and "--encoding: unknown encoding 'rot13'" in err
+
+
 def test_misuse_exits_2(sample_model_path: Path, tmp_path: Path) -> None:
     assert run("predict", tmp_path / "missing.html", "--model", sample_model_path)[0] == 2
     assert run("predict", PAGE, "--model", tmp_path / "missing.npz")[0] == 2

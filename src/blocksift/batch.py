@@ -200,9 +200,11 @@ def warm_up(model_path: str | None) -> None:
     load_compiled()
 
 
-def render(source: Source, html: bytes | str, model: Predictor, fmt: str, threshold: float | None) -> Result:
-    """Extract one page and render it in ``fmt``."""
-    extraction = extract_blocks(html, model, threshold)
+def render(
+    source: Source, html: bytes | str, model: Predictor, fmt: str, threshold: float | None, encoding: str | None = None
+) -> Result:
+    """Extract one page (its bytes decoded with ``encoding`` where given) and render it in ``fmt``."""
+    extraction = extract_blocks(html, model, threshold, encoding)
     output: str | dict[str, Any] | list[dict[str, Any]]
     if fmt == "text":
         output = extraction.text + "\n" if extraction.text else ""
@@ -246,13 +248,15 @@ def run_one(
     threshold: float | None,
     max_bytes: int,
     timeout: float | None = PAGE_TIMEOUT,
+    encoding: str | None = None,
 ) -> Result:
-    """Read, extract and render one source within ``timeout`` seconds; every failure becomes an error result."""
+    """Read, extract and render one source within ``timeout`` seconds; every failure becomes an error result.
+    ``encoding`` decodes every page's bytes (a WARC record's HTTP charset included) instead of detecting how."""
     if source.error is not None:
         return Result(source, None, source.error)
     try:
         with time_limit(timeout):
-            return _run_one(source, model_path, fmt, threshold, max_bytes)
+            return _run_one(source, model_path, fmt, threshold, max_bytes, encoding)
     except BlocksiftError as exc:
         return Result(source, None, str(exc))
     except MemoryError:
@@ -261,18 +265,20 @@ def run_one(
         return Result(source, None, f"internal error ({type(exc).__name__}: {exc}); please report it with the page")
 
 
-def _run_one(source: Source, model_path: str | None, fmt: str, threshold: float | None, max_bytes: int) -> Result:
+def _run_one(
+    source: Source, model_path: str | None, fmt: str, threshold: float | None, max_bytes: int, encoding: str | None
+) -> Result:
     try:
         if source.data is not None:
             if len(source.data) > max_bytes:
                 raise InputError(f"the input is larger than the {max_bytes:,}-byte limit")
             html = source.data
-            if source.record is not None:  # a WARC record: its HTTP header's charset applies
+            if source.record is not None and encoding is None:  # a WARC record: its HTTP header's charset applies
                 return render(source, decode_payload(html, source.record.charset), _model(model_path), fmt, threshold)
         else:
             assert source.path is not None
             html = read_html_file(source.path, max_bytes)
-        return render(source, html, _model(model_path), fmt, threshold)
+        return render(source, html, _model(model_path), fmt, threshold, encoding)
     except (OSError, EOFError, zlib.error) as exc:
         return Result(source, None, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     except RecursionError:
@@ -297,16 +303,24 @@ def run(
     timeout: float | None = PAGE_TIMEOUT,
     max_memory: int | None = None,
     work: Work | None = None,
+    encoding: str | None = None,
 ) -> Generator[Result, None, None]:
     """One result per source, in input order, computed by ``jobs`` processes.
 
     ``jobs`` = 1 without ``max_memory`` runs in this process; otherwise in a pool of worker processes that outlives
-    its workers (see the module docstring). ``max_memory``: megabytes each worker may grow by. ``work`` replaces the
-    page function (tests use it to make workers die).
+    its workers (see the module docstring). ``max_memory``: megabytes each worker may grow by. ``encoding``: how to
+    decode every page's bytes instead of detecting it. ``work`` replaces the page function (tests use it to make
+    workers die).
     """
     if work is None:
         work = partial(
-            run_one, model_path=model_path, fmt=fmt, threshold=threshold, max_bytes=max_bytes, timeout=timeout
+            run_one,
+            model_path=model_path,
+            fmt=fmt,
+            threshold=threshold,
+            max_bytes=max_bytes,
+            timeout=timeout,
+            encoding=encoding,
         )
         warm = True
     else:

@@ -116,6 +116,23 @@ def web_codec(label: str) -> str | None:
     return name if _reads_ascii(info) else None
 
 
+def named_codec(label: str) -> str:
+    """The Python codec for an encoding a caller names (``--encoding``): a label of the standard, read as
+    browsers read it, or any character encoding Python knows (UTF-16 too: the caller knows). Raises ``ValueError``
+    for a name that is neither."""
+    key = label.strip().lower()
+    try:
+        info = codecs.lookup(key)
+    except LookupError:
+        info = None
+    codec = _CODEC_OF_LABEL.get(key)
+    if codec is not None:
+        return codec
+    if info is None or not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        raise ValueError(f"unknown encoding {label!r}: name a character encoding such as utf-8, windows-1250 or gbk")
+    return _BROWSER_READING.get(info.name, info.name)
+
+
 _ASCII_BYTES = bytes(range(0x20, 0x7F))
 _NOT_CHARSETS = frozenset({"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined"})
 

@@ -62,6 +62,17 @@ def fail(message: str, code: int = MISUSE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _check_encoding(encoding: str | None) -> None:
+    """Refuse an ``--encoding`` that names no character encoding before any work."""
+    from blocksift.charset import named_codec
+
+    if encoding is not None:
+        try:
+            named_codec(encoding)
+        except ValueError as exc:
+            raise fail(f"--encoding: {exc}") from None
+
+
 def _check_threshold(threshold: float | None) -> None:
     """Refuse a ``--threshold`` outside [0, 1] before any work, by the library's rule
     (``decide.checked_threshold``), as a misuse of the command."""
@@ -478,6 +489,13 @@ def predict(
         Path | None,
         typer.Option("--errors", help="Also record each failed page here, as a JSON line {source, error}."),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="Decode every page with this encoding (windows-1250, shift_jis...) instead of detecting it; a "
+            "byte-order mark still wins, and a WARC record's HTTP charset is overridden."
+        ),
+    ] = None,
 ) -> None:
     """Extract the content of pages with a trained model."""
     from blocksift.batch import expand, has_warc, memory_limit_supported, run
@@ -489,6 +507,7 @@ def predict(
     if fmt not in FORMATS:
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     _check_threshold(threshold)
+    _check_encoding(encoding)
     if jobs == 0:
         raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
     if max_bytes < 1 or timeout < 0 or max_memory < 0:
@@ -525,6 +544,7 @@ def predict(
         jobs=jobs,
         max_bytes=max_bytes,
         max_memory=max_memory or None,
+        encoding=encoding,
     )
     try:
         error_log = errors.open("w", encoding="utf-8") if errors is not None else None

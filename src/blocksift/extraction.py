@@ -16,6 +16,7 @@ import numpy.typing as npt
 from lxml import etree
 
 from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, segment
+from blocksift.charset import named_codec
 from blocksift.decide import checked_threshold, decide, drop_islands
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
@@ -215,15 +216,19 @@ def resolve_model(model: Predictor | str | None) -> Predictor:
 
 
 def extract_blocks(
-    html: bytes | bytearray | memoryview | str, model: Predictor | str | None = None, threshold: float | None = None
+    html: bytes | bytearray | memoryview | str,
+    model: Predictor | str | None = None,
+    threshold: float | None = None,
+    encoding: str | None = None,
 ) -> Extraction:
     """Label every block of ``html``; ``threshold`` replaces the model's per-page cut (lower keeps more, higher
-    keeps less).
+    keeps less); ``encoding`` decodes the page's bytes instead of detecting how (a byte-order mark still wins).
 
     Raises ``InputError`` for input that holds no page (empty, not text), ``ModelError`` for an unusable model and
-    ``ValueError`` for a threshold outside [0, 1].
+    ``ValueError`` for a threshold outside [0, 1] or an unknown encoding.
     """
     threshold = checked_threshold(threshold)
+    codec = named_codec(encoding) if encoding is not None else None
     if isinstance(html, bytearray | memoryview):  # a buffer of the page's bytes, as a socket or a mapped file gives
         html = bytes(html)
     clf = resolve_model(model)
@@ -231,7 +236,7 @@ def extract_blocks(
     # blocks and features, whose peak they would otherwise add to. Input of another type is parse_html's to refuse.
     wanted = clf.conventions_ is not None and isinstance(html, bytes | str)
     markup = markup_signals(html) if wanted else None
-    doc = parse_html(html)
+    doc = parse_html(html, codec)
     seg = segment(doc)
     tokens = np.array([b.n_tokens for b in seg.blocks])
     if seg.blocks:
@@ -251,8 +256,11 @@ def extract_blocks(
 
 
 def extract(
-    html: bytes | bytearray | memoryview | str, model: Predictor | str | None = None, threshold: float | None = None
+    html: bytes | bytearray | memoryview | str,
+    model: Predictor | str | None = None,
+    threshold: float | None = None,
+    encoding: str | None = None,
 ) -> str:
     """The main content of a page as plain text, a line per block, code with its own lines and a table row on one
-    ("" when nothing is content)."""
-    return extract_blocks(html, model, threshold).text
+    ("" when nothing is content). ``threshold`` and ``encoding`` as for ``extract_blocks``."""
+    return extract_blocks(html, model, threshold, encoding).text

@@ -354,15 +354,17 @@ def _decodes(data: bytes, encoding: str) -> bool:
         return False
 
 
-def decode_html(data: bytes) -> str:
-    """Decode a page's bytes to text as a browser would; never fails (undecodable bytes become U+FFFD)."""
-    return decode_with_encoding(data)[0]
+def decode_html(data: bytes, encoding: str | None = None) -> str:
+    """Decode a page's bytes to text as a browser would; never fails (undecodable bytes become U+FFFD).
+    ``encoding`` (a Python codec name) replaces the detection, except where the page starts with a byte-order mark."""
+    return decode_with_encoding(data, encoding)[0]
 
 
-def decode_with_encoding(data: bytes) -> tuple[str, str]:
+def decode_with_encoding(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode and also return the encoding used; characters encoded twice are repaired (``mojibake.py``)."""
-    encoding = detect_encoding(data)
     bom = _bom_encoding(data)
+    if encoding is None or bom is not None:
+        encoding = detect_encoding(data)
     body = data[bom[1] :] if bom is not None else data
     if not encoding.startswith(("utf-16", "utf-32")) and b"\x00" in body:
         body = body.replace(b"\x00", b"")  # NUL is never visible; dropping the bytes is far faster than the chars
@@ -639,13 +641,14 @@ def _parse(text: str) -> etree._Element:
     return root
 
 
-def parse_html(page: bytes | str) -> Document:
-    """Decode (where bytes), parse and clean a page; raise InputError for input that holds no HTML at all."""
+def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
+    """Decode (where bytes: with ``encoding``, a Python codec, where given), parse and clean a page; raise
+    InputError for input that holds no HTML at all."""
     if isinstance(page, bytes):
         what = sniff_binary(page)
         if what is not None:
             raise InputError(f"the input looks like {what}, not HTML")
-        text, encoding = decode_with_encoding(page)
+        text, encoding = decode_with_encoding(page, encoding)
     elif isinstance(page, str):
         what = sniff_binary(page[:BINARY_SAMPLE].encode("latin-1", errors="replace"))
         if what is not None:
