@@ -82,17 +82,18 @@ def test_labels_that_cannot_be_believed_are_ignored(label: str) -> None:
     assert web_codec(label) is None
 
 
-def test_a_gb2312_page_holds_gbk_characters() -> None:
-    # Python's gb2312 rejects 镕, as it does the GBK characters every such page holds; browsers decode them.
-    text = "朱镕基访问了上海的工厂和学校。"
-    raw = page(text, '<meta charset="gb2312">').encode("gbk")
-    assert detect_encoding(raw) == "gb18030"
-    assert text in decode_html(raw)
-
-
-def test_an_euc_kr_page_holds_cp949_syllables() -> None:
-    text = "뷁똠 같은 글자도 브라우저는 보여 준다."
-    raw = page(text, '<meta charset="euc-kr">').encode("cp949")
+@pytest.mark.parametrize(
+    ("text", "label", "codec", "reading"),
+    [
+        # Python's gb2312 rejects 镕, as it does the GBK characters every such page holds; browsers decode them.
+        ("朱镕基访问了上海的工厂和学校。", "gb2312", "gbk", "gb18030"),
+        ("뷁똠 같은 글자도 브라우저는 보여 준다.", "euc-kr", "cp949", "cp949"),  # syllables beyond KS X 1001
+        ("สวัสดีครับ วันนี้อากาศดีมาก", "windows-874", "cp874", "cp874"),  # a label Python does not know
+    ],
+)
+def test_declared_pages_read_as_browsers_read_them(text: str, label: str, codec: str, reading: str) -> None:
+    raw = page(text, f'<meta charset="{label}">').encode(codec)
+    assert detect_encoding(raw) == reading
     assert text in decode_html(raw)
 
 
@@ -104,12 +105,6 @@ def test_shift_jis_reads_as_jis_and_widens_to_cp932_for_nec_characters() -> None
     raw = page(circled, '<meta charset="shift_jis">').encode("cp932")
     assert detect_encoding(raw) == "cp932"
     assert circled in decode_html(raw)
-
-
-def test_a_thai_page_labelled_windows_874() -> None:
-    text = "สวัสดีครับ วันนี้อากาศดีมาก"
-    raw = page(text, '<meta charset="windows-874">').encode("cp874")
-    assert text in decode_html(raw)
 
 
 @pytest.mark.parametrize(
