@@ -191,3 +191,15 @@ def test_a_given_encoding_replaces_detection_but_not_a_byte_order_mark() -> None
     assert FRENCH.encode("cp1252").decode("cp1250") in extract(raw, encoding="windows-1250")  # as asked: "élčve"
     bom = b"\xef\xbb\xbf" + page(CZECH).encode("utf-8")
     assert CZECH in extract(bom, encoding="windows-1250")
+
+
+@pytest.mark.parametrize(("text", "codec"), [(CZECH, "cp1250"), (POLISH, "iso8859-2"), (FRENCH, "cp1252")])
+@pytest.mark.parametrize("declared", ["", '<meta charset="utf-8">'])
+def test_a_utf8_template_around_legacy_text_reads_each_as_itself(text: str, codec: str, declared: str) -> None:
+    # An old database's Czech in a UTF-8 template: the runs UTF-8 rejects are read with the code page their letters
+    # say, not always windows-1252.
+    head, tail = page(f"{ICELANDIC}</p><p>@@", declared).split("@@")  # the template's own text in UTF-8
+    raw = head.encode() + text.encode(codec) + tail.encode()
+    assert detect_encoding(raw) == f"utf-8+{codec}"
+    decoded = decode_html(raw)
+    assert text in decoded and ICELANDIC in decoded

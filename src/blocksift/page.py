@@ -238,7 +238,7 @@ def _single_byte(encoding: str | None) -> bool:
         return False
 
 
-def _mixed_fallback(damage: _Utf8Damage, declared: str | None) -> str | None:
+def _mixed_fallback(data: bytes, damage: _Utf8Damage, declared: str | None) -> str | None:
     """The single-byte encoding of the non-UTF-8 runs of a page that mixes it with UTF-8, or None if not mixed."""
     # On a page declared UTF-8, one valid multi-byte character is evidence enough.
     least = 2 if declared == "utf-8" else MIXED_MIN_BYTES
@@ -246,8 +246,22 @@ def _mixed_fallback(damage: _Utf8Damage, declared: str | None) -> str | None:
         return None
     if _single_byte(declared):
         return declared
-    # Undeclared: only Latin text (accented letters one or two bytes apart, not long runs) is safe to call cp1252.
-    return None if damage.multibyte_legacy else FALLBACK_ENCODING
+    # Otherwise only Latin text (accented letters one or two bytes apart, not long runs) is safe to decode run by
+    # run: windows-1252, or the Central European, Turkish or Baltic code page its letters say.
+    return None if damage.multibyte_legacy else latin_reading(text_bytes(_legacy_runs(data[:GUESS_BYTES])))
+
+
+def _legacy_runs(data: bytes) -> bytes:
+    """``data`` with its runs of valid UTF-8 blanked out: the legacy bytes alone, in their words."""
+
+    def blank_utf8(match: re.Match[bytes]) -> bytes:
+        try:
+            match.group().decode("utf-8")
+            return b" "
+        except UnicodeDecodeError:
+            return match.group()
+
+    return _NON_ASCII_RE.sub(blank_utf8, data)
 
 
 def _mixed_error_handler(encoding: str) -> str:
@@ -311,7 +325,7 @@ def detect_encoding(data: bytes) -> str:
     if damage.mostly_utf8:
         return "utf-8"
     declared = declared_encoding(data)
-    mixed = _mixed_fallback(damage, declared)
+    mixed = _mixed_fallback(data, damage, declared)
     if mixed is not None:
         return f"utf-8+{mixed}"
     if declared == "utf-8":
