@@ -153,6 +153,17 @@ def test_decode_payload_reads_header_labels_as_browsers_do() -> None:
     assert decode_payload(chinese, "utf-7") is chinese  # a label that cannot be believed: the page loader decides
 
 
+def test_encoding_option_overrides_the_http_charset(tmp_path: Path) -> None:
+    # A crawl of an old Czech site whose server labels every page ISO-8859-1: the user knows better.
+    text = "Příliš žluťoučký kůň úpěl ďábelské ódy, když večer přišel k řece a díval se na lodě."
+    body = f"<html><body><article><p>{text}</p><p>{text}</p></article></body></html>".encode("cp1250")
+    path = tmp_path / "old.warc"
+    write_warc(path, [("https://example.cz/a", body, "text/html; charset=iso-8859-1")])
+    assert text not in str(cli(path)[1][0]["text"])  # the header's Latin-1, as a browser would read it
+    code, records, _ = cli(path, "--encoding", "windows-1250")
+    assert code == 0 and text in str(records[0]["text"])
+
+
 def test_a_truncated_record_is_one_error_and_the_rest_go_on(tmp_path: Path) -> None:
     whole = tmp_path / "whole.warc"
     write_warc(whole, sample_pages()[:3])
