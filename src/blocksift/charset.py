@@ -103,18 +103,14 @@ def web_codec(label: str) -> str | None:
     Labels of the Encoding Standard first (any case, surrounding white space ignored). Then a name that Python
     resolves, though browsers do not (``iso8859_1``, ``latin-1``, ``ibm855``): the page's author still named a
     real code page. Names that are no character encoding that reads ASCII as ASCII are ignored: ``utf-7`` (a
-    cross-site-scripting trick), EBCDIC's ``cp037``, ``rot13``, ``unicode_escape``.
+    cross-site-scripting trick), EBCDIC's ``cp037``, ``rot13``, ``unicode_escape``, and UTF-16 and UTF-32, which a
+    page without a byte-order mark is not in practice.
     """
     key = label.strip().lower()
-    codec = _CODEC_OF_LABEL.get(key)
-    if codec is not None:
-        return codec
-    try:
-        info = codecs.lookup(key)
-    except LookupError:
-        return None
-    name = _BROWSER_READING.get(info.name, info.name)
-    return name if _reads_ascii(info) else None
+    if key in _CODEC_OF_LABEL:
+        return _CODEC_OF_LABEL[key]
+    info = _charset(key)
+    return _BROWSER_READING.get(info.name, info.name) if info is not None and _reads_ascii(info) else None
 
 
 def named_codec(label: str) -> str:
@@ -122,14 +118,10 @@ def named_codec(label: str) -> str:
     browsers read it, or any character encoding Python knows (UTF-16 too: the caller knows). Raises ``ValueError``
     for a name that is neither."""
     key = label.strip().lower()
-    try:
-        info = codecs.lookup(key)
-    except LookupError:
-        info = None
-    codec = _CODEC_OF_LABEL.get(key)
-    if codec is not None:
-        return codec
-    if info is None or not info._is_text_encoding or info.name in _NOT_CHARSETS:
+    if key in _CODEC_OF_LABEL:
+        return _CODEC_OF_LABEL[key]
+    info = _charset(key)
+    if info is None:
         raise ValueError(f"unknown encoding {label!r}: name a character encoding such as utf-8, windows-1250 or gbk")
     return _BROWSER_READING.get(info.name, info.name)
 
@@ -138,10 +130,18 @@ _ASCII_BYTES = bytes(range(0x20, 0x7F))
 _NOT_CHARSETS = frozenset({"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined"})
 
 
+def _charset(name: str) -> codecs.CodecInfo | None:
+    """Python's codec of that name where it is a character encoding (not ``rot13``, ``zlib`` or ``idna``)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return info if info._is_text_encoding and info.name not in _NOT_CHARSETS else None
+
+
 def _reads_ascii(info: codecs.CodecInfo) -> bool:
-    """True for a character encoding that decodes printable ASCII bytes as themselves (not UTF-16/32 either, which
-    a page without a byte-order mark is not in practice)."""
-    if not info._is_text_encoding or info.name in _NOT_CHARSETS or info.name.startswith(("utf-16", "utf-32")):
+    """True for a character encoding that decodes printable ASCII bytes as themselves, one byte each."""
+    if info.name.startswith(("utf-16", "utf-32")):
         return False
     try:
         return _ASCII_BYTES.decode(info.name) == _ASCII_BYTES.decode("ascii")
