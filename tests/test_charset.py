@@ -203,3 +203,20 @@ def test_a_utf8_template_around_legacy_text_reads_each_as_itself(text: str, code
     assert detect_encoding(raw) == f"utf-8+{codec}"
     decoded = decode_html(raw)
     assert text in decoded and ICELANDIC in decoded
+
+
+@pytest.mark.parametrize(("label", "codec"), [("iso-8859-2", "cp1250"), ("iso-8859-15", "cp1252")])
+def test_an_iso_label_on_windows_bytes_reads_as_the_windows_code_page(label: str, codec: str) -> None:
+    # windows-1250 puts "š", "ž" and "ť" at bytes that are C1 control codes in ISO-8859-2, which browsers show as
+    # nothing; a page labelled ISO-8859-2 that holds them was written in windows-1250.
+    text = CZECH if codec == "cp1250" else FRENCH + " “Œuvre” – 5 €"
+    raw = page(text, f'<meta charset="{label}">').encode(codec)
+    assert detect_encoding(raw) == codec
+    assert text in decode_html(raw)
+
+
+def test_a_true_iso_8859_2_page_stays_so_beside_a_few_utf8_characters() -> None:
+    # The continuation bytes of UTF-8 characters (too few to make the page mixed) are no C1 text.
+    raw = page(CZECH, '<meta charset="iso-8859-2">').encode("iso8859-2") + "<p>– ✓</p>".encode()
+    assert detect_encoding(raw) == "iso8859-2"
+    assert CZECH in decode_html(raw)

@@ -82,10 +82,37 @@ _BROWSER_READING = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252
 # The codec for a page whose bytes its declared codec rejects, where browsers decode them all. (Such a page's
 # WAVE DASH then reads as cp932's FULLWIDTH TILDE, where browsers show a WAVE DASH.)
 WIDER_CODECS = {"shift_jis": "cp932"}
+# The Windows code page for an ISO-8859 label on a page whose bytes hold C1 control codes (0x80-0x9F), which no
+# text in the ISO code page holds and its Windows sibling uses for letters and quotes: Czech pages labelled
+# ISO-8859-2 but written in windows-1250 put their "š", "ž" and "ť" there. Browsers show nothing for them (the
+# Encoding Standard maps only ISO-8859-1 to windows-1252); the text is recovered instead.
+C1_SIBLINGS = {"iso8859-2": "cp1250", "iso8859-7": "cp1253", "iso8859-8": "cp1255", "iso8859-13": "cp1257",
+               "iso8859-15": "cp1252"}  # fmt: skip
+_C1_RE = re.compile(rb"[\x80-\x9f]")
+_NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
+# How runs of non-ASCII bytes look (valid UTF-8 or not, C1 or not) is measured on this many bytes.
+RUNS_BYTES = 1 << 18
+
+
+def legacy_runs(data: bytes) -> bytes:
+    """``data`` with its runs of valid UTF-8 blanked out: the legacy bytes alone, in their words."""
+
+    def blank_utf8(match: re.Match[bytes]) -> bytes:
+        try:
+            match.group().decode("utf-8")
+            return b" "
+        except UnicodeDecodeError:
+            return match.group()
+
+    return _NON_ASCII_RE.sub(blank_utf8, data)
 
 
 def widened(data: bytes, codec: str) -> str:
-    """``codec``, or the wider one browsers read it as where ``data`` needs it (Shift_JIS holding NEC characters)."""
+    """``codec``, or the code page ``data`` needs to decode as its author meant: cp932 for Shift_JIS holding NEC
+    characters, windows-1250 for "ISO-8859-2" holding C1 bytes."""
+    sibling = C1_SIBLINGS.get(codec)
+    if sibling is not None:  # C1 bytes of its own, not the continuation bytes of UTF-8 characters beside them
+        return sibling if _C1_RE.search(legacy_runs(data[:RUNS_BYTES])) else codec
     wider = WIDER_CODECS.get(codec)
     if wider is None:
         return codec
@@ -201,7 +228,6 @@ REGIONAL_MARGIN = 0.05
 LETTERS_TEXT_BYTES = 16384
 _RAW_TEXT_RE = re.compile(rb"<(script|style)\b", re.I)
 _RAW_TEXT_END_RE = {b"script": re.compile(rb"</script\s*>", re.I), b"style": re.compile(rb"</style\s*>", re.I)}
-_NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
 _IN_WORD_RE = re.compile(rb"(?<=[A-Za-z])[\x80-\xff]|[\x80-\xff](?=[A-Za-z])")
 _BETWEEN_LETTERS_RE = re.compile(rb"(?<=[A-Za-z])[\x80-\xff](?=[A-Za-z])")
 

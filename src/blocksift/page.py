@@ -34,8 +34,10 @@ from lxml import etree
 from blocksift.charset import (
     FALLBACK_ENCODING,
     LATIN_CODECS,
+    RUNS_BYTES,
     guessed_codec,
     latin_reading,
+    legacy_runs,
     non_ascii_share,
     text_bytes,
     web_codec,
@@ -78,8 +80,6 @@ GUESS_BYTES = 65536
 # A guess of a single-byte code page for a non-Latin script stands only where at least this share of the text's
 # bytes are non-ASCII: 55-95% in the Cyrillic, Greek, Arabic, Hebrew and Thai texts of chardet's test files.
 SCRIPT_MIN_SHARE = 0.1
-# How runs of non-ASCII bytes look (valid UTF-8 or not, long or short) is measured on this many bytes.
-RUNS_BYTES = 1 << 18
 # Bytes of valid multi-byte UTF-8 a page needs before its other non-ASCII bytes are read as a second encoding (and
 # they must be at least a third as many as those bytes). Legacy text is almost never valid UTF-8 by accident.
 MIXED_MIN_BYTES = 12
@@ -244,24 +244,11 @@ def _mixed_fallback(data: bytes, damage: _Utf8Damage, declared: str | None) -> s
     least = 2 if declared == "utf-8" else MIXED_MIN_BYTES
     if damage.valid_run_bytes < least or damage.valid_run_bytes * 3 < damage.invalid_run_bytes:
         return None
-    if _single_byte(declared):
-        return declared
+    if declared is not None and _single_byte(declared):
+        return widened(data, declared)
     # Otherwise only Latin text (accented letters one or two bytes apart, not long runs) is safe to decode run by
     # run: windows-1252, or the Central European, Turkish or Baltic code page its letters say.
-    return None if damage.multibyte_legacy else latin_reading(text_bytes(_legacy_runs(data[:GUESS_BYTES])))
-
-
-def _legacy_runs(data: bytes) -> bytes:
-    """``data`` with its runs of valid UTF-8 blanked out: the legacy bytes alone, in their words."""
-
-    def blank_utf8(match: re.Match[bytes]) -> bytes:
-        try:
-            match.group().decode("utf-8")
-            return b" "
-        except UnicodeDecodeError:
-            return match.group()
-
-    return _NON_ASCII_RE.sub(blank_utf8, data)
+    return None if damage.multibyte_legacy else latin_reading(text_bytes(legacy_runs(data[:GUESS_BYTES])))
 
 
 def _mixed_error_handler(encoding: str) -> str:
