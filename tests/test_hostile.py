@@ -132,6 +132,51 @@ def test_json_is_refused_not_extracted(data: bytes | str) -> None:
         blocksift.extract_blocks(data)
 
 
+FEED_PROLOG = '<?xml version="1.0" encoding="utf-8"?>\n<!-- generated -->\n<?xml-stylesheet href="feed.xsl"?>\n'
+
+
+def feed(root: str, items: str, close: str) -> str:
+    """A news feed as a crawler saves one: XML prolog, a comment, a stylesheet instruction, then its root."""
+    return FEED_PROLOG + root + items + close
+
+
+RSS_ITEMS = "".join(
+    f"<item><title>Item {i}</title><description>{p}</description></item>" for i, p in enumerate(PARAGRAPHS)
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (feed('<rss version="2.0"><channel><title>Harbour news</title>', RSS_ITEMS, "</channel></rss>"), "an RSS feed"),
+        (
+            feed('<feed xmlns="http://www.w3.org/2005/Atom">', RSS_ITEMS.replace("item>", "entry>"), "</feed>"),
+            "an Atom feed",
+        ),
+        (
+            feed('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">', RSS_ITEMS, "</rdf:RDF>"),
+            "an RSS 1.0 feed",
+        ),
+    ],
+)
+def test_a_news_feed_is_refused_not_extracted(data: str, kind: str) -> None:
+    # Its items' titles, links and summaries would come out run together, as no page's content.
+    with pytest.raises(InputError, match=f"the input is {kind}, not a page"):
+        blocksift.extract_blocks(data.encode())
+
+
+def test_a_page_of_its_own_feed_element_is_a_page() -> None:
+    page = article().replace("<body>", "<body><feed>").replace("</body>", "</feed></body>")
+    assert PARAGRAPHS[0] in kept(page)
+    assert PARAGRAPHS[0] in kept("<feed>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</feed>")
+
+
+def test_thousands_of_processing_instructions_before_the_root() -> None:
+    # One lazy regular expression over "<?...?>" repeats backtracked exponentially: 800 of them never returned.
+    page = "<?a?>" * 1_000 + article()
+    assert PARAGRAPHS[0] in kept(page)
+
+
 def test_text_that_merely_starts_like_json_is_a_page() -> None:
     page = "[Advertisement] " + article()
     assert PARAGRAPHS[0] in kept(page)
@@ -371,6 +416,10 @@ def test_predict_on_a_folder_of_hostile_pages(tmp_path: Path) -> None:
         "junk.html": (random_bytes(10_000), "binary data"),
         "doc.html": (b"%PDF-1.5\n" + random_bytes(10_000), "a PDF document"),
         "api.html": (json.dumps({"items": PARAGRAPHS}).encode(), "JSON"),
+        "feed.html": (
+            f'<?xml version="1.0"?><rss version="2.0"><channel>{RSS_ITEMS}</channel></rss>'.encode(),
+            "RSS feed",
+        ),
         "big.html": (article().encode() + b" " * 300_000, "more than 200,000 bytes"),
     }
     for name, data in good.items():
@@ -382,7 +431,7 @@ def test_predict_on_a_folder_of_hostile_pages(tmp_path: Path) -> None:
     args = ["predict", str(pages), "-o", str(out), "-f", "jsonl", "--jobs", "2", "--max-bytes", "200000"]
     result = CliRunner().invoke(app, [*args, "--errors", str(errors)])
     assert result.exit_code == 1, result.output
-    assert "6 of 12 pages failed, 6 done" in result.stderr
+    assert "7 of 13 pages failed, 6 done" in result.stderr
     failures = {Path(r["source"]).name: r["error"] for r in map(json.loads, errors.read_text().splitlines())}
     assert failures.keys() == {*bad, "bomb.html.gz"}
     for name, (_, message) in bad.items():

@@ -15,7 +15,8 @@ EUC-KR...), is decoded with the statistical guess. Text that was encoded twice (
 
 Input that is not a page is refused with ``InputError`` saying what it is, rather than extracted as noise: the
 formats crawlers fetch by mistake, by their magic numbers (PDF, images, archives, compressed data, fonts, audio and
-video, executables); other binary data (control bytes in the first 4 KB); JSON (an API response saved as a page); and
+video, executables); other binary data (control bytes in the first 4 KB); JSON (an API response saved as a page); a
+news feed (RSS, Atom); and
 input with no characters besides white space and control characters. NUL and other control characters inside a
 page are dropped, as browsers drop them.
 """
@@ -116,6 +117,11 @@ MAX_LOCATION_CHARS = 4096
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _NONCHARACTERS = ("\ufffe", "\uffff")
 _JSON_START_RE = re.compile(r"\s*[\[{]")
+# A news feed's root element, after its XML prolog, stylesheet instructions and comments: RSS 2.0 (and 0.9x), Atom,
+# RSS 1.0 (RDF). Its items' text would come out run together with their links, as no page's content.
+_FEED_ROOT_RE = re.compile(r"<(rss|feed|rdf:RDF)\b[^>]*>", re.I)
+FEED_SNIFF_CHARS = 4096
+_FEED_KINDS = {"rss": "an RSS feed", "feed": "an Atom feed", "rdf:rdf": "an RSS 1.0 feed"}
 # A whole input that names a page instead of holding one: a URL, or a file name ending as pages and crawls do. One
 # line, no markup, no white space inside: the page's text would have some.
 _URL_RE = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://\S+\s*")
@@ -454,6 +460,31 @@ def names_a_page(text: str) -> str | None:
     return "a file name" if _PAGE_FILE_RE.fullmatch(text) else None
 
 
+def feed_kind(text: str) -> str | None:
+    """ "an RSS feed" (or Atom, RSS 1.0) where ``text`` is a news feed, else None. Scanned, not matched with one
+    expression: a lazy pattern over "<?...?>" repeats backtracks exponentially on a run of them."""
+    pos = len(text) - len(text.lstrip())
+    while True:
+        end = _PROLOG_ENDS.get(text[pos : pos + 4]) or _PROLOG_ENDS.get(text[pos : pos + 2])
+        if end is None:
+            break
+        close = text.find(end, pos + 2)
+        if close < 0:
+            return None
+        pos = close + len(end)
+        pos += len(text[pos:]) - len(text[pos:].lstrip())
+    root = _FEED_ROOT_RE.match(text, pos)
+    if root is None:
+        return None
+    kind = root.group(1).lower()
+    if kind == "feed" and "2005/Atom" not in root.group():  # an HTML page's own <feed> element is no Atom feed
+        return None
+    return _FEED_KINDS[kind]
+
+
+_PROLOG_ENDS = {"<?": "?>", "<!--": "-->"}
+
+
 def looks_like_json(text: str) -> bool:
     """True when the text is a JSON object or array (or JSON Lines of them), as API responses are."""
     stripped = text.lstrip()
@@ -664,6 +695,9 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
         text = _CONTROL_REF_RE.sub(_control_ref, text)
     if _JSON_START_RE.match(text) and looks_like_json(_CONTROL_RE.sub("", text)):
         raise InputError("the input is JSON, not HTML")
+    feed = feed_kind(text[:FEED_SNIFF_CHARS])
+    if feed is not None:
+        raise InputError(f"the input is {feed}, not a page: extract the pages its items link to")
     named = names_a_page(text)
     if named is not None:
         raise InputError(f"the input is {named} ({text.strip()[:200]}), not a page's HTML: {_PASS_THE_PAGE[named]}")
