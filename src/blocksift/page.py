@@ -16,9 +16,8 @@ EUC-KR...), is decoded with the statistical guess. Text that was encoded twice (
 Input that is not a page is refused with ``InputError`` saying what it is, rather than extracted as noise: the
 formats crawlers fetch by mistake, by their magic numbers (PDF, images, archives, compressed data, fonts, audio and
 video, executables); other binary data (control bytes in the first 4 KB); JSON (an API response saved as a page); a
-news feed (RSS, Atom); and
-input with no characters besides white space and control characters. NUL and other control characters inside a
-page are dropped, as browsers drop them.
+news feed (RSS, Atom); and input with no characters besides white space and control characters. NUL and other
+control characters inside a page are dropped, as browsers drop them.
 """
 
 from __future__ import annotations
