@@ -94,6 +94,16 @@ def test_invisible_parts_are_dropped() -> None:
     assert parse_html(html).title == "T"
 
 
+@pytest.mark.parametrize("attribute", ['shadowrootmode="open"', 'shadowroot="closed"', 'shadowRootMode="open"'])
+def test_declarative_shadow_dom_is_rendered_not_dropped(attribute: str) -> None:
+    # A server-rendered web component's shadow root is what browsers show; a plain <template> stays inert.
+    html = (
+        f"<html><body><news-story><template {attribute}><style>p{{}}</style><h1>Ferry</h1><p>Shadow text.</p>"
+        "<slot></slot></template><p>Light text.</p></news-story><template><p>Inert.</p></template></body></html>"
+    )
+    assert body_text(html) == "FerryShadow text.Light text."  # itertext joins with ""
+
+
 def test_dropped_elements_keep_their_tails() -> None:
     # The text after a script, an icon or a tracking noscript belongs to the sentence around it; a noscript that
     # holds the page's content (Discourse forums) stays.

@@ -524,6 +524,19 @@ def _drop_invisible(root: etree._Element) -> None:
             _remove_keeping_tail(el, parent)
 
 
+_SHADOW_ROOTS = etree.XPath("//template[@shadowrootmode or @shadowroot]")
+_OPENED = "blocksift-shadow-root"
+
+
+def _open_shadow_roots(root: etree._Element) -> None:
+    """Unwrap declarative shadow DOM: a ``<template shadowrootmode>`` is what browsers render inside its host
+    element (server-rendered web components: Lit, WebC), not an inert template to drop with the others. Its
+    children take its place; the host's own children stay beside them (a slot would show them)."""
+    for el in _SHADOW_ROOTS(root):
+        el.tag = _OPENED
+    etree.strip_tags(root, _OPENED)
+
+
 def _remove_keeping_tail(el: etree._Element, parent: etree._Element) -> None:
     tail = el.tail
     if tail:
@@ -711,5 +724,7 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
         text = _UNCLOSED_TITLE_RE.sub(lambda m: m.group(0) + "</title>", text, count=1)
         root = _parse(text)
         title = _title(root)
+    if "shadowroot" in text or "shadowRoot" in text:
+        _open_shadow_roots(root)
     _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)
