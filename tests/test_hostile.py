@@ -157,9 +157,15 @@ RSS_ITEMS = "".join(
             feed('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">', RSS_ITEMS, "</rdf:RDF>"),
             "an RSS 1.0 feed",
         ),
+        (
+            feed(
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', "<url><loc>/a</loc></url>", "</urlset>"
+            ),
+            "a sitemap",
+        ),
     ],
 )
-def test_a_news_feed_is_refused_not_extracted(data: str, kind: str) -> None:
+def test_a_news_feed_or_a_sitemap_is_refused_not_extracted(data: str, kind: str) -> None:
     # Its items' titles, links and summaries would come out run together, as no page's content.
     with pytest.raises(InputError, match=f"the input is {kind}, not a page"):
         blocksift.extract_blocks(data.encode())

@@ -16,8 +16,8 @@ EUC-KR...), is decoded with the statistical guess. Text that was encoded twice (
 Input that is not a page is refused with ``InputError`` saying what it is, rather than extracted as noise: the
 formats crawlers fetch by mistake, by their magic numbers (PDF, images, archives, compressed data, fonts, audio and
 video, executables); other binary data (control bytes in the first 4 KB); JSON (an API response saved as a page); a
-news feed (RSS, Atom); and input with no characters besides white space and control characters. NUL and other
-control characters inside a page are dropped, as browsers drop them.
+news feed (RSS, Atom) or a sitemap; and input with no characters besides white space and control characters. NUL and
+other control characters inside a page are dropped, as browsers drop them.
 """
 
 from __future__ import annotations
@@ -116,11 +116,18 @@ MAX_LOCATION_CHARS = 4096
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _NONCHARACTERS = ("\ufffe", "\uffff")
 _JSON_START_RE = re.compile(r"\s*[\[{]")
-# A news feed's root element, after its XML prolog, stylesheet instructions and comments: RSS 2.0 (and 0.9x), Atom,
-# RSS 1.0 (RDF). Its items' text would come out run together with their links, as no page's content.
-_FEED_ROOT_RE = re.compile(r"<(rss|feed|rdf:RDF)\b[^>]*>", re.I)
-FEED_SNIFF_CHARS = 4096
-_FEED_KINDS = {"rss": "an RSS feed", "feed": "an Atom feed", "rdf:rdf": "an RSS 1.0 feed"}
+# The root element, after the XML prolog, stylesheet instructions and comments, of a document that lists pages rather
+# than being one: a news feed (RSS 2.0 and 0.9x, Atom, RSS 1.0) or a sitemap. Its items' text would come out run
+# together with their links, as no page's content.
+_PAGE_LIST_ROOT_RE = re.compile(r"<(rss|feed|rdf:RDF|urlset|sitemapindex)\b[^>]*>", re.I)
+PAGE_LIST_SNIFF_CHARS = 4096
+_PAGE_LISTS = {
+    "rss": "an RSS feed, not a page: extract the pages its items link to",
+    "feed": "an Atom feed, not a page: extract the pages its entries link to",
+    "rdf:rdf": "an RSS 1.0 feed, not a page: extract the pages its items link to",
+    "urlset": "a sitemap, not a page: extract the pages it lists",
+    "sitemapindex": "a sitemap index, not a page: extract the pages its sitemaps list",
+}
 # A whole input that names a page instead of holding one: a URL, or a file name ending as pages and crawls do. One
 # line, no markup, no white space inside: the page's text would have some.
 _URL_RE = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://\S+\s*")
@@ -459,9 +466,11 @@ def names_a_page(text: str) -> str | None:
     return "a file name" if _PAGE_FILE_RE.fullmatch(text) else None
 
 
-def feed_kind(text: str) -> str | None:
-    """ "an RSS feed" (or Atom, RSS 1.0) where ``text`` is a news feed, else None. Scanned, not matched with one
-    expression: a lazy pattern over "<?...?>" repeats backtracks exponentially on a run of them."""
+def page_list_kind(text: str) -> str | None:
+    """What ``text`` is, and what to do instead, where it is a news feed or a sitemap; None for anything else.
+
+    Scanned, not matched with one expression: a lazy pattern over "<?...?>" repeats backtracks exponentially on a
+    run of them."""
     pos = len(text) - len(text.lstrip())
     while True:
         end = _PROLOG_ENDS.get(text[pos : pos + 4]) or _PROLOG_ENDS.get(text[pos : pos + 2])
@@ -472,13 +481,13 @@ def feed_kind(text: str) -> str | None:
             return None
         pos = close + len(end)
         pos += len(text[pos:]) - len(text[pos:].lstrip())
-    root = _FEED_ROOT_RE.match(text, pos)
+    root = _PAGE_LIST_ROOT_RE.match(text, pos)
     if root is None:
         return None
     kind = root.group(1).lower()
     if kind == "feed" and "2005/Atom" not in root.group():  # an HTML page's own <feed> element is no Atom feed
         return None
-    return _FEED_KINDS[kind]
+    return _PAGE_LISTS[kind]
 
 
 _PROLOG_ENDS = {"<?": "?>", "<!--": "-->"}
@@ -707,9 +716,9 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
         text = _CONTROL_REF_RE.sub(_control_ref, text)
     if _JSON_START_RE.match(text) and looks_like_json(_CONTROL_RE.sub("", text)):
         raise InputError("the input is JSON, not HTML")
-    feed = feed_kind(text[:FEED_SNIFF_CHARS])
-    if feed is not None:
-        raise InputError(f"the input is {feed}, not a page: extract the pages its items link to")
+    listing = page_list_kind(text[:PAGE_LIST_SNIFF_CHARS])
+    if listing is not None:
+        raise InputError(f"the input is {listing}")
     named = names_a_page(text)
     if named is not None:
         raise InputError(f"the input is {named} ({text.strip()[:200]}), not a page's HTML: {_PASS_THE_PAGE[named]}")
