@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 import blocksift
 from blocksift.batch import WINDOW_PER_JOB, Result, Source, expand, run
 from blocksift.cli import app
-from blocksift.warc import WarcStats, decode_payload, read_warc, write_warc
+from blocksift.page import decode_payload
+from blocksift.warc import WarcStats, read_warc, write_warc
 from conftest import SAMPLE
 
 PAGES = sorted((SAMPLE / "html").glob("*.html"))

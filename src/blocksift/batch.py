@@ -1,9 +1,9 @@
 """Many pages in, one result per page out: what ``blocksift predict`` runs.
 
-Inputs are files, directories (every .html, .htm, .html.gz and .htm.gz below them, in sorted order) and ``-`` for
-stdin. Each page is read, extracted and rendered on its own; every input yields exactly one result, its output or the
-error that stopped it (a page that cannot be read, is not HTML, takes too long, runs out of memory, or meets a bug),
-and the batch goes on.
+Inputs are files, directories (every .html, .htm, .html.gz, .htm.gz, .mhtml and .mht below them, in sorted order)
+and ``-`` for stdin. Each page is read, extracted and rendered on its own; every input yields exactly one result, its
+output or the error that stopped it (a page that cannot be read, is not HTML, takes too long, runs out of memory, or
+meets a bug), and the batch goes on.
 
 With ``jobs`` > 1 (or a memory limit) pages run in a pool of worker processes that survives its workers: each worker
 works on one page at a time (and is sent its next one meanwhile where that is a file's path or a small page); a worker
@@ -49,10 +49,10 @@ from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extraction import extract_blocks
 from blocksift.heap import collect_less_often
 from blocksift.modelfile import default_model, load_model
-from blocksift.page import names_a_page
+from blocksift.page import decode_payload, names_a_page
 from blocksift.predictor import Predictor, load_compiled
 from blocksift.render import block_records, page_record, to_html, to_markdown
-from blocksift.warc import WarcPage, WarcStats, decode_payload, is_warc, read_warc, warc_page_record
+from blocksift.warc import WarcPage, WarcStats, is_warc, read_warc, warc_page_record
 
 STDIN = "-"
 # A worker still on a page this many seconds after its time limit is stuck in C code: it is killed.

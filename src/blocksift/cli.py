@@ -449,7 +449,8 @@ def predict(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Files, directories (every .html/.htm/.html.gz and .warc/.warc.gz inside), WARC files, or - for stdin."
+            help="Files, directories (every .html/.htm/.html.gz/.mhtml and .warc/.warc.gz inside), WARC files, or - "
+            "for stdin."
         ),
     ],
     fmt: Annotated[

@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 from blocksift.errors import DatasetError, InputError
 
-HTML_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
+# .mhtml and .mht: pages saved as one MIME archive ("Webpage, single file"), read from their HTML part (``mhtml.py``).
+HTML_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm", ".mhtml", ".mht")
 SPLITS = ("train", "test", "exclude")
 DEFAULT_SPLIT = "train"
 
@@ -122,7 +123,7 @@ def page_id(path: Path) -> str:
 
 
 def is_html_file(path: Path) -> bool:
-    """True for the file names blocksift reads as pages (.html, .htm, and their .gz)."""
+    """True for the file names blocksift reads as pages (.html, .htm, their .gz, and .mhtml/.mht archives)."""
     return path.is_file() and path.name.lower().endswith(HTML_SUFFIXES)
 
 

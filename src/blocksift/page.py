@@ -44,6 +44,7 @@ from blocksift.charset import (
     widened,
 )
 from blocksift.errors import InputError
+from blocksift.mhtml import is_mhtml, page_part
 from blocksift.mojibake import may_hold_mojibake, repair_mojibake
 
 if TYPE_CHECKING:
@@ -365,6 +366,33 @@ def _decodes(data: bytes, encoding: str) -> bool:
         return True
     except (UnicodeDecodeError, LookupError):
         return False
+
+
+def decode_payload(data: bytes, charset: str | None) -> bytes | str:
+    """The page to extract: text decoded with the HTTP ``charset`` where it applies, else the bytes themselves
+    (which the page loader decodes by BOM, UTF-8 validity, the page's declared charset, and a guess)."""
+    codec = web_codec(charset) if charset else None
+    if codec is None or codec == "utf-8" or data.isascii() or _bom_encoding(data) is not None:
+        return data
+    try:
+        data.decode("utf-8")
+        return data  # valid UTF-8 is UTF-8 whatever the label says
+    except UnicodeDecodeError:
+        pass
+    if codec == "cp1252":
+        declared = declared_encoding(data)
+        if declared is not None and declared != codec:
+            return data  # a server's default Latin-1 label; the page knows its own charset
+    return data.decode(widened(data, codec), errors="replace")
+
+
+def unwrap_archive(page: bytes | str, encoding: str | None = None) -> bytes | str:
+    """The page itself where ``page`` is an MHTML archive of it: its HTML part, decoded with the part's charset
+    (``decode_payload``) unless ``encoding`` is given; anything else unchanged."""
+    if not isinstance(page, bytes) or not is_mhtml(page):
+        return page
+    html, charset = page_part(page)
+    return html if encoding is not None else decode_payload(html, charset)
 
 
 def decode_html(data: bytes, encoding: str | None = None) -> str:
@@ -696,7 +724,8 @@ def _parse(text: str) -> etree._Element:
 
 def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
     """Decode (where bytes: with ``encoding``, a Python codec, where given), parse and clean a page; raise
-    InputError for input that holds no HTML at all."""
+    InputError for input that holds no HTML at all. A page saved as MHTML is read from its archive."""
+    page = unwrap_archive(page, encoding)
     if isinstance(page, bytes):
         what = sniff_binary(page)
         if what is not None:

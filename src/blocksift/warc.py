@@ -19,7 +19,6 @@ fields, so the single-machine and the cluster output of a crawl are the same pag
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import uuid
 from collections import Counter
@@ -28,9 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-
-from blocksift.charset import web_codec, widened
-from blocksift.page import declared_encoding
 
 if TYPE_CHECKING:
     from blocksift.extraction import Extraction
@@ -43,7 +39,6 @@ HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")
 # Where a record starts after corrupt bytes, by the file's first bytes: a compressed member, or a WARC version line.
 MEMBER_MAGIC = {b"\x1f\x8b": b"\x1f\x8b\x08", b"\x28\xb5": b"\x28\xb5\x2f\xfd", b"\x04\x22": b"\x04\x22\x4d\x18"}
 PLAIN_MAGIC = b"WARC/1."
-BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 SCAN_CHUNK = 1 << 20
 # Page-level metadata that a WARC record's own fields replace: the record's URL and capture date come first, the
 # page's declared canonical URL and publication date keep their values under these names.
@@ -244,24 +239,6 @@ def _corrupt(path: str | Path, after: int, error: str, resumed: int | None) -> W
     where = "at the start of the file" if after < 0 else f"after the record at offset {after:,}"
     then = "there is no further record" if resumed is None else f"reading resumed at offset {resumed:,}"
     return WarcItem(f"{path}@{max(after, 0)}", error=f"corrupt WARC data {where} ({error}); {then}")
-
-
-def decode_payload(data: bytes, charset: str | None) -> bytes | str:
-    """The page to extract: text decoded with the HTTP ``charset`` where it applies, else the bytes themselves
-    (which the page loader decodes by BOM, UTF-8 validity, the page's declared charset, and a guess)."""
-    codec = web_codec(charset) if charset else None
-    if codec is None or codec == "utf-8" or data.isascii() or data.startswith(BOMS):
-        return data
-    try:
-        data.decode("utf-8")
-        return data  # valid UTF-8 is UTF-8 whatever the label says
-    except UnicodeDecodeError:
-        pass
-    if codec == "cp1252":
-        declared = declared_encoding(data)
-        if declared is not None and declared != codec:
-            return data  # a server's default Latin-1 label; the page knows its own charset
-    return data.decode(widened(data, codec), errors="replace")
 
 
 def quality(extraction: Extraction) -> dict[str, Any]:
