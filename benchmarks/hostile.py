@@ -86,6 +86,24 @@ def unclosed_markup(size: int) -> bytes:
     return text + b"<!--<script><style>" * ((size - len(text)) // 19)
 
 
+def mhtml(size: int) -> bytes:
+    """A page saved as MHTML ("Webpage, single file"): mail headers, the page's HTML quoted-printable in one part,
+    and a base64 image part of a fifth of the size; read from its HTML part (``mhtml.py``)."""
+    import base64
+    import quopri
+
+    html = quopri.encodestring(page(paragraphs(size * 2 // 3, GERMAN)).encode())
+    image = base64.encodebytes(random_bytes(size // 5))
+    head = "\r\n".join(
+        ["From: <Saved by Blink>", "Snapshot-Content-Location: https://example.org/a", "MIME-Version: 1.0",
+         'Content-Type: multipart/related; type="text/html"; boundary="B"', "", "--B",
+         'Content-Type: text/html; charset="utf-8"', "Content-Transfer-Encoding: quoted-printable",
+         "Content-Location: https://example.org/a", "", ""]
+    )  # fmt: skip
+    image_head = "\r\n--B\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    return head.encode() + html + image_head.encode() + image + b"\r\n--B--\r\n"
+
+
 def encoded_twice(size: int) -> bytes:
     """A page encoded twice throughout: repaired whole (``mojibake.py``)."""
     return read_as_cp1252(bilingual(size))
@@ -190,6 +208,7 @@ CASES: dict[str, tuple[int, str, bool, Callable[[int], bytes | str | Path]]] = {
     ),
     "mixed-utf8-cp1252": (10 * MB, "bytes", True, mixed),
     "latin-unclosed-markup": (10 * MB, "bytes", True, unclosed_markup),
+    "mhtml-archive": (10 * MB, "bytes", True, mhtml),
     "utf8-encoded-twice": (10 * MB, "bytes", True, encoded_twice),
     "utf8-encoded-twice-mixed": (10 * MB, "bytes", True, encoded_twice_mixed),
     "malformed-entities": (10 * MB, "bytes", True, entities),
