@@ -13,6 +13,7 @@ import blocksift
 from blocksift.cli import app
 from blocksift.errors import InputError
 from blocksift.mhtml import is_mhtml, page_part
+from blocksift.render import to_markdown
 
 PARAGRAPHS = [
     "The harbour master confirmed on Tuesday that the morning ferry will leave twenty minutes earlier from next "
@@ -110,3 +111,11 @@ def test_predict_reads_mhtml_and_mht_files_in_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert PARAGRAPHS[1] in (tmp_path / "out" / "a.txt").read_text()
     assert CZECH in (tmp_path / "out" / "b.txt").read_text()
+
+
+def test_relative_links_resolve_against_the_url_the_page_was_saved_from() -> None:
+    html = page([PARAGRAPHS[0] + ' See <a href="/news/tides">the tide tables</a>.', PARAGRAPHS[1]])
+    extraction = blocksift.extract_blocks(archive(html))
+    assert "[the tide tables](https://example.org/news/tides)" in to_markdown(extraction)
+    own_base = html.replace("<head>", '<head><base href="https://mirror.example.com/">')
+    assert "(https://mirror.example.com/news/tides)" in to_markdown(blocksift.extract_blocks(archive(own_base)))

@@ -20,6 +20,9 @@ from blocksift.errors import InputError
 SNIFF_BYTES = 4096
 _HEADER_LINE_RE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_URL_RE = re.compile(r"https?://\S+")
+_BASE_RE = re.compile(rb"<base\b", re.I)
+_HEAD_RE = re.compile(rb"<head\b[^>]*>", re.I)
 
 
 def is_mhtml(data: bytes) -> bool:
@@ -33,15 +36,24 @@ def is_mhtml(data: bytes) -> bool:
 
 
 def page_part(data: bytes) -> tuple[bytes, str | None]:
-    """The archived page's HTML bytes, its transfer encoding undone, and the charset its part declares (or None).
-    Raises ``InputError`` for an archive that holds no HTML part."""
+    """The archived page's HTML bytes, its transfer encoding undone and a ``<base href>`` of the URL it was saved
+    from added where it has none (its relative links then resolve as they did), and the charset its part declares
+    (or None). Raises ``InputError`` for an archive that holds no HTML part."""
     archive = email.parser.BytesParser().parsebytes(data)
     parts = [p for p in archive.walk() if p.get_content_type() in _HTML_TYPES]
     if not parts:
         raise InputError("the input is an MHTML archive that holds no HTML page")
     location = archive.get("Snapshot-Content-Location")
     part = next((p for p in parts if location and p.get("Content-Location") == location), parts[0])
-    return _payload(part), part.get_content_charset()
+    return _with_base(_payload(part), str(location or part.get("Content-Location") or "")), part.get_content_charset()
+
+
+def _with_base(html: bytes, url: str) -> bytes:
+    if not _URL_RE.fullmatch(url) or _BASE_RE.search(html):
+        return html
+    base = b'<base href="' + url.encode("ascii", errors="ignore").replace(b'"', b"%22") + b'">'
+    head = _HEAD_RE.search(html)
+    return html[: head.end()] + base + html[head.end() :] if head else base + html
 
 
 def _payload(part: Message) -> bytes:
