@@ -223,6 +223,8 @@ REGIONAL_ALPHABETS: dict[str, dict[str, str]] = {
 # share fewer.
 REGIONAL_MIN_LETTERS = 10
 REGIONAL_MARGIN = 0.05
+# A run of non-ASCII bytes this long is a word of a script beyond ASCII, not a Latin letter or two.
+SCRIPT_RUN_BYTES = 3
 # The text read for its letters: thousands of them where the text is dense in accents, and the lookaround
 # expressions that find them cost 0.1 ms a kilobyte.
 LETTERS_TEXT_BYTES = 16384
@@ -261,9 +263,12 @@ def _markup_end(data: bytes, start: int) -> int:
     return len(data) if end < 0 else end + 1
 
 
-def non_ascii_share(text: bytes) -> float:
-    """The share of ``text``'s bytes that are not ASCII."""
-    return sum(map(len, _NON_ASCII_RE.findall(text))) / max(len(text), 1)
+def in_script_words(text: bytes) -> bool:
+    """True where most of ``text``'s non-ASCII bytes come in runs of three or more, as the words of a script
+    written wholly beyond ASCII do (Cyrillic, Greek, Arabic, Hebrew, Thai); Latin text's accents stand one or two
+    bytes apart ("Größe", "Brand®")."""
+    runs = _NON_ASCII_RE.findall(text)
+    return 2 * sum(len(run) for run in runs if len(run) >= SCRIPT_RUN_BYTES) >= sum(map(len, runs)) > 0
 
 
 def _letters(in_word: Counter[int], between: Counter[int], codec: str) -> Counter[str]:

@@ -36,9 +36,9 @@ from blocksift.charset import (
     LATIN_CODECS,
     RUNS_BYTES,
     guessed_codec,
+    in_script_words,
     latin_reading,
     legacy_runs,
-    non_ascii_share,
     text_bytes,
     web_codec,
     widened,
@@ -78,9 +78,6 @@ XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.\-]
 SNIFF_BYTES = 8192
 # Statistical guessing is slow on big pages; a sample of this many bytes decides as well.
 GUESS_BYTES = 65536
-# A guess of a single-byte code page for a non-Latin script stands only where at least this share of the text's
-# bytes are non-ASCII: 55-95% in the Cyrillic, Greek, Arabic, Hebrew and Thai texts of chardet's test files.
-SCRIPT_MIN_SHARE = 0.1
 # Bytes of valid multi-byte UTF-8 a page needs before its other non-ASCII bytes are read as a second encoding (and
 # they must be at least a third as many as those bytes). Legacy text is almost never valid UTF-8 by accident.
 MIXED_MIN_BYTES = 12
@@ -193,10 +190,10 @@ def _guess_encoding(data: bytes) -> str | None:
     if guess in LATIN_CODECS:
         return latin_reading(text_bytes(sample))
     if _single_byte(guess):
-        # Cyrillic, Greek, Arabic or Hebrew text is mostly non-ASCII bytes; a page with a few "®" that a guesser
-        # calls Urdu (cp1006) is Latin text.
+        # Cyrillic, Greek, Arabic, Hebrew or Thai words are runs of non-ASCII bytes; a page whose few non-ASCII
+        # bytes stand alone beside ASCII letters ("Brand®", "café") that a guesser calls Urdu (cp1006) is Latin text.
         text = text_bytes(sample)
-        if non_ascii_share(text) < SCRIPT_MIN_SHARE:
+        if not in_script_words(text):
             return latin_reading(text)
     return guess
 
