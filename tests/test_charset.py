@@ -220,3 +220,12 @@ def test_a_true_iso_8859_2_page_stays_so_beside_a_few_utf8_characters() -> None:
     raw = page(CZECH, '<meta charset="iso-8859-2">').encode("iso8859-2") + "<p>– ✓</p>".encode()
     assert detect_encoding(raw) == "iso8859-2"
     assert CZECH in decode_html(raw)
+
+
+def test_a_line_of_cyrillic_in_an_english_page_keeps_its_script() -> None:
+    # A non-Latin guess stands on words of non-ASCII bytes, however few; lone bytes beside letters are Latin.
+    english = "The committee met on Tuesday to discuss the budget and the new harbour plans for the winter. " * 20
+    russian = "Привет, мир! Это короткая цитата из письма."
+    raw = page(f"{english}</p><p>{russian}").encode("cp1251")
+    assert detect_encoding(raw) == "cp1251"
+    assert russian in decode_html(raw)
