@@ -170,6 +170,19 @@ def test_cli_show(tmp_path: Path) -> None:
     assert runner.invoke(app, ["show", str(empty), "-o", str(tmp_path / "e.html")]).exit_code == 1
 
 
+def test_cli_show_decodes_with_the_encoding_it_is_given(tmp_path: Path) -> None:
+    text = "Příliš žluťoučký kůň úpěl ďábelské ódy, když večer přišel k řece a díval se na lodě u mola."
+    page = tmp_path / "p.html"
+    page.write_bytes(f"<html><body><article><p>{text}</p><p>{text}</p></article></body></html>".encode("cp1250"))
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    assert runner.invoke(app, ["show", str(page), "-o", str(out)]).exit_code == 0
+    assert text in out.read_text(encoding="utf-8")  # detected
+    assert runner.invoke(app, ["show", str(page), "--encoding", "windows-1252", "-o", str(out)]).exit_code == 0
+    assert "Pøíliš" in out.read_text(encoding="utf-8")  # as told, though it is wrong
+    assert runner.invoke(app, ["show", str(page), "--encoding", "rot13", "-o", str(out)]).exit_code == 2
+
+
 def test_report_in_a_browser(browser_page, tmp_path: Path) -> None:
     view = build_view(PAGE.read_bytes(), source=PAGE.name, gold=GOLD.read_text(encoding="utf-8"))
     report = tmp_path / "report.html"

@@ -826,7 +826,7 @@ def import_labels(
 
 @app.command()
 def show(
-    page: Annotated[Path, typer.Argument(help="The page: an .html, .htm or .html.gz file.")],
+    page: Annotated[Path, typer.Argument(help="The page: an .html, .htm, .html.gz or .mhtml file.")],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="The report to write (default: PAGE's name + .show.html, here)."),
@@ -842,6 +842,9 @@ def show(
         float | None, typer.Option(help="One decision threshold for every page (default: the model's per-page cut).")
     ] = None,
     url: Annotated[str, typer.Option(help="The page's URL for the header (default: the one it declares).")] = "",
+    encoding: Annotated[
+        str | None, typer.Option(help="Decode the page with this encoding instead of detecting it (as predict).")
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report of one page: every block coloured by its label, and why."""
     from blocksift.datasets import read_html_file
@@ -850,6 +853,7 @@ def show(
     from blocksift.show import build_view, model_name, write_report
 
     _check_threshold(threshold)
+    _check_encoding(encoding)
     for given in (page, gold):
         if given is not None and not given.is_file():
             raise fail(f"no such file: {given}")
@@ -865,7 +869,7 @@ def show(
         gold_text = gold.read_text(encoding="utf-8", errors="replace") if gold is not None else None
         view = build_view(
             html, source=page.name, model=clf, model_label=model_name(clf, model), threshold=threshold,
-            gold=gold_text, url=url,
+            gold=gold_text, url=url, encoding=encoding,
         )  # fmt: skip
     except (BlocksiftError, OSError) as exc:
         raise fail(f"{page}: {exc}", PARTIAL) from exc

@@ -83,12 +83,13 @@ def build_view(
     labels: npt.NDArray[np.bool_] | None = None,
     url: str = "",
     model_label: str | None = None,
+    encoding: str | None = None,
 ) -> PageView:
-    """Extract ``html`` and attribute every block; ``gold`` (the page's gold text) labels blocks by alignment,
-    ``labels`` (hand labels of the same segmentation) take its place where given; ``model_label`` names the model
-    in the header."""
+    """Extract ``html`` (its bytes decoded with ``encoding`` where given) and attribute every block; ``gold`` (the
+    page's gold text) labels blocks by alignment, ``labels`` (hand labels of the same segmentation) take its place
+    where given; ``model_label`` names the model in the header."""
     clf = resolve_model(str(model) if isinstance(model, Path) else model)
-    ext = extract_blocks(html, clf, threshold)
+    ext = extract_blocks(html, clf, threshold, encoding)
     seg = ext.segmentation
     X, shape = page_matrices(seg)
     tokens = np.array([b.n_tokens for b in seg.blocks], dtype=np.float64)
