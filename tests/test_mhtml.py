@@ -13,6 +13,7 @@ import blocksift
 from blocksift.cli import app
 from blocksift.errors import InputError
 from blocksift.mhtml import is_mhtml, page_part
+from blocksift.page import decode_html
 from blocksift.render import to_markdown
 
 PARAGRAPHS = [
@@ -119,3 +120,10 @@ def test_relative_links_resolve_against_the_url_the_page_was_saved_from() -> Non
     assert "[the tide tables](https://example.org/news/tides)" in to_markdown(extraction)
     own_base = html.replace("<head>", '<head><base href="https://mirror.example.com/">')
     assert "(https://mirror.example.com/news/tides)" in to_markdown(blocksift.extract_blocks(archive(own_base)))
+
+
+def test_decode_html_reads_an_archive_as_parse_html_does() -> None:
+    # The metadata of `annotate` and `import-labels` comes from decode_html's text: the page's, not the archive's.
+    html = page(PARAGRAPHS).replace("<title>", '<meta name="author" content="Maren Holt"><title>')
+    text = decode_html(archive(html))
+    assert text.startswith("<html>") and 'content="Maren Holt"' in text and "=3D" not in text

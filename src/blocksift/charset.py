@@ -76,7 +76,7 @@ WEB_LABELS: dict[str, tuple[str, ...]] = {
 _CODEC_OF_LABEL = {label: codec for codec, labels in WEB_LABELS.items() for label in labels}
 # Python's names for the encodings above, read the way browsers read them (a label outside the standard that
 # Python resolves, such as ``latin-1`` or ``iso8859_1``, then lands on the browser's codec).
-_BROWSER_READING = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
+_BROWSER_READING = {"iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
                     "iso8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
                     "big5": "big5hkscs", "euc_kr": "cp949"}  # fmt: skip
 # The codec for a page whose bytes its declared codec rejects, where browsers decode them all. (Such a page's
@@ -89,7 +89,7 @@ WIDER_CODECS = {"shift_jis": "cp932"}
 C1_SIBLINGS = {"iso8859-2": "cp1250", "iso8859-7": "cp1253", "iso8859-8": "cp1255", "iso8859-13": "cp1257",
                "iso8859-15": "cp1252"}  # fmt: skip
 _C1_RE = re.compile(rb"[\x80-\x9f]")
-_NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
+NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
 # How runs of non-ASCII bytes look (valid UTF-8 or not, C1 or not) is measured on this many bytes.
 RUNS_BYTES = 1 << 18
 
@@ -104,7 +104,7 @@ def legacy_runs(data: bytes) -> bytes:
         except UnicodeDecodeError:
             return match.group()
 
-    return _NON_ASCII_RE.sub(blank_utf8, data)
+    return NON_ASCII_RE.sub(blank_utf8, data)
 
 
 def widened(data: bytes, codec: str) -> str:
@@ -194,7 +194,7 @@ def guessed_codec(name: str) -> str | None:
 # cp1250, Portuguese text as cp775, Finnish as hp-roman8); windows-1252 is what such pages were written in.
 LATIN_CODECS = frozenset(
     {"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-9",
-     "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "latin-1", "mac-roman", "mac-latin2",
+     "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "mac-roman", "mac-latin2",
      "mac-iceland", "mac-turkish", "mac-croatian", "mac-romanian", "hp-roman8", "cp437", "cp775", "cp850", "cp852",
      "cp857", "cp858", "cp860", "cp861", "cp863", "cp865"}
 )  # fmt: skip
@@ -267,7 +267,7 @@ def in_script_words(text: bytes) -> bool:
     """True where most of ``text``'s non-ASCII bytes come in runs of three or more, as the words of a script
     written wholly beyond ASCII do (Cyrillic, Greek, Arabic, Hebrew, Thai); Latin text's accents stand one or two
     bytes apart ("Größe", "Brand®")."""
-    runs = _NON_ASCII_RE.findall(text)
+    runs = NON_ASCII_RE.findall(text)
     return 2 * sum(len(run) for run in runs if len(run) >= SCRIPT_RUN_BYTES) >= sum(map(len, runs)) > 0
 
 

@@ -34,6 +34,7 @@ from lxml import etree
 from blocksift.charset import (
     FALLBACK_ENCODING,
     LATIN_CODECS,
+    NON_ASCII_RE,
     RUNS_BYTES,
     guessed_codec,
     in_script_words,
@@ -83,7 +84,6 @@ GUESS_BYTES = 65536
 MIXED_MIN_BYTES = 12
 # A page declared UTF-8 with at most this many invalid sequences stays UTF-8.
 FEW_BROKEN = 8
-_NON_ASCII_RE = re.compile(rb"[\x80-\xff]+")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _JSON = json.JSONDecoder()
 _UTF16_NO_BOM_RE = re.compile(rb"^(?:[\x09\x0a\x0d\x20-\x7e]\x00){8}|^(?:\x00[\x09\x0a\x0d\x20-\x7e]){8}")
@@ -182,7 +182,7 @@ def _guess_encoding(data: bytes) -> str | None:
     from charset_normalizer import from_bytes  # imported lazily: only legacy pages need it
 
     # Guess from the text, not from the ASCII head: start a little before the first non-ASCII byte.
-    first = _NON_ASCII_RE.search(data)
+    first = NON_ASCII_RE.search(data)
     start = max(0, first.start() - 1024) if first is not None else 0
     sample = data[start : start + GUESS_BYTES]
     best = from_bytes(sample).best()  # the whole sample: a Shift_JIS page may hold its Japanese in comments only
@@ -226,7 +226,7 @@ def _utf8_damage(data: bytes) -> _Utf8Damage:
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
     del text
     valid = invalid = long_invalid = 0
-    for match in _NON_ASCII_RE.finditer(data, 0, RUNS_BYTES):
+    for match in NON_ASCII_RE.finditer(data, 0, RUNS_BYTES):
         run = match.group()
         try:
             run.decode("utf-8")
@@ -394,8 +394,10 @@ def unwrap_archive(page: bytes | str, encoding: str | None = None) -> bytes | st
 
 def decode_html(data: bytes, encoding: str | None = None) -> str:
     """Decode a page's bytes to text as a browser would; never fails (undecodable bytes become U+FFFD).
-    ``encoding`` (a Python codec name) replaces the detection, except where the page starts with a byte-order mark."""
-    return decode_with_encoding(data, encoding)[0]
+    ``encoding`` (a Python codec name) replaces the detection, except where the page starts with a byte-order mark.
+    A page saved as MHTML gives its own HTML's text, as ``parse_html`` reads it."""
+    page = unwrap_archive(data, encoding)
+    return page if isinstance(page, str) else decode_with_encoding(page, encoding)[0]
 
 
 def decode_with_encoding(data: bytes, encoding: str | None = None) -> tuple[str, str]:
