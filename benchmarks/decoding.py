@@ -2,12 +2,10 @@
 
 The corpus is a directory of folders named for the encoding of the files inside, as chardet's and uchardet's test
 suites are laid out (``windows-1250-czech/``, ``SHIFT_JIS/``, ``UTF-32BE/``): the part of the name before the
-language, or the whole name, is looked up as a Python codec. Each file goes through ``decode_with_encoding`` and is
-compared with the strict decoding, white space and NUL bytes left out. A file that differs is listed with the codec
-used and the share of its non-ASCII characters found in the output.
-
-Browsers and blocksift read some labels wider than Python does (GB2312 as GBK, TIS-620 as windows-874, undeclared
-Shift_JIS as cp932), so a handful of files differ in a few punctuation marks by design; the listing shows them.
+language, or the whole name, is read as a browser reads that charset label (GB2312 as GBK, TIS-620 as windows-874,
+Shift_JIS as cp932: what the page's author saw), else looked up as a Python codec. Each file goes through
+``decode_with_encoding`` and is compared with that strict decoding, white space and NUL bytes left out. A file that
+differs is listed with the codec used and the share of its non-ASCII characters found in the output.
 
     python3 benchmarks/decoding.py /path/to/chardet/tests
 """
@@ -21,15 +19,18 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from blocksift.charset import web_codec
 from blocksift.page import decode_with_encoding
 
 
 def folder_codec(name: str) -> str | None:
-    """The Python codec a folder's name names (``iso-8859-2-czech`` -> ``iso8859-2``), or None."""
+    """The Python codec a folder's name names, read as browsers read it (``iso-8859-2-czech`` -> ``iso8859-2``,
+    ``SHIFT_JIS`` -> ``cp932``), or None."""
     parts = name.split("-")
     for count in range(len(parts), 0, -1):
+        prefix = "-".join(parts[:count])
         try:
-            return codecs.lookup("-".join(parts[:count])).name
+            return web_codec(prefix) or codecs.lookup(prefix).name
         except LookupError:
             continue
     return None

@@ -16,8 +16,9 @@ from functools import lru_cache
 
 # The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/#names-and-labels), by the Python codec
 # that decodes each encoding as browsers do: GBK and gb18030 with gb18030, Big5 with Big5-HKSCS, EUC-KR with its
-# superset cp949. Shift_JIS is read as JIS does (WAVE DASH, not cp932's FULLWIDTH TILDE, as browsers show it), and
-# with cp932 where the page holds the NEC and IBM characters that only cp932 has (``WIDER_CODECS``). The standard's
+# superset cp949, Shift_JIS with cp932 (the standard's JIS X 0208 index is Windows': FULLWIDTH TILDE, not JIS's WAVE
+# DASH, and the NEC and IBM characters; Node's decoder agrees with cp932 on every double-byte code). EUC-JP is read
+# with Python's JIS table, which differs from browsers in six marks (WAVE DASH for FULLWIDTH TILDE...). The standard's
 # "replacement" labels name ISO-2022-KR and HZ, which browsers refuse to decode for safety; an extractor wants
 # their text, and Python decodes them.
 # UTF-16 labels are absent on purpose: without a byte-order mark such a label is wrong in practice.
@@ -67,7 +68,7 @@ WEB_LABELS: dict[str, tuple[str, ...]] = {
     "big5hkscs": ("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"),
     "euc_jp": ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
     "iso2022_jp": ("csiso2022jp", "iso-2022-jp"),
-    "shift_jis": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"),
+    "cp932": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"),
     "cp949": ("cseuckr", "csksc56011987", "euc-kr", "iso-ir-149", "korean", "ks_c_5601-1987", "ks_c_5601-1989",
               "ksc5601", "ksc_5601", "windows-949"),
     "iso2022_kr": ("csiso2022kr", "iso-2022-kr"),
@@ -78,10 +79,7 @@ _CODEC_OF_LABEL = {label: codec for codec, labels in WEB_LABELS.items() for labe
 # Python resolves, such as ``latin-1`` or ``iso8859_1``, then lands on the browser's codec).
 _BROWSER_READING = {"iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
                     "iso8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
-                    "big5": "big5hkscs", "euc_kr": "cp949"}  # fmt: skip
-# The codec for a page whose bytes its declared codec rejects, where browsers decode them all. (Such a page's
-# WAVE DASH then reads as cp932's FULLWIDTH TILDE, where browsers show a WAVE DASH.)
-WIDER_CODECS = {"shift_jis": "cp932"}
+                    "big5": "big5hkscs", "euc_kr": "cp949", "shift_jis": "cp932"}  # fmt: skip
 # The Windows code page for an ISO-8859 label on a page whose bytes hold C1 control codes (0x80-0x9F), which no
 # text in the ISO code page holds and its Windows sibling uses for letters and quotes: Czech pages labelled
 # ISO-8859-2 but written in windows-1250 put their "š", "ž" and "ť" there. Browsers show nothing for them (the
@@ -108,19 +106,11 @@ def legacy_runs(data: bytes) -> bytes:
 
 
 def widened(data: bytes, codec: str) -> str:
-    """``codec``, or the code page ``data`` needs to decode as its author meant: cp932 for Shift_JIS holding NEC
-    characters, windows-1250 for "ISO-8859-2" holding C1 bytes."""
+    """``codec``, or the code page ``data`` needs to decode as its author meant: windows-1250 for "ISO-8859-2"
+    holding C1 bytes."""
     sibling = C1_SIBLINGS.get(codec)
-    if sibling is not None:  # C1 bytes of its own, not the continuation bytes of UTF-8 characters beside them
-        return sibling if _C1_RE.search(legacy_runs(data[:RUNS_BYTES])) else codec
-    wider = WIDER_CODECS.get(codec)
-    if wider is None:
-        return codec
-    try:
-        data.decode(codec)
-        return codec
-    except UnicodeDecodeError:
-        return wider
+    # C1 bytes of its own, not the continuation bytes of UTF-8 characters beside them
+    return sibling if sibling is not None and _C1_RE.search(legacy_runs(data[:RUNS_BYTES])) else codec
 
 
 @lru_cache(maxsize=256)
