@@ -57,7 +57,7 @@ def page(text: str, head: str = "") -> str:
         ("iso-8859-9", "cp1254"),
         ("x-sjis", "cp932"),
         ("windows-31j", "cp932"),
-        ("x-euc-jp", "euc_jp"),
+        ("x-euc-jp", "web-euc-jp"),
         ("gb2312", "gb18030"),
         ("x-gbk", "gb18030"),
         ("big5", "big5hkscs"),
@@ -105,6 +105,19 @@ def test_shift_jis_reads_as_browsers_do_with_windows_marks_and_nec_characters() 
     raw = page(circled, '<meta charset="shift_jis">').encode("cp932")
     assert detect_encoding(raw) == "cp932"
     assert circled in decode_html(raw)
+
+
+def test_euc_jp_reads_nec_characters_and_windows_marks_as_browsers_do() -> None:
+    # Python's euc_jp rejects NEC's row 13 (① is 0xADA1), so the declaration used to fail and the page went to a
+    # guess; browsers read it, and byte 0xA1C1 as FULLWIDTH TILDE, with the index their Shift_JIS uses.
+    text = "営業時間は10時〜18時です。会員登録とログインのページです。"
+    raw = page(text, '<meta charset="euc-jp">').encode("euc_jp").replace(b"<p>", b"<p>\xad\xa1", 1)
+    assert detect_encoding(raw) == "web-euc-jp"
+    assert "①営業時間は10時～18時です。会員登録とログインのページです。" in decode_html(raw)
+    assert b"\xad\xa1\xb0\xa1\xf9\xa1".decode("web-euc-jp") == "①亜纊"  # NEC row 13, JIS, an IBM row
+    assert b"\xad\xa1\xff".decode("web-euc-jp", "replace") == "①\ufffd"  # what no index holds stays an error
+    with pytest.raises(UnicodeDecodeError):
+        b"\xad\xa1\xff".decode("web-euc-jp")
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,13 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from blocksift import webcodecs
+
 # The WHATWG Encoding Standard's labels (https://encoding.spec.whatwg.org/#names-and-labels), by the Python codec
 # that decodes each encoding as browsers do: GBK and gb18030 with gb18030, Big5 with Big5-HKSCS, EUC-KR with its
 # superset cp949, Shift_JIS with cp932 (the standard's JIS X 0208 index is Windows': FULLWIDTH TILDE, not JIS's WAVE
-# DASH, and the NEC and IBM characters; Node's decoder agrees with cp932 on every double-byte code). EUC-JP is read
-# with Python's JIS table, which differs from browsers in six marks (WAVE DASH for FULLWIDTH TILDE...). The standard's
+# DASH, and the NEC and IBM characters; Node's decoder agrees with cp932 on every double-byte code), EUC-JP with the
+# same index (``webcodecs``: Python's euc_jp has JIS's and rejects NEC's ①). The standard's
 # "replacement" labels name ISO-2022-KR and HZ, which browsers refuse to decode for safety; an extractor wants
 # their text, and Python decodes them.
 # UTF-16 labels are absent on purpose: without a byte-order mark such a label is wrong in practice.
@@ -66,7 +68,7 @@ WEB_LABELS: dict[str, tuple[str, ...]] = {
     "gb18030": ("chinese", "csgb2312", "csiso58gb231280", "gb2312", "gb_2312", "gb_2312-80", "gbk", "iso-ir-58",
                 "x-gbk", "gb18030"),
     "big5hkscs": ("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"),
-    "euc_jp": ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
+    webcodecs.NAME: ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
     "iso2022_jp": ("csiso2022jp", "iso-2022-jp"),
     "cp932": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"),
     "cp949": ("cseuckr", "csksc56011987", "euc-kr", "iso-ir-149", "korean", "ks_c_5601-1987", "ks_c_5601-1989",
@@ -79,7 +81,8 @@ _CODEC_OF_LABEL = {label: codec for codec, labels in WEB_LABELS.items() for labe
 # Python resolves, such as ``latin-1`` or ``iso8859_1``, then lands on the browser's codec).
 _BROWSER_READING = {"iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
                     "iso8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
-                    "big5": "big5hkscs", "euc_kr": "cp949", "shift_jis": "cp932"}  # fmt: skip
+                    "big5": "big5hkscs", "euc_kr": "cp949", "shift_jis": "cp932",
+                    "euc_jp": webcodecs.NAME}  # fmt: skip
 # The Windows code page for an ISO-8859 label on a page whose bytes hold C1 control codes (0x80-0x9F), which no
 # text in the ISO code page holds and its Windows sibling uses for letters and quotes: Czech pages labelled
 # ISO-8859-2 but written in windows-1250 put their "š", "ž" and "ť" there. Browsers show nothing for them (the

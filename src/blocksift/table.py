@@ -32,6 +32,7 @@ import blocksift.markup as markup_module
 import blocksift.mhtml as mhtml_module
 import blocksift.mojibake as mojibake_module
 import blocksift.page as page_module
+import blocksift.webcodecs as webcodecs_module
 from blocksift import __version__
 from blocksift.align import align
 from blocksift.blocks import Segmentation, segment
@@ -140,8 +141,9 @@ def rows_fingerprint() -> str:
     """Part of the cache key: the source of every stage that makes rows, so rows made by other code (a fix in
     decoding, segmentation, features or alignment) are never reused."""
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
-    for module in (page_module, charset_module, mhtml_module, mojibake_module, blocks_module, charclass_module,
-                   features_module, lexicon_module, align_module, labels_module, markup_module):  # fmt: skip
+    for module in (page_module, charset_module, webcodecs_module, mhtml_module, mojibake_module, blocks_module,
+                   charclass_module, features_module, lexicon_module, align_module, labels_module,
+                   markup_module):  # fmt: skip
         h.update(inspect.getsource(module).encode())
     h.update(resources.files("blocksift").joinpath("assets", "lexicon.npz").read_bytes())
     return h.hexdigest()[:16]
