@@ -242,3 +242,21 @@ def test_a_line_of_cyrillic_in_an_english_page_keeps_its_script() -> None:
     raw = page(f"{english}</p><p>{russian}").encode("cp1251")
     assert detect_encoding(raw) == "cp1251"
     assert russian in decode_html(raw)
+
+
+GREEK = "Γειά σου κόσμε. Χθες το βράδυ περπατήσαμε δίπλα στη θάλασσα και μιλήσαμε για το ταξίδι μας στην Αθήνα. "
+RUSSIAN = "Вчера вечером мы гуляли у моря и говорили о поездке. Это тестовая страница на русском языке, вот так. "
+
+
+def test_a_stray_byte_the_declared_code_page_lacks_does_not_drop_the_declaration() -> None:
+    # windows-1253 leaves 0x81 undefined; browsers keep the declared code page (and a guess read Greek as Cyrillic).
+    raw = page(GREEK * 3, '<meta charset="windows-1253">').encode("cp1253").replace(b"</p>", b"\x81</p>")
+    assert detect_encoding(raw) == "cp1253"
+    assert GREEK.strip() in decode_html(raw)
+
+
+def test_many_bytes_the_declared_code_page_lacks_still_mean_a_wrong_declaration() -> None:
+    # Russian in windows-1251 labelled windows-1253: its "я" and "Т" are bytes windows-1253 leaves undefined.
+    raw = page(RUSSIAN * 3, '<meta charset="windows-1253">').encode("cp1251")
+    assert detect_encoding(raw) == "cp1251"
+    assert RUSSIAN.strip() in decode_html(raw)

@@ -27,6 +27,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -84,6 +85,8 @@ GUESS_BYTES = 65536
 MIXED_MIN_BYTES = 12
 # A page declared UTF-8 with at most this many invalid sequences stays UTF-8.
 FEW_BROKEN = 8
+# A declared code page stands with a few bytes it leaves undefined, if they are this rare among the non-ASCII ones.
+STRAY_SHARE = 100
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _JSON = json.JSONDecoder()
 _UTF16_NO_BOM_RE = re.compile(rb"^(?:[\x09\x0a\x0d\x20-\x7e]\x00){8}|^(?:\x00[\x09\x0a\x0d\x20-\x7e]){8}")
@@ -331,11 +334,7 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8" if damage.bad <= FEW_BROKEN else _guess_encoding(data) or FALLBACK_ENCODING
     if declared:
         declared = widened(data, declared)
-        try:
-            data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
-            pass
-        else:
+        if _decodes(data, declared) or _few_undefined(data, declared):
             if declared in LATIN_CODECS and damage.multibyte_legacy:
                 # Declared Latin-1 but written in a multi-byte encoding (a template's default charset, a CJK page):
                 # the long runs of non-ASCII bytes give it away; trust a guess that decodes them.
@@ -363,6 +362,27 @@ def _decodes(data: bytes, encoding: str) -> bool:
         return True
     except (UnicodeDecodeError, LookupError):
         return False
+
+
+def _few_undefined(data: bytes, encoding: str) -> bool:
+    """True for a single-byte encoding that leaves a few of the page's bytes undefined: at most ``FEW_BROKEN``, and
+    at most one in ``STRAY_SHARE`` of its non-ASCII bytes. Browsers never drop a declared code page for a stray byte
+    it lacks (a windows-1253 page's 0x81 shows as a control code); a guess on such a page read Greek as Cyrillic.
+    More undefined bytes mean a wrong declaration (Russian text in windows-1251 labelled windows-1253 holds "Т" and
+    "я" at bytes windows-1253 lacks: one letter in fifty)."""
+    undefined = _undefined_bytes(encoding)
+    if not undefined:
+        return False
+    stray = len(data) - len(data.translate(None, undefined))
+    return stray <= FEW_BROKEN and stray * STRAY_SHARE <= len(data) - len(data.translate(None, _HIGH_BYTES))
+
+
+@lru_cache(maxsize=64)
+def _undefined_bytes(encoding: str) -> bytes:
+    """The bytes a single-byte encoding leaves undefined; empty for any other encoding."""
+    if not _single_byte(encoding):
+        return b""
+    return bytes(b for b in _HIGH_BYTES if bytes((b,)).decode(encoding, errors="replace") == "\ufffd")
 
 
 def decode_payload(data: bytes, charset: str | None) -> bytes | str:
