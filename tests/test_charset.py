@@ -260,3 +260,41 @@ def test_many_bytes_the_declared_code_page_lacks_still_mean_a_wrong_declaration(
     raw = page(RUSSIAN * 3, '<meta charset="windows-1253">').encode("cp1251")
     assert detect_encoding(raw) == "cp1251"
     assert RUSSIAN.strip() in decode_html(raw)
+
+
+JAPANESE = "東京の天気は晴れです。明日は雨が降るでしょう。週末は家族と一緒に公園へ行く予定です。" * 3
+CHINESE = "今天天气很好，我们一起去公园散步吧。明天可能会下雨，记得带伞。周末我们去看电影。" * 3
+KOREAN = "오늘 날씨가 정말 좋습니다. 내일은 비가 올 것 같아요. 주말에는 가족과 함께 공원에 갈 예정입니다. " * 3
+TAIWANESE = "今天天氣很好，我們一起去公園散步吧。明天可能會下雨，記得帶傘。週末我們去看電影。" * 3
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "label", "reading"),
+    [
+        (JAPANESE, "cp932", "shift_jis", "cp932"),
+        (JAPANESE, "euc_jp", "euc-jp", "web-euc-jp"),
+        (CHINESE, "gb18030", "gbk", "gb18030"),
+        (KOREAN, "cp949", "euc-kr", "cp949"),
+        (TAIWANESE, "big5hkscs", "big5", "big5hkscs"),
+    ],
+    ids=["shift_jis", "euc-jp", "gbk", "euc-kr", "big5"],
+)
+@pytest.mark.parametrize("damage", ["stray", "cut"])
+def test_a_broken_sequence_does_not_drop_a_multibyte_declaration(
+    text: str, codec: str, label: str, reading: str, damage: str
+) -> None:
+    # A stray byte, or a page cut inside its last character: browsers keep the declared encoding and show U+FFFD.
+    # The guess on the whole page, which must decode every byte, read these pages as windows-1252.
+    encoded = text.encode(codec)
+    broken = encoded + b"\x81 " if damage == "stray" else encoded[: len(encoded) - 1]
+    raw = page("", f'<meta charset="{label}">').encode("ascii").replace(b"<p></p>", b"<p>" + broken + b"</p>")
+    assert detect_encoding(raw) == reading
+    assert text[:30] in decode_html(raw)
+
+
+@pytest.mark.parametrize("label", ["shift_jis", "gbk", "euc-kr", "big5"])
+def test_latin_text_under_a_multibyte_label_is_still_read_as_latin(label: str) -> None:
+    # "é" and a letter after it make a valid Shift_JIS pair: few errors alone are no proof of the label.
+    raw = page(FRENCH, f'<meta charset="{label}">').encode("cp1252")
+    assert detect_encoding(raw) == "cp1252"
+    assert FRENCH in decode_html(raw)

@@ -334,7 +334,7 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8" if damage.bad <= FEW_BROKEN else _guess_encoding(data) or FALLBACK_ENCODING
     if declared:
         declared = widened(data, declared)
-        if _decodes(data, declared) or _few_undefined(data, declared):
+        if _decodes(data, declared) or _few_undefined(data, declared) or _few_broken_sequences(data, declared):
             if declared in LATIN_CODECS and damage.multibyte_legacy:
                 # Declared Latin-1 but written in a multi-byte encoding (a template's default charset, a CJK page):
                 # the long runs of non-ASCII bytes give it away; trust a guess that decodes them.
@@ -375,6 +375,30 @@ def _few_undefined(data: bytes, encoding: str) -> bool:
         return False
     stray = len(data) - len(data.translate(None, undefined))
     return stray <= FEW_BROKEN and stray * STRAY_SHARE <= len(data) - len(data.translate(None, _HIGH_BYTES))
+
+
+def _few_broken_sequences(data: bytes, encoding: str) -> bool:
+    """True for a multi-byte encoding that fails on a few of the page's sequences only (at most ``FEW_BROKEN``, at
+    most one in ``STRAY_SHARE`` of its non-ASCII bytes: a page cut inside a character, a stray byte), where the page
+    without them is guessed to be in that encoding. Browsers keep the declaration and show U+FFFD; the guess on the
+    whole page, which a strict decoding must pass, read such Japanese, Chinese and Korean pages as windows-1252.
+    The guess stands guard because text of another script also passes as a multi-byte encoding with few errors:
+    French "é" followed by a letter is a valid Shift_JIS pair."""
+    if _single_byte(encoding):
+        return False
+    kept = data
+    for _ in range(FEW_BROKEN):
+        try:
+            kept.decode(encoding)
+        except UnicodeDecodeError as exc:
+            kept = kept[: exc.start] + kept[exc.end :]
+            continue
+        except LookupError:
+            return False
+        broken = len(data) - len(kept)
+        non_ascii = len(data) - len(data.translate(None, _HIGH_BYTES))
+        return broken * STRAY_SHARE <= non_ascii and _guess_encoding(kept) == encoding
+    return False
 
 
 @lru_cache(maxsize=64)
