@@ -279,17 +279,28 @@ TAIWANESE = "今天天氣很好，我們一起去公園散步吧。明天可能�
     ],
     ids=["shift_jis", "euc-jp", "gbk", "euc-kr", "big5"],
 )
-@pytest.mark.parametrize("damage", ["stray", "cut"])
-def test_a_broken_sequence_does_not_drop_a_multibyte_declaration(
-    text: str, codec: str, label: str, reading: str, damage: str
+@pytest.mark.parametrize("damage", ["stray", "truncated"])
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_a_broken_sequence_does_not_lose_a_multibyte_page(
+    text: str, codec: str, label: str, reading: str, damage: str, declared: bool
 ) -> None:
-    # A stray byte, or a page cut inside its last character: browsers keep the declared encoding and show U+FFFD.
-    # The guess on the whole page, which must decode every byte, read these pages as windows-1252.
+    # A stray byte, or a download cut inside its last character: browsers keep the declared encoding and show
+    # U+FFFD. The guesser offers only encodings that decode every byte, so these pages were read as windows-1252.
     encoded = text.encode(codec)
-    broken = encoded + b"\x81 " if damage == "stray" else encoded[: len(encoded) - 1]
-    raw = page("", f'<meta charset="{label}">').encode("ascii").replace(b"<p></p>", b"<p>" + broken + b"</p>")
+    head = f'<meta charset="{label}">' if declared else ""
+    raw = page("", head).encode("ascii").replace(b"<p></p>", b"<p>" + encoded + b"\x81 </p>")
+    if damage == "truncated":
+        raw = raw[: raw.index(b"\x81 </p>") - 1]
     assert detect_encoding(raw) == reading
     assert text[:30] in decode_html(raw)
+
+
+@pytest.mark.parametrize("shift", range(4))
+def test_a_long_undeclared_page_is_guessed_from_whole_characters(shift: int) -> None:
+    # The guess reads the first 64 kB: cut inside a GBK character, that sample decoded only as Shift_JIS-2004.
+    body = ("x" * shift + "<p>" + CHINESE + "</p>\n") * 600
+    raw = f"<html><head><title>t</title></head><body>{body}</body></html>".encode("gb18030")
+    assert detect_encoding(raw) == "gb18030"
 
 
 @pytest.mark.parametrize("label", ["shift_jis", "gbk", "euc-kr", "big5"])

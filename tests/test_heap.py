@@ -132,6 +132,10 @@ def test_extraction_leaves_no_reference_cycles() -> None:
         b'{"a": [1, 2, 3]}',
         "<html><body><p>" + twice("café, “quoted” — ") * 3 + " an arrow → as meant</p></body></html>",
         ("<html><body><p>" + twice("Grüße aus Köln") + "</p></body></html>").encode("utf-8"),
+        # a legacy page (its guess retries the CJK encodings, web-euc-jp's error handler among them) and an EUC-JP
+        # page with a byte no index holds
+        ("<p>" + "Le garçon était très fâché contre sa sœur. " * 20 + "</p>").encode("cp1252"),
+        b'<meta charset="euc-jp"><p>' + "東京の天気は晴れです。".encode("euc_jp") * 20 + b"\xff</p>",
     ]
     found = _left_in_cycles(pages)
     assert found == 0, f"{found} objects were left in reference cycles"

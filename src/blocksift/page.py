@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from blocksift import webcodecs
 from blocksift.charset import (
     FALLBACK_ENCODING,
     LATIN_CODECS,
@@ -87,6 +88,13 @@ MIXED_MIN_BYTES = 12
 FEW_BROKEN = 8
 # A declared code page stands with a few bytes it leaves undefined, if they are this rare among the non-ASCII ones.
 STRAY_SHARE = 100
+# The multi-byte encodings a guess tries again with a few broken sequences cut out (browsers' readings).
+MULTIBYTE_READINGS = ("cp932", "gb18030", "cp949", "big5hkscs", webcodecs.NAME)
+# Bytes that may stand inside a character of a legacy multi-byte encoding: all but controls, space, punctuation
+# below "@" and the digits GB18030's four-byte sequences hold (Shift_JIS and Big5 trail bytes start at 0x40).
+_INSIDE_CHARACTERS = bytes(b for b in range(256) if not (b < 0x30 or 0x3A <= b < 0x40))
+# The guesser names EUC-JP text by the JIS X 0213 codec that decodes the most of it.
+_GUESSED_AS = {webcodecs.NAME: (webcodecs.NAME, "euc_jis_2004", "euc_jisx0213")}
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _JSON = json.JSONDecoder()
 _UTF16_NO_BOM_RE = re.compile(rb"^(?:[\x09\x0a\x0d\x20-\x7e]\x00){8}|^(?:\x00[\x09\x0a\x0d\x20-\x7e]){8}")
@@ -188,8 +196,14 @@ def _guess_encoding(data: bytes) -> str | None:
     first = NON_ASCII_RE.search(data)
     start = max(0, first.start() - 1024) if first is not None else 0
     sample = data[start : start + GUESS_BYTES]
+    if len(data) > start + GUESS_BYTES:
+        # Ended where no character can be cut: a sample cut inside a GBK character decodes only as Shift_JIS-2004.
+        whole = sample.rstrip(_INSIDE_CHARACTERS)
+        sample = whole if len(sample) - len(whole) <= GUESS_BYTES // 2 else sample
     best = from_bytes(sample).best()  # the whole sample: a Shift_JIS page may hold its Japanese in comments only
     guess = guessed_codec(best.encoding) if best is not None else None
+    if guess is None or _single_byte(guess) or data[-1:] >= b"\x80":  # or a download cut inside its text
+        guess = _broken_multibyte(sample) or guess
     if guess in LATIN_CODECS:
         return latin_reading(text_bytes(sample))
     if _single_byte(guess):
@@ -199,6 +213,41 @@ def _guess_encoding(data: bytes) -> str | None:
         if not in_script_words(text):
             return latin_reading(text)
     return guess
+
+
+def _broken_multibyte(sample: bytes) -> str | None:
+    """The multi-byte encoding of a sample that decodes in it but for a few broken sequences (a stray byte, a page
+    or sample cut inside a character), where the sample without them is guessed to be in it. The guesser only
+    offers encodings that decode every byte, so such a Japanese, Chinese or Korean page was read as windows-1252."""
+    from charset_normalizer import from_bytes
+
+    for codec in MULTIBYTE_READINGS:
+        kept = _without_broken(sample, codec)
+        if kept is not None and len(kept) < len(sample):
+            best = from_bytes(kept).best()
+            if best is not None and guessed_codec(best.encoding) in _GUESSED_AS.get(codec, (codec,)):
+                return codec
+    return None
+
+
+def _without_broken(data: bytes, encoding: str) -> bytes | None:
+    """``data`` with the sequences ``encoding`` cannot decode cut out, where there are at most ``FEW_BROKEN`` of them
+    and at most one in ``STRAY_SHARE`` of its non-ASCII bytes; None where there are more (or no such encoding)."""
+    kept = data
+    for _ in range(FEW_BROKEN + 1):
+        try:
+            kept.decode(encoding)
+        except UnicodeDecodeError as exc:
+            kept = kept[: exc.start] + kept[exc.end :]
+            continue
+        except LookupError:
+            return None
+        return kept if (len(data) - len(kept)) * STRAY_SHARE <= _non_ascii(data) else None
+    return None
+
+
+def _non_ascii(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _HIGH_BYTES))
 
 
 @dataclass(frozen=True)
@@ -374,31 +423,19 @@ def _few_undefined(data: bytes, encoding: str) -> bool:
     if not undefined:
         return False
     stray = len(data) - len(data.translate(None, undefined))
-    return stray <= FEW_BROKEN and stray * STRAY_SHARE <= len(data) - len(data.translate(None, _HIGH_BYTES))
+    return stray <= FEW_BROKEN and stray * STRAY_SHARE <= _non_ascii(data)
 
 
 def _few_broken_sequences(data: bytes, encoding: str) -> bool:
-    """True for a multi-byte encoding that fails on a few of the page's sequences only (at most ``FEW_BROKEN``, at
-    most one in ``STRAY_SHARE`` of its non-ASCII bytes: a page cut inside a character, a stray byte), where the page
-    without them is guessed to be in that encoding. Browsers keep the declaration and show U+FFFD; the guess on the
-    whole page, which a strict decoding must pass, read such Japanese, Chinese and Korean pages as windows-1252.
-    The guess stands guard because text of another script also passes as a multi-byte encoding with few errors:
-    French "é" followed by a letter is a valid Shift_JIS pair."""
+    """True for a multi-byte encoding that fails on a few of the page's sequences only (``_without_broken``: a page
+    cut inside a character, a stray byte), where the page without them is guessed to be in that encoding. Browsers
+    keep the declaration and show U+FFFD; the guess on the whole page, which a strict decoding must pass, read such
+    Japanese, Chinese and Korean pages as windows-1252. The guess stands guard because text of another script also
+    passes as a multi-byte encoding with few errors: French "é" followed by a letter is a valid Shift_JIS pair."""
     if _single_byte(encoding):
         return False
-    kept = data
-    for _ in range(FEW_BROKEN):
-        try:
-            kept.decode(encoding)
-        except UnicodeDecodeError as exc:
-            kept = kept[: exc.start] + kept[exc.end :]
-            continue
-        except LookupError:
-            return False
-        broken = len(data) - len(kept)
-        non_ascii = len(data) - len(data.translate(None, _HIGH_BYTES))
-        return broken * STRAY_SHARE <= non_ascii and _guess_encoding(kept) == encoding
-    return False
+    kept = _without_broken(data, encoding)
+    return kept is not None and _guess_encoding(kept) == encoding
 
 
 @lru_cache(maxsize=64)

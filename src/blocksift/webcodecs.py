@@ -43,11 +43,17 @@ def _handler(fallback: str) -> str:
     otherwise = codecs.lookup_error(fallback)
 
     def handle(exc: UnicodeError) -> tuple[str | bytes, int]:
+        """The error stands where cp932 has nothing either. This frame's name for it is deleted first, as in
+        ``mojibake._c1_as_bytes``: a raised error's traceback holds this frame, and a frame that still held the
+        error would keep it, and through it the whole page (``exc.object``), in a reference cycle."""
         if isinstance(exc, UnicodeDecodeError):
             found = _jis_as_cp932(exc.object[exc.start : exc.start + 2])
             if found is not None:
                 return found, exc.start + 2
-        return otherwise(exc)
+        try:
+            return otherwise(exc)
+        finally:
+            del exc
 
     codecs.register_error(name, handle)
     return name
