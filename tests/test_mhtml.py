@@ -127,3 +127,10 @@ def test_decode_html_reads_an_archive_as_parse_html_does() -> None:
     html = page(PARAGRAPHS).replace("<title>", '<meta name="author" content="Maren Holt"><title>')
     text = decode_html(archive(html))
     assert text.startswith("<html>") and 'content="Maren Holt"' in text and "=3D" not in text
+
+
+def test_the_page_url_is_the_one_it_was_saved_from_unless_it_declares_one() -> None:
+    assert blocksift.extract_blocks(archive(page(PARAGRAPHS))).meta.url == URL
+    canonical = page(PARAGRAPHS).replace("<title>", '<link rel="canonical" href="https://example.org/a/1"><title>')
+    assert blocksift.extract_blocks(archive(canonical)).meta.url == "https://example.org/a/1"
+    assert blocksift.extract_blocks(page(PARAGRAPHS)).meta.url == ""  # a plain page states none

@@ -28,6 +28,7 @@ from typing import Any
 from lxml import etree, html
 
 from blocksift.blocks import TOKEN_RE, Segmentation
+from blocksift.mhtml import SNAPSHOT_META
 
 _HEAD_END_RE = re.compile(r"</head\s*>", re.IGNORECASE)
 _JSON_LD_RE = re.compile(
@@ -413,7 +414,8 @@ def page_meta(text: str, headline: str = "", root: Any = None, url: str = "") ->
 
 
 def _location(head: html.HtmlElement | None, metas: dict[str, str]) -> tuple[str, str]:
-    """The URL a page declares (canonical, else ``og:url``) and its ``<base href>``; "" where it has none."""
+    """The URL a page declares (canonical, else ``og:url``, else the one an MHTML archive saved it from) and its
+    ``<base href>``; "" where it has none."""
     canonical = base = ""
     if head is not None:
         for link_el in head.iter("link", "base"):
@@ -422,7 +424,7 @@ def _location(head: html.HtmlElement | None, metas: dict[str, str]) -> tuple[str
                 base = href
             elif (link_el.get("rel") or "").lower() == "canonical" and href and not canonical:
                 canonical = href
-    return canonical or metas.get("og:url", ""), base
+    return canonical or metas.get("og:url", "") or metas.get(SNAPSHOT_META, ""), base
 
 
 def page_location(text: str) -> tuple[str, str]:

@@ -23,6 +23,8 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _URL_RE = re.compile(r"https?://\S+")
 _BASE_RE = re.compile(rb"<base\b", re.I)
 _HEAD_RE = re.compile(rb"<head\b[^>]*>", re.I)
+# The meta element that carries an archived page's own URL into its head (``metadata.page_meta`` reads it).
+SNAPSHOT_META = "mhtml:snapshot-location"
 
 
 def is_mhtml(data: bytes) -> bool:
@@ -36,24 +38,30 @@ def is_mhtml(data: bytes) -> bool:
 
 
 def page_part(data: bytes) -> tuple[bytes, str | None]:
-    """The archived page's HTML bytes, its transfer encoding undone and a ``<base href>`` of the URL it was saved
-    from added where it has none (its relative links then resolve as they did), and the charset its part declares
-    (or None). Raises ``InputError`` for an archive that holds no HTML part."""
+    """The archived page's HTML bytes, its transfer encoding undone and the URL it was saved from added to its head
+    (``_with_location``: its relative links then resolve as they did), and the charset its part declares (or None).
+    Raises ``InputError`` for an archive that holds no HTML part."""
     archive = email.parser.BytesParser().parsebytes(data)
     parts = [p for p in archive.walk() if p.get_content_type() in _HTML_TYPES]
     if not parts:
         raise InputError("the input is an MHTML archive that holds no HTML page")
     location = archive.get("Snapshot-Content-Location")
     part = next((p for p in parts if location and p.get("Content-Location") == location), parts[0])
-    return _with_base(_payload(part), str(location or part.get("Content-Location") or "")), part.get_content_charset()
+    url = str(location or part.get("Content-Location") or "")
+    return _with_location(_payload(part), url), part.get_content_charset()
 
 
-def _with_base(html: bytes, url: str) -> bytes:
-    if not _URL_RE.fullmatch(url) or _BASE_RE.search(html):
+def _with_location(html: bytes, url: str) -> bytes:
+    """The page with the URL it was saved from stated in its head: as ``SNAPSHOT_META`` (the page's ``url`` where it
+    declares no canonical one) and, where it has no ``<base>``, as the URL its relative links resolve against."""
+    if not _URL_RE.fullmatch(url):
         return html
-    base = b'<base href="' + url.encode("ascii", errors="ignore").replace(b'"', b"%22") + b'">'
+    quoted = url.encode("ascii", errors="ignore").replace(b'"', b"%22")
+    added = b'<meta name="' + SNAPSHOT_META.encode() + b'" content="' + quoted + b'">'
+    if not _BASE_RE.search(html):
+        added += b'<base href="' + quoted + b'">'
     head = _HEAD_RE.search(html)
-    return html[: head.end()] + base + html[head.end() :] if head else base + html
+    return html[: head.end()] + added + html[head.end() :] if head else added + html
 
 
 def _payload(part: Message) -> bytes:
