@@ -93,7 +93,7 @@ MULTIBYTE_READINGS = ("cp932", "gb18030", "cp949", "big5hkscs", webcodecs.NAME)
 # Bytes that may stand inside a character of a legacy multi-byte encoding: all but controls, space, punctuation
 # below "@" and the digits GB18030's four-byte sequences hold (Shift_JIS and Big5 trail bytes start at 0x40).
 _INSIDE_CHARACTERS = bytes(b for b in range(256) if not (b < 0x30 or 0x3A <= b < 0x40))
-# The guesser names EUC-JP text by the JIS X 0213 codec that decodes the most of it.
+# The guesses that name a multi-byte reading: EUC-JP text is often named by the JIS X 0213 codec.
 _GUESSED_AS = {webcodecs.NAME: (webcodecs.NAME, "euc_jis_2004", "euc_jisx0213")}
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _JSON = json.JSONDecoder()
@@ -435,7 +435,7 @@ def _few_broken_sequences(data: bytes, encoding: str) -> bool:
     if _single_byte(encoding):
         return False
     kept = _without_broken(data, encoding)
-    return kept is not None and _guess_encoding(kept) == encoding
+    return kept is not None and _guess_encoding(kept) in _GUESSED_AS.get(encoding, (encoding,))
 
 
 @lru_cache(maxsize=64)
