@@ -309,3 +309,13 @@ def test_latin_text_under_a_multibyte_label_is_still_read_as_latin(label: str) -
     raw = page(FRENCH, f'<meta charset="{label}">').encode("cp1252")
     assert detect_encoding(raw) == "cp1252"
     assert FRENCH in decode_html(raw)
+
+
+def test_a_commented_out_declaration_is_passed_over_as_browsers_do() -> None:
+    # A Greek page that kept its old windows-1251 <meta> in a comment; a <meta> in a script's string still counts.
+    head = '<!-- <meta charset="windows-1251"> --><meta charset="windows-1253">'
+    raw = page(GREEK * 3, head).encode("cp1253")
+    assert detect_encoding(raw) == "cp1253"
+    assert GREEK.strip() in decode_html(raw)
+    scripted = page(CZECH, "<script>var m = '<meta charset=\"windows-1250\">';</script>").encode("cp1250")
+    assert detect_encoding(scripted) == "cp1250"

@@ -172,8 +172,10 @@ class Document:
 
 
 def declared_encoding(data: bytes) -> str | None:
-    """The charset the page declares in its first bytes (``<meta charset>``, http-equiv, or an XML prolog)."""
-    head = data[:SNIFF_BYTES]
+    """The charset the page declares in its first bytes (``<meta charset>``, http-equiv, or an XML prolog), outside
+    comments: browsers pass over a commented-out ``<meta>`` (a Greek page's old windows-1251 one read it as
+    Cyrillic), though not one in a script's string."""
+    head = _without_comments(data[:SNIFF_BYTES])
     match = DECLARED_RE.search(head) or XML_DECL_RE.search(head)
     return web_codec(match.group(1).decode("ascii", "replace")) if match else None
 
@@ -187,6 +189,21 @@ def _bom_encoding(data: bytes) -> tuple[str, int] | None:
     if _UTF16_NO_BOM_RE.match(data):
         return ("utf-16-le" if data[1] == 0 else "utf-16-be"), 0
     return None
+
+
+def _without_comments(head: bytes) -> bytes:
+    """``head`` without its ``<!-- -->`` comments (an unclosed one runs to the end), in one pass. As browsers' prescan
+    reads them, ``<!-->`` is a whole comment."""
+    kept: list[bytes] = []
+    at = 0
+    while (start := head.find(b"<!--", at)) >= 0:
+        kept.append(head[at:start])
+        end = head.find(b"-->", start + 2)
+        if end < 0:
+            return b"".join(kept)
+        at = end + 3
+    kept.append(head[at:])
+    return b"".join(kept)
 
 
 def _guess_encoding(data: bytes) -> str | None:
