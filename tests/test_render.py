@@ -308,3 +308,15 @@ def test_a_cell_of_several_lines_keeps_a_line_per_block() -> None:
         "<tr><td><p>One paragraph.</p><p>Another one.</p></td><td>Aside</td></tr></table></body></html>"
     )
     assert kept(html).text == "Menu\nFirst line\nsecond line\nOne paragraph.\nAnother one.\nAside"
+
+
+def test_a_pipe_in_a_markdown_table_cell_is_escaped() -> None:
+    page = (
+        "<html><body><article><h1>Rates</h1><table><tr><th>Plan</th><th>Cost | term</th></tr>"
+        "<tr><td>Basic</td><td>5 | month</td></tr><tr><td><code>a|b</code></td><td>7</td></tr></table>"
+        "</article></body></html>"
+    )
+    seg = segment(parse_html(page))
+    keep = np.ones(len(seg.blocks), dtype=bool)
+    md = to_markdown(Extraction(seg, np.full(len(seg.blocks), 0.9), keep, 0.5, "str"))
+    assert "| Plan | Cost \\| term |\n| --- | --- |\n| Basic | 5 \\| month |\n| `a\\|b` | 7 |" in md

@@ -339,7 +339,8 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
             fence = _fence(run[0].text)
             parts.append(f"{fence}\n{run[0].text}\n{fence}")
         elif kind == "cell":
-            rows = [[text for text, _ in r] for r in _rows(run, _md)]
+            # A pipe inside a cell, code spans and links included, is escaped: GFM splits a row at every other one.
+            rows = [[text.replace("|", "\\|") for text, _ in r] for r in _rows(run, _md)]
             width = max(len(r) for r in rows)
             lines = ["| " + " | ".join(r + [""] * (width - len(r))).replace("\n", " ") + " |" for r in rows]
             if len(rows) > 1 or width > 1:
