@@ -125,6 +125,16 @@ RAW: dict[str, bytes] = {
     "nul-html": b"<html>\x00<body>\x00<p>nul\x00bytes</p></body></html>",
     "bom-only": codecs.BOM_UTF8,
     "whitespace-only": b" \n\t\r\n",
+    # legacy pages with a few broken bytes, which browsers read in their declared or guessed encoding
+    "shift-jis-stray": page("<p>港の新しい時刻表は春から①</p>", head='<meta charset="shift_jis">').encode("cp932")
+    + b"\x81 ",
+    "euc-jp-nec": b'<meta charset="euc-jp"><p>\xad\xa1' + "港の新しい時刻表〜".encode("euc_jp") + b"\xff</p>",
+    "gbk-truncated": b"<html><body><p>" + "港口的新时刻表从春天开始".encode("gb18030")[:-1],
+    "euc-kr-undeclared-stray": b"<p>" + "항구의 새 시간표는 봄부터 시작됩니다".encode("cp949") + b"\x81 </p>",
+    "greek-undefined-byte": b'<meta charset="windows-1253"><p>' + "Καλημέρα".encode("cp1253") + b"\x81</p>",
+    "commented-meta": page(
+        "<p>Καλημέρα</p>", head='<!-- <meta charset="windows-1251"> --><meta charset="iso-8859-7">'
+    ).encode("iso-8859-7"),
 }
 
 

@@ -319,3 +319,19 @@ def test_a_commented_out_declaration_is_passed_over_as_browsers_do() -> None:
     assert GREEK.strip() in decode_html(raw)
     scripted = page(CZECH, "<script>var m = '<meta charset=\"windows-1250\">';</script>").encode("cp1250")
     assert detect_encoding(scripted) == "cp1250"
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "label", "reading"),
+    [
+        ("港の新しい時刻表は春から", "cp932", "shift_jis", "cp932"),
+        ("Καλημέρα από το λιμάνι", "cp1253", "windows-1253", "cp1253"),
+        ("항구의 새 시간표는 봄부터", "cp949", "euc-kr", "cp949"),
+    ],
+    ids=["shift_jis", "windows-1253", "euc-kr"],
+)
+def test_one_stray_byte_keeps_a_short_pages_declaration(text: str, codec: str, label: str, reading: str) -> None:
+    # Too few other non-ASCII bytes to weigh one stray byte against: the declaration stands, as in browsers.
+    raw = f'<meta charset="{label}"><p>'.encode() + text.encode(codec) + b"\x81 </p>"
+    assert detect_encoding(raw) == reading
+    assert text in decode_html(raw)

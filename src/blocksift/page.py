@@ -86,7 +86,8 @@ GUESS_BYTES = 65536
 MIXED_MIN_BYTES = 12
 # A page declared UTF-8 with at most this many invalid sequences stays UTF-8.
 FEW_BROKEN = 8
-# A declared code page stands with a few bytes it leaves undefined, if they are this rare among the non-ASCII ones.
+# A declared code page stands with a few bytes it leaves undefined, if they are this rare among the non-ASCII ones
+# (one stray byte always: a short page has too few others to weigh it against).
 STRAY_SHARE = 100
 # The multi-byte encodings a guess tries again with a few broken sequences cut out (browsers' readings).
 MULTIBYTE_READINGS = ("cp932", "gb18030", "cp949", "big5hkscs", webcodecs.NAME)
@@ -239,7 +240,7 @@ def _broken_multibyte(sample: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     for codec in MULTIBYTE_READINGS:
-        kept = _without_broken(sample, codec)
+        kept = _without_broken(sample, codec, declared=False)
         if kept is not None and len(kept) < len(sample):
             best = from_bytes(kept).best()
             if best is not None and guessed_codec(best.encoding) in _GUESSED_AS.get(codec, (codec,)):
@@ -247,9 +248,9 @@ def _broken_multibyte(sample: bytes) -> str | None:
     return None
 
 
-def _without_broken(data: bytes, encoding: str) -> bytes | None:
+def _without_broken(data: bytes, encoding: str, declared: bool = True) -> bytes | None:
     """``data`` with the sequences ``encoding`` cannot decode cut out, where there are at most ``FEW_BROKEN`` of them
-    and at most one in ``STRAY_SHARE`` of its non-ASCII bytes; None where there are more (or no such encoding)."""
+    and they are rare (``_rare``); None where there are more (or no such encoding)."""
     kept = data
     for _ in range(FEW_BROKEN + 1):
         try:
@@ -259,12 +260,19 @@ def _without_broken(data: bytes, encoding: str) -> bytes | None:
             continue
         except LookupError:
             return None
-        return kept if (len(data) - len(kept)) * STRAY_SHARE <= _non_ascii(data) else None
+        return kept if _rare(len(data) - len(kept), data, declared) else None
     return None
 
 
 def _non_ascii(data: bytes) -> int:
     return len(data) - len(data.translate(None, _HIGH_BYTES))
+
+
+def _rare(broken: int, data: bytes, declared: bool = True) -> bool:
+    """True where ``broken`` bytes are at most one in ``STRAY_SHARE`` of the page's non-ASCII bytes, or one on a page
+    that declares its encoding. An undeclared page's guess gets no such allowance: on a short page one cut byte lets
+    almost any multi-byte reading through, and the guesser agrees with it (70 bytes of Thai read as cp932)."""
+    return (declared and broken <= 1) or broken * STRAY_SHARE <= _non_ascii(data)
 
 
 @dataclass(frozen=True)
@@ -432,15 +440,15 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 def _few_undefined(data: bytes, encoding: str) -> bool:
     """True for a single-byte encoding that leaves a few of the page's bytes undefined: at most ``FEW_BROKEN``, and
-    at most one in ``STRAY_SHARE`` of its non-ASCII bytes. Browsers never drop a declared code page for a stray byte
-    it lacks (a windows-1253 page's 0x81 shows as a control code); a guess on such a page read Greek as Cyrillic.
-    More undefined bytes mean a wrong declaration (Russian text in windows-1251 labelled windows-1253 holds "Т" and
-    "я" at bytes windows-1253 lacks: one letter in fifty)."""
+    rare (``_rare``). Browsers never drop a declared code page for a stray byte it lacks (a windows-1253 page's 0x81
+    shows as a control code); a guess on such a page read Greek as Cyrillic. More undefined bytes mean a wrong
+    declaration (Russian text in windows-1251 labelled windows-1253 holds "Т" and "я" at bytes windows-1253 lacks:
+    one letter in fifty)."""
     undefined = _undefined_bytes(encoding)
     if not undefined:
         return False
     stray = len(data) - len(data.translate(None, undefined))
-    return stray <= FEW_BROKEN and stray * STRAY_SHARE <= _non_ascii(data)
+    return stray <= FEW_BROKEN and _rare(stray, data)
 
 
 def _few_broken_sequences(data: bytes, encoding: str) -> bool:
