@@ -243,7 +243,7 @@ def _broken_multibyte(sample: bytes) -> str | None:
         kept = _without_broken(sample, codec, declared=False)
         if kept is not None and len(kept) < len(sample):
             best = from_bytes(kept).best()
-            if best is not None and guessed_codec(best.encoding) in _GUESSED_AS.get(codec, (codec,)):
+            if best is not None and _names(guessed_codec(best.encoding), codec):
                 return codec
     return None
 
@@ -264,15 +264,21 @@ def _without_broken(data: bytes, encoding: str, declared: bool = True) -> bytes 
     return None
 
 
-def _non_ascii(data: bytes) -> int:
-    return len(data) - len(data.translate(None, _HIGH_BYTES))
+def _names(guess: str | None, codec: str) -> bool:
+    """True where a guess names the multi-byte reading ``codec`` (``_GUESSED_AS``)."""
+    return guess in _GUESSED_AS.get(codec, (codec,))
+
+
+def _count_of(data: bytes, which: bytes) -> int:
+    """How many of ``data``'s bytes are among ``which`` (one pass in C)."""
+    return len(data) - len(data.translate(None, which))
 
 
 def _rare(broken: int, data: bytes, declared: bool = True) -> bool:
     """True where ``broken`` bytes are at most one in ``STRAY_SHARE`` of the page's non-ASCII bytes, or one on a page
     that declares its encoding. An undeclared page's guess gets no such allowance: on a short page one cut byte lets
     almost any multi-byte reading through, and the guesser agrees with it (70 bytes of Thai read as cp932)."""
-    return (declared and broken <= 1) or broken * STRAY_SHARE <= _non_ascii(data)
+    return (declared and broken <= 1) or broken * STRAY_SHARE <= _count_of(data, _HIGH_BYTES)
 
 
 @dataclass(frozen=True)
@@ -447,7 +453,7 @@ def _few_undefined(data: bytes, encoding: str) -> bool:
     undefined = _undefined_bytes(encoding)
     if not undefined:
         return False
-    stray = len(data) - len(data.translate(None, undefined))
+    stray = _count_of(data, undefined)
     return stray <= FEW_BROKEN and _rare(stray, data)
 
 
@@ -460,7 +466,7 @@ def _few_broken_sequences(data: bytes, encoding: str) -> bool:
     if _single_byte(encoding):
         return False
     kept = _without_broken(data, encoding)
-    return kept is not None and _guess_encoding(kept) in _GUESSED_AS.get(encoding, (encoding,))
+    return kept is not None and _names(_guess_encoding(kept), encoding)
 
 
 @lru_cache(maxsize=64)
