@@ -181,6 +181,13 @@ def test_import_finds_the_page_by_its_recorded_source_or_pages(annotated: Path, 
     code, _, err = run("import-labels", lf, "--out", tmp_path / "two")
     assert code == 1 and "is not in --pages" in err and "no candidate file exists" in err
     assert run("import-labels", lf, "--out", tmp_path / "two", "--pages", SAMPLE / "html")[0] == 0
+    # A damaged file among the candidates is passed over, and named where no candidate is the page.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "news-ferry-timetable.html.gz").write_bytes(b"\x1f\x8b" + b"not gzip" * 10)
+    code, _, err = run("import-labels", lf, "--out", tmp_path / "three", "--pages", broken)
+    assert code == 1 and "news-ferry-timetable.html.gz (not a readable gzip file" in err
+    assert run("import-labels", lf, "--out", tmp_path / "three", "--pages", broken, "--pages", SAMPLE / "html")[0] == 0
 
 
 def test_import_refuses_labels_of_another_page(annotated: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -265,6 +266,22 @@ def test_a_page_without_gold_or_labels_is_reported_not_learned_as_all_boilerplat
     without = json.loads(out)["datasets"][0]
     assert code == 0 and (with_it["pages"], with_it["failed"]) == (without["pages"] + 1, 1)
     assert all(with_it[k] == without[k] for k in ("precision", "recall", "f1", "word_f1", "block_accuracy"))
+
+
+def test_a_truncated_gz_page_is_reported_and_the_others_are_trained_on(tmp_path: Path) -> None:
+    data = tmp_path / "mine"
+    _copy_sample(data, without_gold=set())
+    page = data / "html" / "blog-rye-bread.html"
+    page.with_name(page.name + ".gz").write_bytes(gzip.compress(page.read_bytes())[:300])
+    page.unlink()
+    code, out, err = run("train", data, "--out", tmp_path / "m.npz", "--max-iter", "10", "--no-cache")
+    assert code == 1 and "mine/blog-rye-bread: not a readable gzip file" in err  # 1: a page failed, the rest used
+    assert "pages that could not be read: 1" in out and (tmp_path / "m.npz").exists()
+    code, _, err = run("evaluate", data, "--split", "train", "--model", tmp_path / "m.npz", "--no-cache")
+    assert code == 1 and "not a readable gzip file" in err
+    # predict names the file once, as it names every failing page.
+    code, _, err = run("predict", page.with_name(page.name + ".gz"))
+    assert code == 1 and err.count("blog-rye-bread.html.gz") == 1 and "not a readable gzip file" in err
 
 
 def test_training_on_pages_none_of_which_is_labelled_says_why(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
 
     A ``.gz`` file is inflated in chunks of ``READ_CHUNK`` bytes and abandoned as soon as it passes ``max_bytes``, so a
     compression bomb costs at most about twice ``max_bytes`` of memory. A damaged or truncated ``.gz`` raises
-    ``InputError``.
+    ``InputError``. Its message does not name ``path``: every caller prints the page it was reading beside it.
     """
     limit = max_bytes if max_bytes is not None else -1
     try:
@@ -84,9 +84,9 @@ def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
             else:
                 data = _read_bounded(raw, limit)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: not a readable gzip file ({exc}); it may be truncated: fetch it again") from exc
+        raise InputError(f"not a readable gzip file ({exc}); it may be truncated: fetch it again") from exc
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(f"{path}: more than {max_bytes:,} bytes (after inflating); raise the size limit to read it")
+        raise InputError(f"more than {max_bytes:,} bytes (after inflating); raise the size limit to read it")
     return data
 
 

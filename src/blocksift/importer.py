@@ -23,7 +23,7 @@ import numpy.typing as npt
 from blocksift.annotate import ANNOTATE_DIR, LABELS_FILE_KIND, LABELS_SUFFIX, PAGES_DIR, sha256
 from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
-from blocksift.errors import DatasetError
+from blocksift.errors import DatasetError, InputError
 from blocksift.labels import LABELS_SCHEMA, Label, write_block_labels
 from blocksift.metadata import headline, page_meta
 from blocksift.outputs import atomic_write
@@ -119,11 +119,17 @@ def find_page(lf: LabelsFile, dataset: Path, search: Sequence[Path] = ()) -> byt
     for path in _candidates(lf, dataset, search):
         if not path.is_file():
             continue
-        data = read_html_file(path)
+        try:
+            data = read_html_file(path)
+        except InputError as exc:
+            looked.append(f"{path} ({exc})")
+            continue
         if sha256(data) == lf.sha256:
             return data
         looked.append(f"{path} ({len(data):,} bytes, sha256 {sha256(data)[:12]}…)")
-    found = "; found only other versions: " + ", ".join(looked) if looked else "; no candidate file exists"
+    found = "; no candidate file exists"
+    if looked:
+        found = "; found only other versions or unreadable files: " + ", ".join(looked)
     raise DatasetError(
         f"{lf.path}: the page it was made for ({lf.id}, {lf.n_bytes:,} bytes, sha256 {lf.sha256[:12]}…) is not "
         f"in --pages, {dataset / ANNOTATE_DIR / PAGES_DIR}, {lf.source or 'its recorded source'} or beside it"

@@ -37,7 +37,7 @@ from blocksift import __version__
 from blocksift.align import align
 from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import Page
-from blocksift.errors import BlocksiftError
+from blocksift.errors import BlocksiftError, InputError
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, SCHEMA_VERSION, page_matrices
 from blocksift.heap import collect_less_often
 from blocksift.labels import read_block_labels
@@ -85,7 +85,8 @@ UNLABELLED = "not labelled: it has neither a gold text (gold/<id>.txt, or <id>.t
 
 
 def page_sources(page: Page) -> tuple[bytes, str, str | None]:
-    """A page's bytes, its gold text and its block-labels file's text (None where it has none); raises OSError."""
+    """A page's bytes, its gold text and its block-labels file's text (None where it has none); raises OSError, and
+    InputError for a ``.gz`` page that does not inflate."""
     labels_file = page.labels_path.read_text(encoding="utf-8") if page.labels_path else None
     return page.read_html(), page.read_gold(), labels_file
 
@@ -100,6 +101,8 @@ def page_rows(page: Page, cache: RowCache | None = None) -> PageRows:
         data, gold, labels_file = page_sources(page)
     except OSError as exc:
         return _failed(page.key, f"cannot read: {exc}")
+    except InputError as exc:  # a truncated .gz: this page is reported and the others are trained on
+        return _failed(page.key, str(exc))
     if cache is None:
         return _rows(page.key, data, gold, labels_file)
     key = _cache_key(data, gold, labels_file)
@@ -124,7 +127,7 @@ def cached_rows(page: Page, cache: RowCache) -> PageRows | None:
         return None
     try:
         data, gold, labels_file = page_sources(page)
-    except OSError:
+    except (OSError, InputError):
         return None
     return cache.load(_cache_key(data, gold, labels_file), page.key)
 
