@@ -8,19 +8,39 @@ Shift_JIS as cp932: what the page's author saw), else looked up as a Python code
 differs is listed with the codec used and the share of its non-ASCII characters found in the output.
 
     python3 benchmarks/decoding.py /path/to/chardet/tests
+    python3 benchmarks/decoding.py /path/to/chardet/tests --stray 4
+
+``--stray N`` damages the files of the legacy multi-byte encodings (Shift_JIS, EUC-JP, GBK, EUC-KR, Big5, Johab)
+instead: N copies of each, every copy with one stray byte (0x81, 0xA1, 0xFE or 0x8E) inserted at a seeded random
+place in its middle half, as a damaged download or a bad edit leaves it. It counts the copies read in the file's
+own encoding: browsers keep a declared encoding whatever one byte does, and a guess should not lose the page's
+script to it.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import random
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from blocksift.charset import web_codec
-from blocksift.page import decode_with_encoding
+from blocksift.page import decode_with_encoding, detect_encoding
+
+# The codecs ``folder_codec`` gives for legacy multi-byte folders, and the guesses that name each (a guesser's
+# JIS X 0213 codecs for Japanese text: the same characters but for rows browsers do not have).
+MULTIBYTE = {
+    "cp932": ("cp932", "shift_jis_2004", "shift_jisx0213"),
+    "web-euc-jp": ("web-euc-jp", "euc_jis_2004", "euc_jisx0213"),
+    "gb18030": ("gb18030",),
+    "cp949": ("cp949",),
+    "big5hkscs": ("big5hkscs",),
+    "johab": ("johab",),
+}
+STRAY_BYTES = (b"\x81", b"\xa1", b"\xfe", b"\x8e")
 
 
 def folder_codec(name: str) -> str | None:
@@ -50,10 +70,41 @@ def compare_file(path: Path, codec: str) -> tuple[str, float] | None:
     return used, sum(ch in found for ch in wanted) / max(len(wanted), 1)
 
 
+def stray_copies(data: bytes, copies: int, rng: random.Random) -> list[bytes]:
+    """``copies`` versions of ``data``, each with one stray byte inserted in its middle half."""
+    out = []
+    for _ in range(copies):
+        at = rng.randrange(len(data) // 4, max(len(data) * 3 // 4, len(data) // 4 + 1))
+        out.append(data[:at] + rng.choice(STRAY_BYTES) + data[at:])
+    return out
+
+
+def stray_run(corpus: Path, copies: int) -> int:
+    """Print, per legacy multi-byte folder, how many stray-byte copies are read in the folder's encoding."""
+    rng = random.Random(0)
+    right = total = 0
+    for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        codec = folder_codec(folder.name)
+        if codec not in MULTIBYTE:
+            continue
+        read = Counter(detect_encoding(copy) for path in sorted(folder.iterdir()) if path.is_file()
+                       for copy in stray_copies(path.read_bytes(), copies, rng))  # fmt: skip
+        ok = sum(n for used, n in read.items() if used in MULTIBYTE[codec])
+        wrong = ", ".join(f"{used} {n}" for used, n in read.most_common() if used not in MULTIBYTE[codec])
+        print(f"{folder.name}/: {ok} of {read.total()} read as {codec}" + (f"; {wrong}" if wrong else ""))
+        right, total = right + ok, total + read.total()
+    print(f"stray bytes: {right} of {total} copies read in their encoding")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path, help="a directory of folders named for their files' encoding")
+    parser.add_argument("--stray", type=int, default=0, metavar="N", help="N stray-byte copies of each legacy "
+                        "multi-byte file, counted by the encoding they are read in")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.stray:
+        return stray_run(args.corpus, args.stray)
     counts: Counter[str] = Counter()
     for folder in sorted(p for p in args.corpus.iterdir() if p.is_dir()):
         codec = folder_codec(folder.name)

@@ -295,6 +295,35 @@ def test_a_broken_sequence_does_not_lose_a_multibyte_page(
     assert text[:30] in decode_html(raw)
 
 
+@pytest.mark.parametrize(
+    ("text", "codec", "label", "reading"),
+    [
+        (JAPANESE, "cp932", "shift_jis", "cp932"),
+        (JAPANESE, "euc_jp", "euc-jp", "web-euc-jp"),
+        (CHINESE, "gb18030", "gbk", "gb18030"),
+        (KOREAN, "cp949", "euc-kr", "cp949"),
+        (TAIWANESE, "big5hkscs", "big5", "big5hkscs"),
+    ],
+    ids=["shift_jis", "euc-jp", "gbk", "euc-kr", "big5"],
+)
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_a_stray_byte_inside_a_paragraph_does_not_lose_a_short_page(
+    text: str, codec: str, label: str, reading: str, declared: bool
+) -> None:
+    # A stray lead byte pairs with the next character's first byte, and the rest of its paragraph is read shifted
+    # by one byte: it decodes, to nonsense. Judged with it, a page of five paragraphs went to windows-1252, GB18030
+    # or no guess at all; the whole damaged run is now cut out before the guess.
+    head = f'<meta charset="{label}">' if declared else ""
+    for stray in (b"\x81", b"\xfe"):
+        for at in (5, 29, 61):
+            middle = text[:at].encode(codec) + stray + text[at:].encode(codec)
+            paragraphs = [text.encode(codec)] * 2 + [middle] + [text.encode(codec)] * 2
+            body = b"".join(b"<p>" + p + b"</p>\n" for p in paragraphs)
+            raw = page("", head).encode("ascii").replace(b"<p></p>", body)
+            assert detect_encoding(raw) == reading, (stray, at)
+            assert text[:30] in decode_html(raw)
+
+
 @pytest.mark.parametrize("shift", range(4))
 def test_a_long_undeclared_page_is_guessed_from_whole_characters(shift: int) -> None:
     # The guess reads the first 64 kB: cut inside a GBK character, that sample decoded only as Shift_JIS-2004.

@@ -94,8 +94,13 @@ MULTIBYTE_READINGS = ("cp932", "gb18030", "cp949", "big5hkscs", webcodecs.NAME)
 # Bytes that may stand inside a character of a legacy multi-byte encoding: all but controls, space, punctuation
 # below "@" and the digits GB18030's four-byte sequences hold (Shift_JIS and Big5 trail bytes start at 0x40).
 _INSIDE_CHARACTERS = bytes(b for b in range(256) if not (b < 0x30 or 0x3A <= b < 0x40))
-# The guesses that name a multi-byte reading: EUC-JP text is often named by the JIS X 0213 codec.
-_GUESSED_AS = {webcodecs.NAME: (webcodecs.NAME, "euc_jis_2004", "euc_jisx0213")}
+# The guesses that name a multi-byte reading: Japanese text is often named by the JIS X 0213 codecs.
+_GUESSED_AS = {
+    webcodecs.NAME: (webcodecs.NAME, "euc_jis_2004", "euc_jisx0213"),
+    "cp932": ("cp932", "shift_jis_2004", "shift_jisx0213"),
+}
+# The guesser's name for a reading it does not know.
+_GUESSER_NAME = {webcodecs.NAME: "euc_jp"}
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _JSON = json.JSONDecoder()
 _UTF16_NO_BOM_RE = re.compile(rb"^(?:[\x09\x0a\x0d\x20-\x7e]\x00){8}|^(?:\x00[\x09\x0a\x0d\x20-\x7e]){8}")
@@ -220,8 +225,10 @@ def _guess_encoding(data: bytes) -> str | None:
         sample = whole if len(sample) - len(whole) <= GUESS_BYTES // 2 else sample
     best = from_bytes(sample).best()  # the whole sample: a Shift_JIS page may hold its Japanese in comments only
     guess = guessed_codec(best.encoding) if best is not None else None
-    if guess is None or _single_byte(guess) or data[-1:] >= b"\x80":  # or a download cut inside its text
-        guess = _broken_multibyte(sample) or guess
+    # A few broken sequences keep a multi-byte reading out of the guesser's choice, whatever it chose instead: a
+    # single-byte code page, no encoding, or another multi-byte encoding (Shift_JIS text with a stray byte, which
+    # GB18030 decodes, as Chinese).
+    guess = _broken_multibyte(sample) or guess
     if guess in LATIN_CODECS:
         return latin_reading(text_bytes(sample))
     if _single_byte(guess):
@@ -239,29 +246,61 @@ def _broken_multibyte(sample: bytes) -> str | None:
     offers encodings that decode every byte, so such a Japanese, Chinese or Korean page was read as windows-1252."""
     from charset_normalizer import from_bytes
 
-    for codec in MULTIBYTE_READINGS:
-        kept = _without_broken(sample, codec, declared=False)
-        if kept is not None and len(kept) < len(sample):
-            best = from_bytes(kept).best()
-            if best is not None and _names(guessed_codec(best.encoding), codec):
-                return codec
+    for whole_runs in CUTS:
+        for codec in MULTIBYTE_READINGS:
+            kept = _without_broken(sample, codec, whole_runs, declared=False)
+            if kept is not None and len(kept) < len(sample):
+                best = from_bytes(kept).best()
+                if best is not None and _names(guessed_codec(best.encoding), codec):
+                    return codec
     return None
 
 
-def _without_broken(data: bytes, encoding: str, declared: bool = True) -> bytes | None:
-    """``data`` with the sequences ``encoding`` cannot decode cut out, where there are at most ``FEW_BROKEN`` of them
-    and they are rare (``_rare``); None where there are more (or no such encoding)."""
+def _without_broken(data: bytes, encoding: str, whole_runs: bool, declared: bool = True) -> bytes | None:
+    """``data`` with the sequences ``encoding`` cannot decode cut out, or with the runs of text that hold them
+    (``whole_runs``), where there are at most ``FEW_BROKEN`` of them and they are rare (``_rare``); None where there
+    are more (or no such encoding).
+
+    Runs are cut whole (``_damaged_run``) because a stray lead byte pairs with the next character's lead byte, and
+    every character after it is read shifted by one byte until the run ends: those characters decode, to nonsense,
+    and the guess on a short page with them left in named no encoding at all. ``CUTS`` says when each cut is tried.
+    """
     kept = data
-    for _ in range(FEW_BROKEN + 1):
+    for cuts in range(FEW_BROKEN + 1):
         try:
             kept.decode(encoding)
         except UnicodeDecodeError as exc:
-            kept = kept[: exc.start] + kept[exc.end :]
+            start, end = _damaged_run(kept, exc.start, exc.end) if whole_runs else (exc.start, exc.end)
+            kept = kept[:start] + kept[end:]
             continue
         except LookupError:
             return None
-        return kept if _rare(len(data) - len(kept), data, declared) else None
+        return kept if _rare(cuts, data, declared) else None
     return None
+
+
+# The guess judges a page with its damaged runs cut first (for every reading, before the next cut: with the
+# misread run left in, EUC-JP text guessed as GB18030), then with the broken sequences alone cut, which keeps the
+# text where one run is all of it.
+CUTS = (True, False)
+
+
+# How far a run of text is searched for its ends around a broken sequence; further, only the sequence is cut.
+RUN_REACH = 4096
+# 0 for the bytes that stand outside every character of the legacy multi-byte encodings (they end a misread
+# run), 1 for the others.
+_RUN_ENDS = bytes(int(b in _INSIDE_CHARACTERS) for b in range(256))
+
+
+def _damaged_run(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """The run of bytes that may stand inside characters (``_INSIDE_CHARACTERS``) around ``data[start:end]``: where a
+    misread character sequence begins and ends. ``(start, end)`` where no run end lies within ``RUN_REACH``."""
+    before = data[max(0, start - RUN_REACH) : start].translate(_RUN_ENDS)
+    after = data[end : end + RUN_REACH].translate(_RUN_ENDS)
+    first, last = before.rfind(b"\x00"), after.find(b"\x00")
+    if (first < 0 and start > len(before)) or (last < 0 and end + len(after) < len(data)):
+        return start, end
+    return start - len(before) + first + 1, end + (last if last >= 0 else len(after))
 
 
 def _names(guess: str | None, codec: str) -> bool:
@@ -465,8 +504,22 @@ def _few_broken_sequences(data: bytes, encoding: str) -> bool:
     passes as a multi-byte encoding with few errors: French "é" followed by a letter is a valid Shift_JIS pair."""
     if _single_byte(encoding):
         return False
-    kept = _without_broken(data, encoding)
-    return kept is not None and _names(_guess_encoding(kept), encoding)
+    for whole_runs in CUTS:
+        kept = _without_broken(data, encoding, whole_runs)
+        if kept is not None and (_names(_guess_encoding(kept), encoding) or _reads_as_text(kept, encoding)):
+            return True
+    return False
+
+
+def _reads_as_text(data: bytes, encoding: str) -> bool:
+    """True where the guesser, asked about ``encoding`` alone, finds ``data`` plausible text in it. Where a page's
+    declaration is in doubt, this is the guess that matters: the guesser's own first choice misses on Japanese
+    pages (an EUC-JP page of chardet's tests, undamaged, is guessed as GB18030), and French text under a CJK label
+    is not plausible in any."""
+    from charset_normalizer import from_bytes
+
+    asked = _GUESSER_NAME.get(encoding, encoding)
+    return from_bytes(data, cp_isolation=[asked]).best() is not None
 
 
 @lru_cache(maxsize=64)
