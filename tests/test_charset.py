@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from blocksift import extract
+from blocksift import page as page_module
 from blocksift.charset import latin_reading, named_codec, text_bytes, web_codec
 from blocksift.page import decode_html, detect_encoding
 
@@ -322,6 +323,21 @@ def test_a_stray_byte_inside_a_paragraph_does_not_lose_a_short_page(
             raw = page("", head).encode("ascii").replace(b"<p></p>", body)
             assert detect_encoding(raw) == reading, (stray, at)
             assert text[:30] in decode_html(raw)
+
+
+def test_a_damaged_declared_page_the_guesser_misnames_keeps_its_declaration(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The guesser's first choice for an undamaged EUC-JP page of chardet's tests is GB18030: with one stray byte,
+    # such a page lost its declaration. Asked about the declared encoding alone, the guesser finds it plausible.
+    monkeypatch.setattr(page_module, "_guess_encoding", lambda data: "gb18030")
+    body = b"<p>" + JAPANESE.encode("euc_jp") + b"\x81 </p>"
+    raw = page("", '<meta charset="euc-jp">').encode("ascii").replace(b"<p></p>", body)
+    assert detect_encoding(raw) == "web-euc-jp"
+    # French under a Japanese label, one sequence from decoding (its accents are valid Shift_JIS pairs but for the
+    # word-final one), is plausible in no Japanese encoding.
+    french = "Les élèves écrivent très bien et mènent leurs études de Genève. " * 20 + "Un café "
+    raw = page(f"<p>{french}</p>", '<meta charset="shift_jis">').encode("cp1252")
+    assert page_module._without_broken(raw, "cp932", whole_runs=True) is not None
+    assert not page_module._few_broken_sequences(raw, "cp932")
 
 
 @pytest.mark.parametrize("shift", range(4))

@@ -212,17 +212,23 @@ def _without_comments(head: bytes) -> bytes:
     return b"".join(kept)
 
 
-def _guess_encoding(data: bytes) -> str | None:
-    from charset_normalizer import from_bytes  # imported lazily: only legacy pages need it
-
-    # Guess from the text, not from the ASCII head: start a little before the first non-ASCII byte.
+def _guess_sample(data: bytes) -> bytes:
+    """The part of ``data`` a guess reads: ``GUESS_BYTES`` from a little before the first non-ASCII byte (the text,
+    not the ASCII head), ended where no character can be cut (a sample cut inside a GBK character decodes only as
+    Shift_JIS-2004)."""
     first = NON_ASCII_RE.search(data)
     start = max(0, first.start() - 1024) if first is not None else 0
     sample = data[start : start + GUESS_BYTES]
     if len(data) > start + GUESS_BYTES:
-        # Ended where no character can be cut: a sample cut inside a GBK character decodes only as Shift_JIS-2004.
         whole = sample.rstrip(_INSIDE_CHARACTERS)
         sample = whole if len(sample) - len(whole) <= GUESS_BYTES // 2 else sample
+    return sample
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # imported lazily: only legacy pages need it
+
+    sample = _guess_sample(data)
     best = from_bytes(sample).best()  # the whole sample: a Shift_JIS page may hold its Japanese in comments only
     guess = guessed_codec(best.encoding) if best is not None else None
     # A few broken sequences keep a multi-byte reading out of the guesser's choice, whatever it chose instead: a
@@ -512,14 +518,18 @@ def _few_broken_sequences(data: bytes, encoding: str) -> bool:
 
 
 def _reads_as_text(data: bytes, encoding: str) -> bool:
-    """True where the guesser, asked about ``encoding`` alone, finds ``data`` plausible text in it. Where a page's
-    declaration is in doubt, this is the guess that matters: the guesser's own first choice misses on Japanese
-    pages (an EUC-JP page of chardet's tests, undamaged, is guessed as GB18030), and French text under a CJK label
-    is not plausible in any."""
+    """True where the guesser, asked about ``encoding`` alone, finds ``data`` plausible text in it, and ``data``
+    holds text enough to judge (``STRAY_SHARE`` non-ASCII bytes). Where a page's declaration is in doubt, this is
+    the guess that matters: the guesser's own first choice misses on Japanese pages (an EUC-JP page of chardet's
+    tests, undamaged, is guessed as GB18030), and French text under a CJK label is not plausible in any. With
+    little text, any encoding is plausible, and the check says nothing."""
     from charset_normalizer import from_bytes
 
+    sample = _guess_sample(data)
+    if _count_of(sample, _HIGH_BYTES) < STRAY_SHARE:
+        return False
     asked = _GUESSER_NAME.get(encoding, encoding)
-    return from_bytes(data, cp_isolation=[asked]).best() is not None
+    return from_bytes(sample, cp_isolation=[asked]).best() is not None
 
 
 @lru_cache(maxsize=64)
