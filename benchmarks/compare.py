@@ -64,13 +64,16 @@ def log(message: str) -> None:
 
 @dataclass(frozen=True)
 class PageInput:
-    """A page to extract: the dataset's record, the sha256 of its bytes (the cache key), its gold text, and
-    the sha256 of the gold (which tells whether a cached page score still holds)."""
+    """A page to extract: the dataset's record, the sha256 of its bytes (the cache key), its gold text, the
+    sha256 of the gold (which tells whether a cached page score still holds), and the sha256 of the text that
+    the peers taking ``str`` are given (which tells whether their cached output was made from the same text:
+    blocksift's decoder, which gives it, changes between versions)."""
 
     page: Page
     sha256: str
     gold: str
     gold_sha256: str
+    text_sha256: str
 
     @property
     def page_type(self) -> str | None:
@@ -85,10 +88,16 @@ def load_pages(root: Path, datasets: Sequence[str], split: str, limit: int | Non
     for name in datasets:
         pages = [p for p in load_dataset(root / name) if split == "all" or p.split == split]
         for page in pages[:limit] if limit is not None else pages:
-            digest = hashlib.sha256(page.read_html()).hexdigest()
+            data = page.read_html()
             gold = page.read_gold()
-            inputs.append(PageInput(page, digest, gold, hashlib.sha256(gold.encode()).hexdigest()))
+            inputs.append(
+                PageInput(page, _sha256(data), gold, _sha256(gold.encode()), _sha256(peers.decode(data).encode()))
+            )
     return inputs
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,11 @@ class System:
     setting: str
     input: str
     cacheable: bool
+    takes_bytes: bool = True
+
+    def input_sha256(self, item: PageInput) -> str:
+        """The digest of what this system is given for ``item``: its bytes, or the text decoded from them."""
+        return item.sha256 if self.takes_bytes else item.text_sha256
 
 
 def available_systems(requested: Sequence[str] | None, model_path: str | None) -> list[System]:
@@ -125,7 +139,7 @@ def available_systems(requested: Sequence[str] | None, model_path: str | None) -
             log(f"skipping {name}: the module {peer.module!r} is not installed (run benchmarks/setup_env.sh)")
             continue
         given = "raw bytes" if peer.takes_bytes else f"text decoded by {decoder_name}"
-        systems.append(System(name, version, peer.setting, given, cacheable=True))
+        systems.append(System(name, version, peer.setting, given, cacheable=True, takes_bytes=peer.takes_bytes))
     return systems
 
 
@@ -168,8 +182,9 @@ class TextCache:
     """Peers' extracted texts, one JSON-lines file per system, version and dataset, under ``root``.
 
     A record is keyed by the page id and the sha256 of its bytes, and keeps the text, the seconds the call
-    took when it was made, its failure if any, and its page score with the sha256 of the gold it was scored
-    against (scoring is slow enough to be worth keeping). Records are appended as results arrive, so an
+    took when it was made, its failure if any, the sha256 of what the system was given (for a peer that takes
+    ``str``, the text blocksift's decoder gave: a record made from other text is not used), and its page score
+    with the sha256 of the gold it was scored against (scoring is slow enough to be worth keeping). Records are appended as results arrive, so an
     interrupted run keeps what it had done; the last record of a key wins.
     """
 
@@ -205,8 +220,8 @@ class TextCache:
         if self.root is None or not system.cacheable:
             return None
         record = self._load(system, item.page.dataset).get((item.page.id, item.sha256))
-        if record is None:
-            return None
+        if record is None or record.get("input_sha256", item.sha256) != system.input_sha256(item):
+            return None  # never computed, or from other text than the decoder now gives
         outcome = Outcome(str(record["text"]), float(record["seconds"]), record.get("error"), cached=True)
         score = record.get("score")
         if not isinstance(score, dict) or score.get("gold_sha256") != item.gold_sha256:
@@ -220,6 +235,7 @@ class TextCache:
         record = {
             "id": item.page.id,
             "sha256": item.sha256,
+            "input_sha256": system.input_sha256(item),
             "text": outcome.text,
             "seconds": outcome.seconds,
             "error": outcome.error,

@@ -76,7 +76,7 @@ def test_compare_reports_margins_over_each_rows_best_peer(benchmark_module, tmp_
     for dataset in ("a", "b"):
         for i in range(12):
             page = Page(dataset, f"p{i}", "test", tmp_path / f"{dataset}{i}.html", None)
-            items.append(compare.PageInput(page, f"{dataset}{i}", "gold", "g"))
+            items.append(compare.PageInput(page, f"{dataset}{i}", "gold", "g", "t"))
             tp, fp, fn = (int(x) for x in rng.integers(5, 30, size=3))
             for name, extra in (("blocksift", 0), ("trafilatura", 4), ("justext", 9)):
                 score = compare.PageScore(tp, fp + extra, fn + extra, 0.9 - extra / 100)
@@ -100,3 +100,24 @@ def test_compare_reports_margins_over_each_rows_best_peer(benchmark_module, tmp_
     markdown = compare.markdown_margins(records)
     assert markdown.count("\n") == len(records) + 1 and "| shingle F1 | mean (24) | trafilatura |" in markdown
     assert compare.margins(compare.by_dataset(items), datasets, results, ["trafilatura", "justext"], True) == []
+
+
+def test_a_peer_given_decoded_text_is_not_served_output_made_from_other_text(  # type: ignore[no-untyped-def]
+    benchmark_module, tmp_path: Path
+) -> None:
+    # boilerpy3, goose3 and newspaper4k are given the text blocksift's decoder makes of the page's bytes; when
+    # the decoder changes (a repaired encoding), their cached outputs were made from other text.
+    compare = benchmark_module("compare")
+    cache = compare.TextCache(tmp_path)
+    page = Page(dataset="d", id="p", split="test", html_path=tmp_path / "p.html", gold_path=None, meta={})
+    by_text = compare.System("goose3", "1", "", "text", cacheable=True, takes_bytes=False)
+    by_bytes = compare.System("trafilatura", "1", "", "raw bytes", cacheable=True)
+    item = compare.PageInput(page, "bytes-digest", "gold", "gold-digest", "text-digest")
+    redecoded = compare.PageInput(page, "bytes-digest", "gold", "gold-digest", "other-text-digest")
+    outcome, score = compare.Outcome("extracted", 0.1, None), compare.PageScore(1, 0, 0, 1.0)
+    for system in (by_text, by_bytes):
+        cache.put(system, item, outcome, score)
+    reread = compare.TextCache(tmp_path)  # from the files, as a later run reads them
+    assert reread.get(by_text, item) is not None and reread.get(by_bytes, item) is not None
+    assert reread.get(by_text, redecoded) is None  # computed again
+    assert reread.get(by_bytes, redecoded) is not None  # the same bytes, read its own way
