@@ -269,7 +269,8 @@ KOREAN = "오늘 날씨가 정말 좋습니다. 내일은 비가 올 것 같아�
 TAIWANESE = "今天天氣很好，我們一起去公園散步吧。明天可能會下雨，記得帶傘。週末我們去看電影。" * 3
 
 
-@pytest.mark.parametrize(
+# (text, codec, the label a page declares, the reading it is read with) for the five legacy CJK encodings.
+MULTIBYTE_PAGES = pytest.mark.parametrize(
     ("text", "codec", "label", "reading"),
     [
         (JAPANESE, "cp932", "shift_jis", "cp932"),
@@ -280,6 +281,9 @@ TAIWANESE = "今天天氣很好，我們一起去公園散步吧。明天可能�
     ],
     ids=["shift_jis", "euc-jp", "gbk", "euc-kr", "big5"],
 )
+
+
+@MULTIBYTE_PAGES
 @pytest.mark.parametrize("damage", ["stray", "truncated"])
 @pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
 def test_a_broken_sequence_does_not_lose_a_multibyte_page(
@@ -296,17 +300,7 @@ def test_a_broken_sequence_does_not_lose_a_multibyte_page(
     assert text[:30] in decode_html(raw)
 
 
-@pytest.mark.parametrize(
-    ("text", "codec", "label", "reading"),
-    [
-        (JAPANESE, "cp932", "shift_jis", "cp932"),
-        (JAPANESE, "euc_jp", "euc-jp", "web-euc-jp"),
-        (CHINESE, "gb18030", "gbk", "gb18030"),
-        (KOREAN, "cp949", "euc-kr", "cp949"),
-        (TAIWANESE, "big5hkscs", "big5", "big5hkscs"),
-    ],
-    ids=["shift_jis", "euc-jp", "gbk", "euc-kr", "big5"],
-)
+@MULTIBYTE_PAGES
 @pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
 def test_a_stray_byte_inside_a_paragraph_does_not_lose_a_short_page(
     text: str, codec: str, label: str, reading: str, declared: bool
