@@ -257,6 +257,39 @@ def test_predict_accounts_for_every_page_and_resumes(pages: Path, tmp_path: Path
     assert "Tuesday 5" in json.loads((out / "page5.jsonl").read_text())["text"]
 
 
+def test_a_mirrored_site_keeps_its_folders_below_the_output(tmp_path: Path) -> None:
+    # A site saved by wget holds an index.html in every folder: numbered names in one folder (index-2.txt, ...)
+    # would not tell which page each came from. Each output sits where its page sits below the directory given.
+    site = tmp_path / "site"
+    for folder in ("", "news", "news/2024", ".well-known"):
+        (site / folder).mkdir(parents=True, exist_ok=True)
+        (site / folder / "index.html").write_text(ARTICLE.replace("Tuesday", f"Tuesday in /{folder}"))
+    (site / "news" / "index.htm").write_text(ARTICLE)  # the same page id in one folder: numbered
+    long_names = ["x" * 240 + "-a.html", "x" * 240 + "-b.html"]  # valid names; with ".txt" too long to write
+    for name in long_names:
+        (site / name).write_text(ARTICLE)
+    single = tmp_path / "alone" / "index.html"  # a page named on its own goes to the top
+    single.parent.mkdir()
+    single.write_text(ARTICLE)
+    out = tmp_path / "out"
+    code, _, stderr = predict(site, single, "-o", out)
+    assert code == 0, stderr
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    fitted = sorted(n for n in written if n.startswith("xxx"))
+    assert written == sorted(
+        ["index.txt", "index-2.txt", "news/index.txt", "news/index-2.txt", "news/2024/index.txt",
+         ".well-known/index.txt", *fitted]
+    )  # fmt: skip
+    assert len(fitted) == 2 and all(len(n.encode()) <= 241 and n.endswith(".txt") for n in fitted)
+    assert "Tuesday in /news/2024" in (out / "news" / "2024" / "index.txt").read_text()
+    # A killed run's temporary file in a sub-folder goes, and --skip-existing finds the nested outputs.
+    (out / "news" / "2024" / "index.txt").unlink()
+    (out / "news" / "2024" / ".index.txt.k2j3h4g5.tmp").write_text("half")
+    code, _, stderr = predict(site, single, "-o", out, "--skip-existing")
+    assert code == 0 and "removed 1 temporary files" in stderr and "skipping 7 pages whose output exists" in stderr
+    assert sorted(p.name for p in (out / "news" / "2024").iterdir()) == ["index.txt"]
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

@@ -82,6 +82,7 @@ class Source:
     data: bytes | None = None
     error: str | None = None
     record: WarcPage | None = None
+    folder: str = ""  # where the page sits below the directory it was found in ("": at its top, or named alone)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,8 @@ def expand(
             unreadable: list[OSError] = []
             for root, dirs, files in os.walk(path, onerror=unreadable.append):
                 dirs.sort()
+                below = Path(os.path.relpath(root, path)).as_posix()
+                folder = "" if below == "." else below
                 for f in sorted(files):
                     p = Path(root) / f
                     if not (is_warc(f) or f.lower().endswith(HTML_SUFFIXES)) or (kind := _file_kind(p)) == "directory":
@@ -132,7 +135,7 @@ def expand(
                     elif is_warc(f):
                         yield from warc_sources(p, max_bytes, warc_stats)
                     else:
-                        yield Source(str(p), path=p)
+                        yield Source(str(p), path=p, folder=folder)
                 while unreadable:
                     exc = unreadable.pop(0)
                     yield Source(str(exc.filename), error=f"cannot list the directory: {exc.strerror or exc}")

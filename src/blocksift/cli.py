@@ -604,16 +604,17 @@ def _counted(results: Iterator[Result], seen: list[int]) -> Iterator[Result]:
 def _output_plan(
     sources: list[Source], output: Path, extension: str, skip_existing: bool
 ) -> tuple[dict[str, Path], list[Source]]:
-    """The output file of every source (numbered where two pages share a name), and the sources left to run."""
+    """The output file of every source (in the folder it was found in below its directory; numbered where two pages
+    would share a name), and the sources left to run."""
     from blocksift.outputs import output_name, remove_temporaries
 
     used: set[str] = set()
-    names = {s.name: output / output_name(s.name, extension, used) for s in sources}
+    names = {s.name: output / output_name(s.name, extension, used, s.folder) for s in sources}
     inputs = {s.path.resolve() for s in sources if s.path is not None}
     clash = [name for name, path in names.items() if path.resolve() in inputs]
     if clash:
         raise fail(f"the output for {clash[0]} would overwrite an input; choose another --output directory")
-    removed = remove_temporaries(output, [p.name for p in names.values()])
+    removed = remove_temporaries(names.values())
     if removed:
         reporter.info(f"removed {removed} temporary files left by an interrupted run")
     todo = [s for s in sources if not (skip_existing and names[s.name].exists())]
