@@ -184,8 +184,8 @@ class TextCache:
     A record is keyed by the page id and the sha256 of its bytes, and keeps the text, the seconds the call
     took when it was made, its failure if any, the sha256 of what the system was given (for a peer that takes
     ``str``, the text blocksift's decoder gave: a record made from other text is not used), and its page score
-    with the sha256 of the gold it was scored against (scoring is slow enough to be worth keeping). Records are appended as results arrive, so an
-    interrupted run keeps what it had done; the last record of a key wins.
+    with the sha256 of the gold it was scored against (scoring is slow enough to be worth keeping). Records are
+    appended as results arrive, so an interrupted run keeps what it had done; the last record of a key wins.
     """
 
     def __init__(self, root: Path | None) -> None:
