@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -32,6 +32,7 @@ from blocksift.blocks import TOKEN_RE, Segmentation, segment
 from blocksift.errors import BlocksiftError, InputError
 from blocksift.extraction import PRE_TAGS, Extraction, extract, extract_blocks
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, featurize, structure
+from blocksift.mojibake import may_hold_mojibake
 from blocksift.page import Document, decode_html, parse_html
 from blocksift.render import block_records, items, page_record, to_html, to_markdown
 
@@ -382,6 +383,9 @@ def run_all(page: bytes | str) -> Extraction | None:
 @SOME
 @given(pages())
 def test_generated_page_blocks_come_from_the_visible_text(page: Piece) -> None:
+    # Text that reads as UTF-8 decoded as windows-1252 ("Î\xa0" for "Π") is repaired (test_mojibake.py): its
+    # blocks do not come from the text as drawn.
+    assume(not may_hold_mojibake(page.html.encode("utf-8", "surrogatepass")))
     doc = parse_html(page.html)  # a page with markup is never refused
     seg = segment(doc)
     check_segmentation(seg)
