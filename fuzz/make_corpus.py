@@ -132,6 +132,16 @@ RAW: dict[str, bytes] = {
     "gbk-truncated": b"<html><body><p>" + "港口的新时刻表从春天开始".encode("gb18030")[:-1],
     "euc-kr-undeclared-stray": b"<p>" + "항구의 새 시간표는 봄부터 시작됩니다".encode("cp949") + b"\x81 </p>",
     "greek-undefined-byte": b'<meta charset="windows-1253"><p>' + "Καλημέρα".encode("cp1253") + b"\x81</p>",
+    # a stray lead byte inside a paragraph: the rest of the paragraph is read shifted by one byte
+    "gbk-stray-mid-paragraph": b"".join(
+        b"<p>" + (b"\x81" if i == 2 else b"") + "港口的新时刻表从春天开始，渡轮每小时一班。".encode("gbk") + b"</p>"
+        for i in range(4)
+    ),
+    "euc-jp-stray-mid-paragraph": b'<meta charset="euc-jp">'
+    + b"".join(
+        b"<p>" + "港の新しい".encode("euc_jp") + (b"\xfe" if i == 1 else b"") + "時刻表は春から".encode("euc_jp")
+        for i in range(4)
+    ),
     "commented-meta": page(
         "<p>Καλημέρα</p>", head='<!-- <meta charset="windows-1251"> --><meta charset="iso-8859-7">'
     ).encode("iso-8859-7"),
