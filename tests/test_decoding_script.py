@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
-from test_charset import CZECH, FRENCH, page
+from test_charset import CZECH, FRENCH, JAPANESE, page
 
 
 @pytest.fixture()
@@ -35,3 +36,21 @@ def test_a_corpus_is_counted_and_misses_are_listed(decoding, tmp_path: Path, cap
     assert "skipped EUC-TW/" in out
     assert "iso-8859-7-greek/page.html: decoded as cp1252" in out
     assert out.strip().endswith("exact 2 of 3; differs 1")
+
+
+def test_stray_byte_copies_are_counted_by_the_encoding_they_are_read_in(  # type: ignore[no-untyped-def]
+    decoding, tmp_path: Path, capsys
+) -> None:
+    japanese = tmp_path / "SHIFT_JIS"
+    japanese.mkdir()
+    paragraphs = "".join(f"<p>{JAPANESE}</p>" for _ in range(5))
+    (japanese / "page.html").write_bytes(page(paragraphs, '<meta charset="shift_jis">').encode("cp932"))
+    czech = tmp_path / "windows-1250-czech"  # a single-byte folder: left out
+    czech.mkdir()
+    (czech / "page.html").write_bytes(page(CZECH).encode("cp1250"))
+    copies = decoding.stray_copies(b"0123456789" * 4, 3, random.Random(0))
+    assert all(len(c) == 41 and c[:10] == b"0123456789" and c[-10:] == b"0123456789" for c in copies)
+    assert decoding.main([str(tmp_path), "--stray", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "SHIFT_JIS/: 4 of 4 read as cp932" in out and "windows-1250" not in out
+    assert out.strip().endswith("stray bytes: 4 of 4 copies read in their encoding")
