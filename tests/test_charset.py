@@ -326,6 +326,12 @@ def test_a_damaged_declared_page_the_guesser_misnames_keeps_its_declaration(monk
     body = b"<p>" + JAPANESE.encode("euc_jp") + b"\x81 </p>"
     raw = page("", '<meta charset="euc-jp">').encode("ascii").replace(b"<p></p>", body)
     assert detect_encoding(raw) == "web-euc-jp"
+    # A guesser that names nothing at all says nothing against the declaration (chardet's x-sjis page "yomenai
+    # moji", undamaged, is guessed as nothing): windows-1252 in its place would lose all of the text.
+    monkeypatch.setattr(page_module, "_guess_encoding", lambda data: None)
+    monkeypatch.setattr(page_module, "_reads_as_text", lambda data, encoding: False)
+    assert detect_encoding(raw) == "web-euc-jp"
+    monkeypatch.undo()
     # French under a Japanese label, one sequence from decoding (its accents are valid Shift_JIS pairs but for the
     # word-final one), is plausible in no Japanese encoding.
     french = "Les élèves écrivent très bien et mènent leurs études de Genève. " * 20 + "Un café "

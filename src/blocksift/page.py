@@ -512,7 +512,12 @@ def _few_broken_sequences(data: bytes, encoding: str) -> bool:
         return False
     for whole_runs in CUTS:
         kept = _without_broken(data, encoding, whole_runs)
-        if kept is not None and (_names(_guess_encoding(kept), encoding) or _reads_as_text(kept, encoding)):
+        if kept is None:
+            continue
+        guess = _guess_encoding(kept)
+        # No guess at all says nothing against the declaration (chardet's x-sjis page "yomenai moji" is guessed as
+        # nothing even undamaged); the fallback in its place, windows-1252, would lose all of its Japanese.
+        if guess is None or _names(guess, encoding) or _reads_as_text(kept, encoding):
             return True
     return False
 
