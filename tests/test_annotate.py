@@ -122,6 +122,12 @@ def test_annotate_misuse(tmp_path: Path) -> None:
     bad.write_bytes(b"%PDF-1.7\n" + bytes(range(256)))
     code, out, err = run("annotate", bad, NEWS, "--out", tmp_path / "ds")
     assert code == 1 and "bad.html" in err and out.strip().endswith("news-ferry-timetable.html")
+    # A name the file system takes, too long once labelling adds ".labels.json": said so, not a raw OSError.
+    long = tmp_path / ("p" * 240 + ".html")
+    shutil.copy(NEWS, long)
+    code, out, err = run("annotate", long, NEWS, "--out", tmp_path / "ds2")
+    assert code == 1 and "too long for the files labelling writes (240 bytes; at most 229): rename" in err
+    assert out.strip().endswith("news-ferry-timetable.html")
 
 
 # --- import-labels -----------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html as htmlmod
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -28,11 +29,11 @@ import numpy.typing as npt
 from blocksift import __version__
 from blocksift.blocks import Block, Segmentation
 from blocksift.datasets import page_id, read_html_file
-from blocksift.errors import DatasetError
+from blocksift.errors import DatasetError, InputError
 from blocksift.extraction import Extraction, extract_blocks
 from blocksift.labels import read_block_labels
 from blocksift.metadata import headline, page_meta
-from blocksift.outputs import atomic_write
+from blocksift.outputs import MAX_NAME_BYTES, atomic_write
 from blocksift.page import decode_html
 from blocksift.predictor import Predictor
 from blocksift.render import classify
@@ -177,6 +178,11 @@ def annotate_page(
     The page is pre-filled with the labels already imported for it (same bytes), else with ``model``'s (named
     ``model_name``; None: the shipped model)."""
     pid = page_id(path)
+    if len(os.fsencode(pid + LABELS_SUFFIX)) > MAX_NAME_BYTES:  # its longest file: the labels the browser saves
+        raise InputError(
+            f"the page's name is too long for the files labelling writes ({len(os.fsencode(pid))} bytes; at most "
+            f"{MAX_NAME_BYTES - len(LABELS_SUFFIX)}): rename the page"
+        )
     data = read_html_file(path)
     result = extract_blocks(data, model=model)
     seg = result.segmentation
