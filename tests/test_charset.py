@@ -121,6 +121,18 @@ def test_euc_jp_reads_nec_characters_and_windows_marks_as_browsers_do() -> None:
         b"\xad\xa1\xff".decode("web-euc-jp")
 
 
+def test_euc_jp_three_byte_codes_and_errors_as_browsers_read_them() -> None:
+    # JIS X 0212's tilde is FULLWIDTH TILDE in the standard's index (Python: "~"); the index has no IBM rows
+    # (0x8F 0xF3..), so such a code is one error, not an error and a kanji read from its last two bytes; and an ASCII
+    # byte after a lead byte that ends the input is read again (Python's euc_jp ate it).
+    assert b"a~\x8f\xa2\xb7".decode("web-euc-jp") == "a~\uff5e"
+    assert b"\x8f\xb0\xa1".decode("web-euc-jp") == b"\x8f\xb0\xa1".decode("euc_jp")  # the rest of JIS X 0212
+    assert b"\x8f\xf3\xf3<p>".decode("web-euc-jp", "replace") == "\ufffd<p>"
+    assert b"\x8f\xf3\xf3<p>".decode("euc_jp", "replace") != "\ufffd<p>"
+    assert b"x\x8f>".decode("web-euc-jp", "replace") == "x\ufffd>"
+    assert b"x\x8f>".decode("euc_jp", "replace") == "x\ufffd"
+
+
 @pytest.mark.parametrize(
     ("text", "codec", "reading"),
     [

@@ -7,6 +7,10 @@ characters, so a page holding one ① failed its declared charset and went to th
 the six marks JIS's way. ``web-euc-jp`` is Python's ``euc_jp`` with both mended: a two-byte code that ``euc_jp``
 rejects is the same JIS X 0208 position in cp932 (one index, two byte layouts), and the six marks are mapped after.
 Checked against Node's ``TextDecoder("euc-jp")`` on every two-byte code: identical wherever either defines one.
+
+The three-byte codes (0x8F, then JIS X 0212) are Python's but for one: the standard's JIS X 0212 index reads
+0x8F 0xA2 0xB7 as FULLWIDTH TILDE, Python's as "~". The index stops at pointer 7210 (row 0xED), so the IBM rows
+0xF3-0xF4 that Node's ICU decoder reads (small Roman numerals, ㈱) are errors in browsers, as they are here.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ def _jis_as_cp932(pair: bytes) -> str | None:
         return None
 
 
+def _unknown_jis0212(code: bytes) -> bool:
+    """True for a whole three-byte code (0x8F and two bytes 0xA1-0xFE): where Python rejects one, it is an error in
+    browsers too, one error for the three bytes, where Python's stops at 0x8F and reads the other two as a kanji."""
+    return len(code) == 3 and code[0] == 0x8F and 0xA1 <= code[1] <= 0xFE and 0xA1 <= code[2] <= 0xFE
+
+
 def _handler(fallback: str) -> str:
     """Register an error handler that reads what euc_jp rejects from cp932, else does as ``fallback`` does."""
     name = f"blocksift-{NAME}-{fallback}"
@@ -50,6 +60,10 @@ def _handler(fallback: str) -> str:
             found = _jis_as_cp932(exc.object[exc.start : exc.start + 2])
             if found is not None:
                 return found, exc.start + 2
+            if _unknown_jis0212(exc.object[exc.start : exc.start + 3]):
+                exc.end = exc.start + 3  # one error for the whole code, as in browsers (not 0x8F alone)
+            elif exc.end - exc.start > 1 and min(exc.object[exc.start + 1 : exc.end]) < 0x80:
+                exc.end = exc.start + 1  # an ASCII byte after a lead is read again, as in browsers (euc_jp ate it)
         try:
             return otherwise(exc)
         finally:
@@ -62,10 +76,15 @@ def _handler(fallback: str) -> str:
 _HANDLERS = {mode: _handler(mode) for mode in ("strict", "replace", "ignore", "surrogateescape")}
 
 
+# JIS X 0212's tilde as the standard reads it: written as JIS X 0208's WAVE DASH, which _WINDOWS_MARKS makes FULLWIDTH
+# TILDE. 0x8F is only ever a lead byte in EUC-JP (trail bytes are 0xA1-0xFE), so the three bytes are one character.
+_JIS0212_TILDE = (b"\x8f\xa2\xb7", b"\xa1\xc1")
+
+
 def _decode(data: Buffer, errors: str = "strict", /) -> tuple[str, int]:
-    data = bytes(data)
-    text = codecs.decode(data, "euc_jp", _HANDLERS.get(errors, errors))
-    return text.translate(_WINDOWS_MARKS), len(data)
+    raw = bytes(data)
+    text = codecs.decode(raw.replace(*_JIS0212_TILDE), "euc_jp", _HANDLERS.get(errors, errors))
+    return text.translate(_WINDOWS_MARKS), len(raw)
 
 
 def _encode(text: str, errors: str = "strict", /) -> tuple[bytes, int]:
