@@ -131,6 +131,11 @@ def test_euc_jp_three_byte_codes_and_errors_as_browsers_read_them() -> None:
     assert b"\x8f\xf3\xf3<p>".decode("euc_jp", "replace") != "\ufffd<p>"
     assert b"x\x8f>".decode("web-euc-jp", "replace") == "x\ufffd>"
     assert b"x\x8f>".decode("euc_jp", "replace") == "x\ufffd"
+    # An error after the tilde is reported where it is: the broken-sequence cut (page._without_broken) cuts there.
+    with pytest.raises(UnicodeDecodeError) as raised:
+        b"a\x8f\xa2\xb7\xffb".decode("web-euc-jp")
+    assert (raised.value.start, raised.value.end) == (4, 5)
+    assert page_module._without_broken(b"a\x8f\xa2\xb7\xffb", "web-euc-jp", whole_runs=False) == b"a\x8f\xa2\xb7b"
 
 
 @pytest.mark.parametrize(

@@ -76,15 +76,31 @@ def _handler(fallback: str) -> str:
 _HANDLERS = {mode: _handler(mode) for mode in ("strict", "replace", "ignore", "surrogateescape")}
 
 
-# JIS X 0212's tilde as the standard reads it: written as JIS X 0208's WAVE DASH, which _WINDOWS_MARKS makes FULLWIDTH
-# TILDE. 0x8F is only ever a lead byte in EUC-JP (trail bytes are 0xA1-0xFE), so the three bytes are one character.
-_JIS0212_TILDE = (b"\x8f\xa2\xb7", b"\xa1\xc1")
+# JIS X 0212's tilde, which the standard reads as FULLWIDTH TILDE and euc_jp as "~". 0x8F is only ever a lead byte in
+# EUC-JP (trail bytes are 0xA1-0xFE), so the three bytes are always one character.
+_JIS0212_TILDE = b"\x8f\xa2\xb7"
 
 
 def _decode(data: Buffer, errors: str = "strict", /) -> tuple[str, int]:
+    """The text between JIS X 0212's tildes is decoded piece by piece, so that an error's place is the caller's
+    (``page._without_broken`` cuts at it): bytes replaced before decoding would have moved every error after them.
+    The error is raised after its ``except`` block: raised inside it, it would hold the piece's error, whose frame
+    holds it back, and the page with them, in a reference cycle (as ``_handler`` says)."""
     raw = bytes(data)
-    text = codecs.decode(raw.replace(*_JIS0212_TILDE), "euc_jp", _HANDLERS.get(errors, errors))
-    return text.translate(_WINDOWS_MARKS), len(raw)
+    handler = _HANDLERS.get(errors, errors)
+    texts: list[str] = []
+    at = 0
+    failed: tuple[int, int, str] | None = None
+    for part in raw.split(_JIS0212_TILDE):
+        try:
+            texts.append(codecs.decode(part, "euc_jp", handler))
+        except UnicodeDecodeError as exc:
+            failed = (at + exc.start, at + exc.end, exc.reason)
+            break
+        at += len(part) + len(_JIS0212_TILDE)
+    if failed is not None:
+        raise UnicodeDecodeError(NAME, raw, *failed)
+    return "\uff5e".join(texts).translate(_WINDOWS_MARKS), len(raw)
 
 
 def _encode(text: str, errors: str = "strict", /) -> tuple[bytes, int]:
