@@ -28,18 +28,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from blocksift.charset import web_codec
-from blocksift.page import decode_with_encoding, detect_encoding
+from blocksift.page import MULTIBYTE_READINGS, decode_with_encoding, detect_encoding, names_reading
 
-# The codecs ``folder_codec`` gives for legacy multi-byte folders, and the guesses that name each (a guesser's
-# JIS X 0213 codecs for Japanese text: the same characters but for rows browsers do not have).
-MULTIBYTE = {
-    "cp932": ("cp932", "shift_jis_2004", "shift_jisx0213"),
-    "web-euc-jp": ("web-euc-jp", "euc_jis_2004", "euc_jisx0213"),
-    "gb18030": ("gb18030",),
-    "cp949": ("cp949",),
-    "big5hkscs": ("big5hkscs",),
-    "johab": ("johab",),
-}
+# The codecs ``folder_codec`` gives for legacy multi-byte folders: the readings blocksift retries a guess with, and
+# Johab, which no browser has. A copy is read right where the encoding used names the folder's (``names_reading``:
+# a guesser's JIS X 0213 codecs for Japanese text count).
+MULTIBYTE = (*MULTIBYTE_READINGS, "johab")
 STRAY_BYTES = (b"\x81", b"\xa1", b"\xfe", b"\x8e")
 
 
@@ -89,8 +83,8 @@ def stray_run(corpus: Path, copies: int) -> int:
             continue
         read = Counter(detect_encoding(copy) for path in sorted(folder.iterdir()) if path.is_file()
                        for copy in stray_copies(path.read_bytes(), copies, rng))  # fmt: skip
-        ok = sum(n for used, n in read.items() if used in MULTIBYTE[codec])
-        wrong = ", ".join(f"{used} {n}" for used, n in read.most_common() if used not in MULTIBYTE[codec])
+        ok = sum(n for used, n in read.items() if names_reading(used, codec))
+        wrong = ", ".join(f"{used} {n}" for used, n in read.most_common() if not names_reading(used, codec))
         print(f"{folder.name}/: {ok} of {read.total()} read as {codec}" + (f"; {wrong}" if wrong else ""))
         right, total = right + ok, total + read.total()
     print(f"stray bytes: {right} of {total} copies read in their encoding")

@@ -257,7 +257,7 @@ def _broken_multibyte(sample: bytes) -> str | None:
             kept = _without_broken(sample, codec, whole_runs, declared=False)
             if kept is not None and len(kept) < len(sample):
                 best = from_bytes(kept).best()
-                if best is not None and _names(guessed_codec(best.encoding), codec):
+                if best is not None and names_reading(guessed_codec(best.encoding), codec):
                     return codec
     return None
 
@@ -309,8 +309,9 @@ def _damaged_run(data: bytes, start: int, end: int) -> tuple[int, int]:
     return start - len(before) + first + 1, end + (last if last >= 0 else len(after))
 
 
-def _names(guess: str | None, codec: str) -> bool:
-    """True where a guess names the multi-byte reading ``codec`` (``_GUESSED_AS``)."""
+def names_reading(guess: str | None, codec: str) -> bool:
+    """True where a guess names the multi-byte reading ``codec`` (``_GUESSED_AS``; ``benchmarks/decoding.py`` counts
+    its stray-byte copies by it)."""
     return guess in _GUESSED_AS.get(codec, (codec,))
 
 
@@ -517,7 +518,7 @@ def _few_broken_sequences(data: bytes, encoding: str) -> bool:
         guess = _guess_encoding(kept)
         # No guess at all says nothing against the declaration (chardet's x-sjis page "yomenai moji" is guessed as
         # nothing even undamaged); the fallback in its place, windows-1252, would lose all of its Japanese.
-        if guess is None or _names(guess, encoding) or _reads_as_text(kept, encoding):
+        if guess is None or names_reading(guess, encoding) or _reads_as_text(kept, encoding):
             return True
     return False
 
