@@ -321,9 +321,10 @@ def _count_of(data: bytes, which: bytes) -> int:
 
 
 def _rare(broken: int, data: bytes, declared: bool = True) -> bool:
-    """True where ``broken`` bytes are at most one in ``STRAY_SHARE`` of the page's non-ASCII bytes, or one on a page
-    that declares its encoding. An undeclared page's guess gets no such allowance: on a short page one cut byte lets
-    almost any multi-byte reading through, and the guesser agrees with it (70 bytes of Thai read as cp932)."""
+    """True where ``broken`` (undefined bytes, or the cuts ``_without_broken`` made) is at most one in ``STRAY_SHARE``
+    of the page's non-ASCII bytes, or one on a page that declares its encoding. An undeclared page's guess gets no
+    such allowance: on a short page one cut byte lets almost any multi-byte reading through, and the guesser agrees
+    with it (70 bytes of Thai read as cp932)."""
     return (declared and broken <= 1) or broken * STRAY_SHARE <= _count_of(data, _HIGH_BYTES)
 
 
