@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -67,13 +68,18 @@ class PageInput:
     """A page to extract: the dataset's record, the sha256 of its bytes (the cache key), its gold text, the
     sha256 of the gold (which tells whether a cached page score still holds), and the sha256 of the text that
     the peers taking ``str`` are given (which tells whether their cached output was made from the same text:
-    blocksift's decoder, which gives it, changes between versions)."""
+    blocksift's decoder, which gives it, changes between versions). That last one is computed when a system
+    taking ``str`` first asks for it, so that a run of the peers given bytes decodes nothing."""
 
     page: Page
     sha256: str
     gold: str
     gold_sha256: str
-    text_sha256: str
+
+    @functools.cached_property
+    def text_sha256(self) -> str:
+        """The sha256 of the text blocksift's decoder makes of the page, which the ``str`` peers are given."""
+        return _sha256(peers.decode(self.page.read_html()).encode())
 
     @property
     def page_type(self) -> str | None:
@@ -90,9 +96,7 @@ def load_pages(root: Path, datasets: Sequence[str], split: str, limit: int | Non
         for page in pages[:limit] if limit is not None else pages:
             data = page.read_html()
             gold = page.read_gold()
-            inputs.append(
-                PageInput(page, _sha256(data), gold, _sha256(gold.encode()), _sha256(peers.decode(data).encode()))
-            )
+            inputs.append(PageInput(page, _sha256(data), gold, _sha256(gold.encode())))
     return inputs
 
 

@@ -3,6 +3,7 @@ benchmarks/compare.py reports blocksift's margins over the best peers with it.""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +77,7 @@ def test_compare_reports_margins_over_each_rows_best_peer(benchmark_module, tmp_
     for dataset in ("a", "b"):
         for i in range(12):
             page = Page(dataset, f"p{i}", "test", tmp_path / f"{dataset}{i}.html", None)
-            items.append(compare.PageInput(page, f"{dataset}{i}", "gold", "g", "t"))
+            items.append(compare.PageInput(page, f"{dataset}{i}", "gold", "g"))
             tp, fp, fn = (int(x) for x in rng.integers(5, 30, size=3))
             for name, extra in (("blocksift", 0), ("trafilatura", 4), ("justext", 9)):
                 score = compare.PageScore(tp, fp + extra, fn + extra, 0.9 - extra / 100)
@@ -109,11 +110,16 @@ def test_a_peer_given_decoded_text_is_not_served_output_made_from_other_text(  #
     # the decoder changes (a repaired encoding), their cached outputs were made from other text.
     compare = benchmark_module("compare")
     cache = compare.TextCache(tmp_path)
+    # The same page's bytes read as two texts: written here as two files, so that each digest is the text's own.
+    (tmp_path / "p.html").write_bytes(b"<p>caf\xc3\xa9</p>")
+    (tmp_path / "p-redecoded.html").write_bytes(b"<p>caf\xc3\xa9 au lait</p>")
     page = Page(dataset="d", id="p", split="test", html_path=tmp_path / "p.html", gold_path=None, meta={})
+    other = Page(dataset="d", id="p", split="test", html_path=tmp_path / "p-redecoded.html", gold_path=None, meta={})
     by_text = compare.System("goose3", "1", "", "text", cacheable=True, takes_bytes=False)
     by_bytes = compare.System("trafilatura", "1", "", "raw bytes", cacheable=True)
-    item = compare.PageInput(page, "bytes-digest", "gold", "gold-digest", "text-digest")
-    redecoded = compare.PageInput(page, "bytes-digest", "gold", "gold-digest", "other-text-digest")
+    item = compare.PageInput(page, "bytes-digest", "gold", "gold-digest")
+    redecoded = compare.PageInput(other, "bytes-digest", "gold", "gold-digest")
+    assert item.text_sha256 == hashlib.sha256("<p>café</p>".encode()).hexdigest()  # decoded on demand
     outcome, score = compare.Outcome("extracted", 0.1, None), compare.PageScore(1, 0, 0, 1.0)
     for system in (by_text, by_bytes):
         cache.put(system, item, outcome, score)
