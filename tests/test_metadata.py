@@ -164,3 +164,18 @@ def test_an_extraction_reads_its_location_from_its_meta_once_that_is_known() -> 
     second = extract_blocks(PAGE)
     assert second.meta.url == "https://hafenblatt.example.org/faehre"
     assert second.location == (second.meta.url, second.meta.base)
+
+
+def test_a_relative_canonical_url_is_resolved_against_the_absolute_one_the_page_declares() -> None:
+    head = '<link rel="canonical" href="/2024/ferry"><meta property="og:url" content="https://e.org/2024/ferry?ref=x">'
+    assert page_meta(f"<html><head>{head}</head><body><p>Text.</p></body></html>").url == "https://e.org/2024/ferry"
+    alone = '<html><head><link rel="canonical" href="/2024/ferry"></head><body><p>Text.</p></body></html>'
+    assert page_meta(alone).url == "/2024/ferry"  # nothing to resolve it against: as declared
+
+
+def test_an_inline_svg_title_is_not_the_pages_title() -> None:
+    icon = '<svg viewBox="0 0 8 8"><title>Search icon</title><path d="M0 0"/></svg>'
+    untitled = parse_html(f"<html><body>{icon}<article><h1>Ferry</h1><p>Text.</p></article></body></html>")
+    assert untitled.title == ""
+    titled = parse_html(f"<html><body>{icon}<title>The ferry</title><p>Text.</p></body></html>")
+    assert titled.title == "The ferry"

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from html import unescape
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 
@@ -424,7 +425,19 @@ def _location(head: html.HtmlElement | None, metas: dict[str, str]) -> tuple[str
                 base = href
             elif (link_el.get("rel") or "").lower() == "canonical" and href and not canonical:
                 canonical = href
-    return canonical or metas.get("og:url", "") or metas.get(SNAPSHOT_META, ""), base
+    declared = [canonical, metas.get("og:url", "").strip(), metas.get(SNAPSHOT_META, "").strip()]
+    return _absolute(declared), base
+
+
+def _absolute(declared: list[str]) -> str:
+    """The first URL of ``declared`` (canonical, ``og:url``, snapshot), resolved against the first absolute one
+    where it is relative: ``<link rel="canonical" href="/2024/ferry">`` beside an absolute ``og:url`` is that
+    site's ``/2024/ferry``, which an index or an archive can use. Stays relative where none is absolute."""
+    urls = [u for u in declared if u]
+    if not urls:
+        return ""
+    absolute = next((u for u in urls if urlsplit(u).scheme and urlsplit(u).netloc), "")
+    return urljoin(absolute, urls[0]) if absolute else urls[0]
 
 
 def page_location(text: str) -> tuple[str, str]:

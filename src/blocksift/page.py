@@ -767,9 +767,15 @@ def _remove_keeping_tail(el: etree._Element, parent: etree._Element) -> None:
 
 
 def _title(root: etree._Element) -> str:
+    """The page's ``<title>``: the first one outside inline SVG and MathML, whose ``<title>`` names a drawing (an
+    icon's "Search" on a page that has no title of its own is not the page's title)."""
     for el in root.iter("title"):
-        return " ".join("".join(el.itertext()).split())
+        if not any(a.tag in _FOREIGN_TAGS for a in el.iterancestors()):
+            return " ".join("".join(el.itertext()).split())
     return ""
+
+
+_FOREIGN_TAGS = frozenset({"svg", "math"})
 
 
 # Where libxml2 stops (its limit is 2,048 open elements even with huge_tree), elements opened deeper than this are
