@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as htmlmod
+
 import numpy as np
 
 from blocksift.blocks import segment
@@ -33,7 +35,7 @@ def test_markdown_keeps_headings_lists_tables_code_quotes() -> None:
     assert md == (
         "## Steps & notes\n\n"
         "Intro paragraph.\n\n"
-        "1. First step\n1. Second step\n  - A detail\n\n"
+        "1. First step\n2. Second step\n   - A detail\n\n"
         "| Size | Price |\n| --- | --- |\n| Small | £3 |\n\n"
         "```\nx = 1\ny = 2\n```\n\n"
         "> Quoted line.\n"
@@ -44,7 +46,7 @@ def test_html_is_clean_and_escaped() -> None:
     out = to_html(extraction())
     assert "<title>Render me</title>" in out
     assert "<h2>Steps &amp; notes</h2>" in out
-    assert "<ol>\n<li>First step\n<li>Second step\n<ul>\n<li>A detail\n</ul>\n</ol>" in out
+    assert "<ol>\n<li>First step</li>\n<li>Second step\n<ul>\n<li>A detail</li>\n</ul></li>\n</ol>" in out
     assert "<tr><th>Size</th><th>Price</th></tr>\n<tr><td>Small</td><td>£3</td></tr>" in out  # header cells kept
     assert "<pre><code>x = 1\ny = 2</code></pre>" in out
     assert "Home" not in out
@@ -320,3 +322,89 @@ def test_a_pipe_in_a_markdown_table_cell_is_escaped() -> None:
     keep = np.ones(len(seg.blocks), dtype=bool)
     md = to_markdown(Extraction(seg, np.full(len(seg.blocks), 0.9), keep, 0.5, "str"))
     assert "| Plan | Cost \\| term |\n| --- | --- |\n| Basic | 5 \\| month |\n| `a\\|b` | 7 |" in md
+
+
+def _all_kept(body: str, head: str = "") -> Extraction:
+    seg = segment(parse_html(f"<html><head>{head}</head><body><article>{body}</article></body></html>"))
+    return Extraction(seg, np.ones(len(seg.blocks)), np.ones(len(seg.blocks), dtype=bool), 0.5, "str")
+
+
+def test_a_table_keeps_each_value_in_its_column_across_empty_and_spanning_cells() -> None:
+    """An empty cell makes no block, and a cell spanning rows has none in the rows below: the values after either
+    stay in their own columns (they moved one to the left, under the wrong header)."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept(
+        "<table><tr><th>Route</th><th>Adult</th><th>Child</th></tr><tr><td></td><td>14.00</td><td>7.00</td></tr>"
+        "<tr><td rowspan=2>Night</td><td>3.00</td><td>1.00</td></tr><tr><td>4.00</td><td>2.00</td></tr>"
+        "<tr><td colspan=2>Family</td><td>30.00</td></tr></table>"
+    )
+    md = to_markdown(ex)
+    assert md == (
+        "| Route | Adult | Child |\n| --- | --- | --- |\n|  | 14.00 | 7.00 |\n| Night | 3.00 | 1.00 |\n"
+        "|  | 4.00 | 2.00 |\n| Family |  | 30.00 |\n"
+    )
+    rows = lxml_html.fromstring(MarkdownIt().enable("table").render(md)).xpath("//tbody/tr")
+    assert [td.text_content() for td in rows[0]] == ["", "14.00", "7.00"]
+    table = lxml_html.document_fromstring(to_html(ex)).xpath("//table")[0]
+    assert [[c.text_content() for c in tr] for tr in table.iter("tr")][3] == ["", "4.00", "2.00"]
+    assert ex.text.splitlines()[1] == "14.00 | 7.00"  # plain text lists the kept cells, as before
+
+
+def test_a_table_of_one_column_is_paragraphs() -> None:
+    """A layout table (one column: the page's paragraphs in cells) is not data to line up; "| text |" without a
+    header row is no table in Markdown, and its pipes would end up in the text."""
+    ex = _all_kept("<table><tr><td>Layout text.</td></tr><tr><td>More text.</td></tr></table>")
+    assert to_markdown(ex) == "Layout text.\n\nMore text.\n"
+    assert "<p>Layout text.</p>\n<p>More text.</p>" in to_html(ex) and "<table>" not in to_html(ex)
+
+
+def test_lists_keep_their_numbers_nesting_and_boundaries() -> None:
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept(
+        '<ol start="4"><li>Show your ticket</li><li value="9">Board<ul><li>Upper deck</li></ul>then sit</li></ol>'
+        "<ol><li>Another list</li></ol><ul><li>Bullets</li></ul><ul><li>More bullets</li></ul>"
+        "<ol><li>Parent<ol start=3><li>Third</li></ol></li></ol>"
+    )
+    md = to_markdown(ex)
+    assert md == (
+        "4. Show your ticket\n9. Board\n   - Upper deck\n\n   then sit\n\n1) Another list\n\n- Bullets\n\n"
+        "* More bullets\n\n1. Parent\n\n   3. Third\n"
+    )
+    shown = lxml_html.fromstring(MarkdownIt("commonmark").render(md))
+    assert len(shown.xpath("ol | ul")) == 5  # five lists, as on the page, none run into another
+    assert shown.xpath("ol[1]")[0].get("start") == "4" and shown.xpath("ol[1]/li[2]/ul/li")
+    assert shown.xpath("ol[1]/li[2]/p[2]")[0].text == "then sit"  # the text after the nested list is its item's
+    assert shown.xpath("ol[3]/li/ol")[0].get("start") == "3"  # nested, not the item's text run on
+    page = lxml_html.document_fromstring(to_html(ex))
+    lists = page.xpath("/html/body/ol | /html/body/ul")
+    assert [el.tag for el in lists] == ["ol", "ol", "ul", "ul", "ol"]
+    assert lists[0].get("start") == "4" and lists[0].xpath("li")[1].get("value") == "9"
+    assert lists[0].xpath("li[2]/ul/li")[0].text_content() == "Upper deck"
+    assert lists[0].xpath("li[2]/p")[0].text == "then sit"
+
+
+def test_markdown_escapes_what_would_be_read_as_markup() -> None:
+    """The page's words, not markup: text that reads as a tag must not become a live element where the Markdown is
+    rendered, and a line that reads as a heading, a list item or a rule must stay a paragraph."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    lines = [
+        "<script>alert(1)</script>", "# not a heading", "1986. A year", "- not a list", "> not a quote",
+        "a &amp; b", "C:\\*x", "**stars** and _under_ and __init__", "snake_case and 5 * 3", "+ plus",
+    ]  # fmt: skip
+    ex = _all_kept("".join(f"<p>{htmlmod.escape(line)}</p>" for line in lines))
+    md = to_markdown(ex)
+    assert "snake_case and 5 * 3" in md  # nothing to escape inside words or between spaces
+    shown = lxml_html.fromstring(MarkdownIt("commonmark").render(md))
+    assert [p.text_content() for p in shown] == lines and {p.tag for p in shown} == {"p"}
+    assert not shown.xpath("//script | //strong | //em")
+
+
+def test_link_targets_lose_tabs_and_newlines_as_browsers_read_them() -> None:
+    ex = _all_kept('<p>See <a href=" /a?x=1&#10;&amp;y=2&#9; ">the timetable</a> now.</p>')
+    assert to_markdown(ex, url="https://ex.org/b/") == "See [the timetable](https://ex.org/a?x=1&y=2) now.\n"

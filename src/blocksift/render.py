@@ -4,9 +4,10 @@ Rendering reads the structure a content block sits in from its tag path (heading
 preformatted code, quotation, paragraph), so markdown and html keep headings, lists and tables; and the inline
 markup inside each block (links, with their targets resolved against the page's URL or ``<base href>``; bold,
 italics, inline code), each placed where its element is in its block (``owner_text``: one walk of the block's
-element counts the characters other than white space before each inline element and each block). Markdown is written
-without escaping, except the brackets of link texts: its users (indexes, RAG chunkers, language-model corpora) want
-the words, not backslashes. Images, which hold no text, are not rendered.
+element counts the characters other than white space before each inline element and each block). Markdown escapes
+the page's text only where Markdown would read it as markup (a tag, a reference, emphasis marks, a block's opening
+at a line's start: ``_MD_INLINE_RE``), so its users (indexes, RAG chunkers, language-model corpora) get the words
+with few backslashes, and nothing in the text turns into live HTML. Images, which hold no text, are not rendered.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -45,6 +46,15 @@ class Span:
     href: str = ""
 
 
+class ListLevel(NamedTuple):
+    """One list a list item's block sits in: the list's and the item's container ids, and the item's number."""
+
+    list_id: int  # the <ul>/<ol> (-1: an <li> outside any list)
+    item_id: int  # the <li>
+    ordered: bool
+    number: int = 1  # in an ordered list: the item's number, its list's start= and its own value= read
+
+
 @dataclass(frozen=True)
 class Item:
     """One content block with the structure it belongs to."""
@@ -55,6 +65,8 @@ class Item:
     ordered: bool = False
     group: tuple[int, ...] = ()  # container ids: (table, row, cell) for cells, (li,) for list items, (pre,) for code
     spans: tuple[Span, ...] = ()
+    lists: tuple[ListLevel, ...] = ()  # a list item's lists, outermost first
+    place: tuple[int, int] = (-1, -1)  # a cell's row and first column in its table's grid (-1: not known)
 
 
 def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | dict[str, int]) -> int:
@@ -83,12 +95,95 @@ def classify(seg: Segmentation, block: Block) -> Item:
         return Item("cell", block.text, level=int(tags[cell] == "th"), group=ids)
     li = _nearest(tags, ("li", "dd", "dt"))
     if li >= 0 and tags[li] == "li":
-        depth = sum(1 for t in tags[:li] if t in LISTS) or 1
-        ordered = _nearest(tags[:li], LISTS) >= 0 and tags[_nearest(tags[:li], LISTS)] == "ol"
-        return Item("item", block.text, level=depth, ordered=ordered, group=(path[li],))
+        lists = tuple(_list_level(tags, path, i) for i in range(li + 1) if tags[i] == "li")
+        return Item("item", block.text, level=len(lists), ordered=lists[-1].ordered, group=(path[li],), lists=lists)
     if _nearest(tags, ("blockquote",)) >= 0:
         return Item("quote", block.text)
     return Item("para", block.text)
+
+
+def _list_level(tags: tuple[str, ...], path: tuple[int, ...], li: int) -> ListLevel:
+    """The list the ``<li>`` at ``li`` of a block's path belongs to (numbered 1 here: ``_numbered`` reads the
+    element's numbers)."""
+    owner = _nearest(tags[:li], LISTS)
+    return ListLevel(path[owner] if owner >= 0 else -1, path[li], owner >= 0 and tags[owner] == "ol")
+
+
+# CommonMark reads at most nine digits as a list item's number.
+MAX_LIST_NUMBER = 999_999_999
+
+
+def _attribute_int(value: str | None, default: int) -> int:
+    """An integer attribute as browsers read it (leading digits, an optional sign), else ``default``."""
+    m = re.match(r"\s*([+-]?\d{1,12})", value or "")
+    return int(m.group(1)) if m else default
+
+
+def list_numbers(ol: Any) -> dict[Any, int]:
+    """The number a browser shows beside each item of ``ol``: counting from its ``start`` (1 by default), an item's
+    ``value`` setting the count from there on. Items of lists nested in it are theirs, not ``ol``'s."""
+    numbers: dict[Any, int] = {}
+    n = _attribute_int(ol.get("start"), 1) - 1
+    for li in ol.iter("li"):
+        if next((a for a in li.iterancestors() if a.tag in LISTS), None) is ol:
+            n = _attribute_int(li.get("value"), n + 1)
+            numbers[li] = n
+    return numbers
+
+
+def _numbered(seg: Segmentation, item: Item, numbers: dict[int, dict[Any, int]]) -> Item:
+    """``item`` with the number of each of its ordered lists' items (``numbers``: each list's, found once)."""
+    levels = []
+    for level in item.lists:
+        if level.ordered and level.list_id >= 0:
+            if level.list_id not in numbers:
+                numbers[level.list_id] = list_numbers(seg.containers[level.list_id].element)
+            number = numbers[level.list_id].get(seg.containers[level.item_id].element, 1)
+            level = level._replace(number=min(max(number, 0), MAX_LIST_NUMBER))
+        levels.append(level)
+    return replace(item, lists=tuple(levels))
+
+
+def table_grid(table: Any) -> dict[Any, tuple[int, int]]:
+    """Where each cell of ``table`` sits, as a browser lays the table out: its row, and its first column once the
+    cells before it in its row (their ``colspan``) and the cells above reaching down into the row (their
+    ``rowspan``) are counted. A value in an empty cell's column, or beside a cell spanning rows, stays in its own
+    column, not one to the left. Cells of tables nested in it are not its own."""
+    grid: dict[Any, tuple[int, int]] = {}
+    spans: list[tuple[int, int, int]] = []  # (first column, column after, last row) of cells reaching down
+    for r, tr in enumerate(_table_rows(table)):
+        spans = [s for s in spans if s[2] >= r]
+        col = 0
+        for cell in tr:
+            if cell.tag not in CELL_TAGS:
+                continue
+            col = _free_column(col, spans)
+            colspan = min(max(_attribute_int(cell.get("colspan"), 1), 1), 1000)  # the HTML standard's limits
+            rowspan = min(max(_attribute_int(cell.get("rowspan"), 1), 1), 65534)
+            grid[cell] = (r, col)
+            if rowspan > 1:
+                spans.append((col, col + colspan, r + rowspan - 1))
+            col += colspan
+    return grid
+
+
+def _table_rows(table: Any) -> Iterator[Any]:
+    for child in table:
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (tr for tr in child if tr.tag == "tr")
+
+
+def _free_column(col: int, spans: list[tuple[int, int, int]]) -> int:
+    """The first column from ``col`` on that no cell from a row above reaches down into."""
+    moved = True
+    while moved:
+        moved = False
+        for first, after, _ in spans:
+            if first <= col < after:
+                col, moved = after, True
+    return col
 
 
 def base_url(extraction: Extraction, url: str | None = None) -> str:
@@ -99,8 +194,14 @@ def base_url(extraction: Extraction, url: str | None = None) -> str:
     return urljoin(page, base) if base else page
 
 
+# What a browser does to an href before resolving it (the URL standard): C0 controls and spaces at either end are
+# stripped, and tabs and newlines anywhere are removed ("/a?x=1&#10;&amp;y=2" is "/a?x=1&y=2", not "/a?x=1%20&y=2").
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_URL_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+
+
 def _href(node: Any, base: str) -> str:
-    href = " ".join((node.get("href") or "").split())
+    href = (node.get("href") or "").strip(_URL_EDGES).translate(_URL_TAB_OR_NEWLINE)
     if not href or href.lower().startswith(_UNSAFE_SCHEMES):
         return ""
     return urljoin(base, href) if base else href
@@ -232,6 +333,8 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     for block in seg.blocks:
         owned.setdefault(block.owner, []).append(block)
     inline: dict[int, OwnerText] = {}  # per owner element, found once for all its blocks
+    grids: dict[int, dict[Any, tuple[int, int]]] = {}  # per table, laid out once for all its cells
+    numbers: dict[int, dict[Any, int]] = {}  # per ordered list, counted once for all its items
     out: list[Item] = []
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
@@ -240,7 +343,15 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
         block = run[0]
         if block.owner not in inline:
             inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
-        out.append(replace(classify(seg, block), spans=spans(block, inline[block.owner], base)))
+        item = replace(classify(seg, block), spans=spans(block, inline[block.owner], base))
+        if item.kind == "cell" and item.group[0] >= 0:
+            table = item.group[0]
+            if table not in grids:
+                grids[table] = table_grid(seg.containers[table].element)
+            item = replace(item, place=grids[table].get(seg.containers[item.group[2]].element, (-1, -1)))
+        elif item.kind == "item":
+            item = _numbered(seg, item, numbers)
+        out.append(item)
     return out
 
 
@@ -259,20 +370,45 @@ def _md_url(href: str) -> str:
     return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
+# Text that Markdown would read as markup rather than as the page's words, escaped with a backslash (which renders
+# as nothing): a tag or comment ("<script>" in the page's text must not become a live element where the Markdown is
+# rendered), a character reference ("&amp;" written out), a backslash before punctuation, a "*" or "_" that could
+# open or close emphasis; and at the start of a line, what would open a heading, a list, a quotation, a code fence
+# or a rule ("1986. A year" is not item 1986). An underscore inside a word ("snake_case") and a "*" between spaces
+# ("5 * 3") mark nothing, and stay as they are, so that a corpus is not filled with backslashes.
+_MD_INLINE_RE = re.compile(
+    r"<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|\\(?=[!-/:-@\[-`{-~])|(?<![^\W_])_|_(?![^\W_])|\*(?!\s)|(?<!\s)\*"
+)
+_MD_LINE_START_RE = re.compile(r"(?:#{1,6}|[-+*]|>|```|~~~)(?=\s|$)|>|```|~~~|(?:[-*_=]\s*){3,}$|[=-]+\s*$")
+_MD_NUMBER_RE = re.compile(r"(\d{1,9})([.)])(?=\s|$)")
+
+
+def _md_inline(text: str) -> str:
+    return _MD_INLINE_RE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _md_line(text: str) -> str:
+    """``text`` (a line of Markdown) with what would open a block at its start escaped."""
+    if _MD_LINE_START_RE.match(text):
+        return "\\" + text
+    number = _MD_NUMBER_RE.match(text)
+    return f"{number.group(1)}\\{text[number.end(1) :]}" if number else text
+
+
 def _md_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        label = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        label = _md_inline(text).replace("[", "\\[").replace("]", "\\]")
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
         ticks = "`" * (max((len(r) for r in _BACKTICKS_RE.findall(text)), default=0) + 1)
         pad = " " if text.startswith("`") or text.endswith("`") else ""
         return f"{ticks}{pad}{text}{pad}{ticks}"
     mark = MD_MARKS[sp.kind]
-    return text if "*" in text else f"{mark}{text}{mark}"
+    return _md_inline(text) if "*" in text else f"{mark}{_md_inline(text)}{mark}"
 
 
 def _md(item: Item) -> str:
-    return _apply(item, lambda t: t, _md_span)
+    return _md_line(_apply(item, _md_inline, _md_span))
 
 
 def _html_span(sp: Span, text: str) -> str:
@@ -301,25 +437,50 @@ def _runs(seq: list[Item]) -> Iterator[list[Item]]:
 
 
 def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[tuple[str, bool]]]:
-    """Cells grouped into rows: each cell's blocks rendered by ``text`` and joined by a space, and whether it is a
-    header cell (``<th>``)."""
-    rows: list[list[tuple[list[str], bool]]] = []  # parts joined at the end: a cell of 100,000 lines stays linear
-    last_row, last_cell = None, None
+    """The kept cells of one table as rows of equal width: each cell's blocks rendered by ``text`` and joined by a
+    space, with whether it is a header cell (``<th>``). A cell goes in its column of the table's grid, an empty
+    string where the table has nothing kept, and the columns and rows that hold nothing kept are left out. Where a
+    cell's place is not known (a cell outside a ``<tr>``), the cells are set side by side in their rows as they
+    come."""
+    if any(c.place[0] < 0 for c in cells):
+        cells = _side_by_side(cells)
+    placed: dict[tuple[int, int], tuple[list[str], bool]] = {}  # parts joined at the end: a cell of 100,000 lines
+    for c in cells:
+        placed.setdefault(c.place, ([], c.level == 1))[0].append(text(c))
+    rows = sorted({r for r, _ in placed})
+    columns = {col: i for i, col in enumerate(sorted({col for _, col in placed}))}
+    grid = {r: [("", False)] * len(columns) for r in rows}
+    for (r, col), (parts, header) in placed.items():
+        grid[r][columns[col]] = (" ".join(parts), header)
+    return [grid[r] for r in rows]
+
+
+def _side_by_side(cells: list[Item]) -> list[Item]:
+    """``cells`` placed in rows and columns by their order alone: a new row at each ``<tr>``, a new column at each
+    cell."""
+    out: list[Item] = []
+    r = col = -1
+    last_row = last_cell = None
     for c in cells:
         _, row, cell = c.group
-        if row != last_row or not rows:
-            rows.append([])
-            last_cell = None
-        if cell == last_cell:
-            rows[-1][-1][0].append(text(c))
-        else:
-            rows[-1].append(([text(c)], c.level == 1))
+        if row != last_row:
+            r, col, last_cell = r + 1, -1, None
+        if cell != last_cell:
+            col += 1
+        out.append(replace(c, place=(r, col)))
         last_row, last_cell = row, cell
-    return [[(" ".join(parts), header) for parts, header in row] for row in rows]
+    return out
 
 
 def _html_cell(text: str, header: bool) -> str:
     return f"<th>{text}</th>" if header else f"<td>{text}</td>"
+
+
+def _html_table(rows: list[list[tuple[str, bool]]]) -> list[str]:
+    """A table's rows as one ``<table>``; a table of one column as a paragraph per cell, as ``_md_table``."""
+    if len(rows[0]) == 1:
+        return [f"<p>{text}</p>" for ((text, _),) in rows if text]
+    return ["<table>\n" + "\n".join("<tr>" + "".join(_html_cell(*c) for c in r) + "</tr>" for r in rows) + "\n</table>"]
 
 
 def _fence(code: str) -> str:
@@ -334,25 +495,14 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     for run in _runs(items(extraction, url)):
         kind = run[0].kind
         if kind == "heading":
-            parts.append("#" * run[0].level + " " + _md(run[0]))
+            parts.append("#" * run[0].level + " " + _apply(run[0], _md_inline, _md_span))
         elif kind == "code":
             fence = _fence(run[0].text)
             parts.append(f"{fence}\n{run[0].text}\n{fence}")
         elif kind == "cell":
-            # A pipe inside a cell, code spans and links included, is escaped: GFM splits a row at every other one.
-            rows = [[text.replace("|", "\\|") for text, _ in r] for r in _rows(run, _md)]
-            width = max(len(r) for r in rows)
-            lines = ["| " + " | ".join(r + [""] * (width - len(r))).replace("\n", " ") + " |" for r in rows]
-            if len(rows) > 1 or width > 1:
-                lines.insert(1, "|" + " --- |" * width)
-            parts.append("\n".join(lines))
+            parts.extend(_md_table(_rows(run, _md)))
         elif kind == "item":
-            lines, last = [], None
-            for it in run:
-                indent = "  " * (it.level - 1)
-                lines.append(indent + ("  " if it.group == last else ("1. " if it.ordered else "- ")) + _md(it))
-                last = it.group
-            parts.append("\n".join(lines))
+            parts.extend(_md_lists(run))
         elif kind == "quote":
             parts.append("\n>\n".join("> " + _md(it) for it in run))
         else:
@@ -360,25 +510,116 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     return "\n\n".join(parts) + ("\n" if parts else "")
 
 
+def _md_table(rows: list[list[tuple[str, bool]]]) -> list[str]:
+    """A table's rows as one GFM table, its first row the header; a table of one column (a layout table: a column
+    of paragraphs, no data to line up) as a paragraph per cell."""
+    if len(rows[0]) == 1:
+        return [text for ((text, _),) in rows if text]
+    # A pipe inside a cell, code spans and links included, is escaped: GFM splits a row at every other one.
+    lines = ["| " + " | ".join(text.replace("|", "\\|").replace("\n", " ") for text, _ in r) + " |" for r in rows]
+    lines.insert(1, "|" + " --- |" * len(rows[0]))
+    return ["\n".join(lines)]
+
+
+_BULLETS = ("-", "*")
+# A list item written: its depth in its lists, its level, and the indent of its text (where its nested lists go).
+OpenItem = tuple[int, ListLevel, int]
+_DELIMITERS = (".", ")")
+
+
+def _md_lists(run: list[Item]) -> list[str]:
+    """A run of list items as Markdown lists: each item with its marker (its number in an ordered list), a list
+    nested in an item indented by the width of that item's marker (as CommonMark reads it: three spaces under
+    "1. "), another block of an item already written (a second paragraph, text after a nested list) as a paragraph
+    of that item, and each list apart from the one before (the other bullet or delimiter: two lists with only a
+    blank line between them are one list in Markdown)."""
+    parts: list[list[str]] = []
+    open_items: list[OpenItem] = []
+    top = -2  # the outermost list of the part being written
+    written: set[int] = set()  # the lists with an item written
+    for it in run:
+        chain = it.lists
+        if not parts or chain[0].list_id != top:
+            parts.append([])
+            open_items, top = [], chain[0].list_id
+        open_items = _still_open(open_items, chain)
+        depth, text = len(chain) - 1, _md(it)
+        if open_items and open_items[-1][0] == depth:  # its own item is written: another paragraph of it
+            parts[-1].extend(["", " " * open_items[-1][2] + text])
+            continue
+        indent, level, turn = open_items[-1][2] if open_items else 0, chain[depth], (len(parts) - 1) % 2
+        marker = f"{level.number}{_DELIMITERS[turn]} " if level.ordered else f"{_BULLETS[turn]} "
+        if open_items and level.ordered and level.number != 1 and level.list_id not in written:
+            parts[-1].append("")  # a list numbered from other than 1 cannot interrupt its item's text
+        written.add(level.list_id)
+        parts[-1].append(" " * indent + marker + text)
+        open_items.append((depth, level, indent + len(marker)))
+    return ["\n".join(lines) for lines in parts]
+
+
+def _still_open(open_items: list[OpenItem], chain: tuple[ListLevel, ...]) -> list[OpenItem]:
+    """The open items (outermost first) that ``chain``, an item's lists, is still inside."""
+    kept = []
+    for entry in open_items:
+        depth, level, _ = entry
+        if depth >= len(chain) or chain[depth][:2] != level[:2]:
+            break
+        kept.append(entry)
+    return kept
+
+
 def _e(text: str) -> str:
     return htmlmod.escape(text, quote=False)
 
 
-def _html_list(run: list[Item]) -> str:
+def _html_lists(run: list[Item]) -> str:
+    """A run of list items as HTML lists, each ``<ul>``/``<ol>`` and ``<li>`` the page's own: an ordered list
+    starting at its first written item's number, a nested list inside its item, another block of an item already
+    written as a paragraph of it, and two lists side by side as two lists."""
     out: list[str] = []
-    open_lists: list[str] = []
-    last: tuple[int, ...] | None = None
+    stack: list[tuple[int, str]] = []  # the open lists and items: (container id, tag), outermost first
+    numbers: dict[int, int] = {}  # each ordered list's last number written
     for it in run:
-        while len(open_lists) < it.level:
-            tag = "ol" if it.ordered else "ul"
-            out.append(f"<{tag}>")
-            open_lists.append(tag)
-        while len(open_lists) > it.level:
-            out.append(f"</{open_lists.pop()}>")
-        out.append(f"<p>{_h(it)}</p>" if it.group == last else f"<li>{_h(it)}")
-        last = it.group
-    out.extend(f"</{t}>" for t in reversed(open_lists))
+        want = [(cid, tag) for level in it.lists for cid, tag in _html_levels(level)]
+        k = 0
+        while k < min(len(stack), len(want)) and stack[k] == want[k]:
+            k += 1
+        while len(stack) > k:
+            _html_close(out, stack.pop()[1])
+        if k == len(want):  # its own item is open: another paragraph of it
+            out.append(f"<p>{_h(it)}</p>")
+            continue
+        for cid, tag in want[k:]:
+            level = next(lv for lv in it.lists if cid in (lv.list_id, lv.item_id))
+            out.append(f"<{tag}{_html_number(tag, level, numbers)}>")
+            stack.append((cid, tag))
+        out[-1] += _h(it)
+    while stack:
+        _html_close(out, stack.pop()[1])
     return "\n".join(out)
+
+
+def _html_close(out: list[str], tag: str) -> None:
+    """Close ``tag``: an item on the line of its last text, a list on a line of its own."""
+    if tag == "li":
+        out[-1] += "</li>"
+    else:
+        out.append(f"</{tag}>")
+
+
+def _html_number(tag: str, level: ListLevel, numbers: dict[int, int]) -> str:
+    """The attribute that gives an ordered list's first item, or an item out of its list's count, its number."""
+    if not level.ordered:
+        return ""
+    if tag == "ol":
+        return f' start="{level.number}"' if level.number != 1 else ""
+    expected = numbers.get(level.list_id, level.number - 1) + 1
+    numbers[level.list_id] = level.number
+    return f' value="{level.number}"' if level.number != expected else ""
+
+
+def _html_levels(level: ListLevel) -> tuple[tuple[int, str], tuple[int, str]]:
+    return (level.list_id, "ol" if level.ordered else "ul"), (level.item_id, "li")
 
 
 def to_html(extraction: Extraction, url: str | None = None) -> str:
@@ -392,10 +633,9 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
         elif kind == "code":
             body.append(f"<pre><code>{_e(run[0].text)}</code></pre>")
         elif kind == "cell":
-            rows = "\n".join("<tr>" + "".join(_html_cell(*c) for c in r) + "</tr>" for r in _rows(run, _h))
-            body.append(f"<table>\n{rows}\n</table>")
+            body.extend(_html_table(_rows(run, _h)))
         elif kind == "item":
-            body.append(_html_list(run))
+            body.append(_html_lists(run))
         elif kind == "quote":
             body.append("<blockquote>" + "".join(f"<p>{_h(it)}</p>" for it in run) + "</blockquote>")
         else:
