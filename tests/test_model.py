@@ -283,7 +283,9 @@ def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> N
     X[0, 0], X[1, 1] = np.inf, -np.inf
     out = np.empty(len(X))
     assert _compiled_walk_or_fail()(X, *forest._packed, forest.roots, out)
-    assert np.allclose(forest.baseline + out, forest.baseline + forest._walk_numpy(X))
+    # To the last bit: a process walks its first pages in numpy and later ones compiled, and a page's probabilities
+    # must not depend on how many pages came before it.
+    assert np.array_equal(forest.baseline + out, forest.baseline + forest._walk_numpy(X))
     assert np.array_equal(forest.decision_function(X), forest.baseline + out)
     # A missing value anywhere: the compiled walk declines and the numpy walk, which sends it where scikit-learn
     # learned to, scores the matrix.
@@ -482,3 +484,30 @@ def test_a_page_given_as_a_buffer_extracts_as_its_bytes_and_a_path_is_refused_wi
     assert extract(bytearray(data)) == extract(memoryview(data)) == extract(data) != ""
     with pytest.raises(InputError, match=r"not PosixPath: read the file first|not WindowsPath: read the file first"):
         extract(path)  # type: ignore[arg-type]
+
+
+def test_blocks_of_one_kind_are_refused_and_a_fold_of_one_kind_says_that_kind() -> None:
+    """scikit-learn fits rows of one class, and its raw score is then the log-odds of a class it never saw: a model
+    trained on pages whose every block was content kept nothing (p = 2e-15 on every block)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from blocksift.errors import DatasetError
+
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 3))
+    with pytest.raises(DatasetError, match="every labelled block is content"):
+        BlockClassifier(max_iter=5).fit(X, np.ones(200, bool), groups=np.repeat(np.arange(10), 20))
+    for kind in (True, False):
+        one_kind = HistGradientBoostingClassifier(max_iter=5).fit(X, np.full(200, kind))
+        p = Forest.from_sklearn(one_kind).predict_proba(X)
+        assert (p > 0.999).all() if kind else (p < 0.001).all()
+
+
+def test_a_few_labelled_pages_are_enough_for_trees_that_split() -> None:
+    """With min_samples_leaf 40, 85 blocks made trees of one leaf each: every block got the same probability."""
+    rng = np.random.default_rng(0)
+    X = rng.random((85, 3))
+    y = X[:, 0] > 0.5
+    clf = BlockClassifier(max_iter=20, context=False, validation_fraction=0).fit(X, y, tokens=np.full(85, 10))
+    p = clf.predict_proba(X)[:, 1]
+    assert p.std() > 0.1 and ((p > 0.5) == y).mean() > 0.9

@@ -25,6 +25,8 @@ import numpy.typing as npt
 
 from blocksift.errors import ModelError
 
+# The raw score of a forest fitted to one class alone: p = 1 - 1e-13 (``Forest.from_sklearn``).
+SURE = 30.0
 ARRAYS = ("feature", "threshold", "left", "right", "value", "is_leaf", "missing_left", "roots")
 
 
@@ -49,6 +51,11 @@ class Forest:
         """Copy a fitted HistGradientBoostingClassifier's trees (numeric splits only): a binary model's, or the
         trees of class ``klass`` of a multiclass model, whose raw score is then that class's (softmax over the
         classes' forests gives the probabilities: ``convention.Conventions``)."""
+        classes = getattr(model, "classes_", None)
+        if classes is not None and len(classes) == 1:
+            # Fitted to rows of one class (a fold of a few pages): scikit-learn's score is then the log-odds of a
+            # class it never saw, -33.7 for "content" where every row was content. The forest says the one class.
+            return cls.constant(SURE if bool(classes[0]) else -SURE, int(model.n_features_in_))
         trees = [predictors[klass] for predictors in model._predictors]
         parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ARRAYS}
         offset = 0
@@ -74,6 +81,12 @@ class Forest:
             max_depth=max_depth,
             n_features=int(model.n_features_in_),
         )
+
+    @classmethod
+    def constant(cls, score: float, n_features: int) -> Forest:
+        """A forest of no trees: every row gets ``score``."""
+        ints, floats, flags = np.zeros(0, np.int32), np.zeros(0, np.float64), np.zeros(0, bool)
+        return cls(ints, floats, ints, ints, floats, flags, flags, ints, float(score), 0, n_features)
 
     def decision_function(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """Raw score (log-odds of content) of each row."""
@@ -118,7 +131,14 @@ class Forest:
             x = X[rows, self.feature[node]]
             go_left = np.where(np.isnan(x), self.missing_left[node], x <= self.threshold[node])
             node = np.where(leaf, node, np.where(go_left, self.left[node], self.right[node]))
-        return self.value[node].sum(axis=1)
+        # Added tree by tree, in the order the compiled walk adds them: numpy's pairwise sum rounds differently, so a
+        # process's first pages (walked here) and its later ones (compiled) gave the same page probabilities that
+        # differed in the last bit, and a page's output could then depend on how many pages came before it.
+        values = self.value[node]
+        total = np.zeros(X.shape[0])
+        for t in range(values.shape[1]):
+            total += values[:, t]
+        return total
 
     def predict_proba(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """p(content) of each row."""

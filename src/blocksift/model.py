@@ -42,6 +42,7 @@ from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 from blocksift.context import context_features, group_sum
 from blocksift.convention import FOLDS, Conventions, fit_conventions
 from blocksift.decide import half_best_f1
+from blocksift.errors import DatasetError
 from blocksift.forest import Forest
 from blocksift.predictor import Predictor, page_args
 
@@ -49,6 +50,8 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 FLOOR_GRID = np.round(np.arange(0.0, 0.501, 0.025), 3)
 # Best expected F1 below which a page yields no text (``Predictor.cuts``); 0 (first) leaves every page its cut.
 EMPTY_GRID = np.round(np.arange(0.0, 0.501, 0.05), 2)
+# The fewest blocks a leaf may hold where the rows are too few for ``min_samples_leaf`` (``_fit_booster``).
+MIN_LEAF_FLOOR = 5
 
 
 def _page_counts(
@@ -195,12 +198,21 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _booster(self, stage1: bool = False) -> HistGradientBoostingClassifier:
+    def _fit_booster(
+        self, X: npt.NDArray[Any], y: npt.NDArray[np.bool_], weight: npt.NDArray[Any], stage1: bool = False
+    ) -> HistGradientBoostingClassifier:
+        """A forest fitted to the rows given. On a few hundred blocks (a user's first labelled pages) a leaf may hold
+        fewer than ``min_samples_leaf`` of them (a twentieth of the rows, at least ``MIN_LEAF_FLOOR``): with 40, a
+        tree of 85 blocks had no split at all, and the model gave every block the same probability."""
+        leaf = min(self.min_samples_leaf, max(MIN_LEAF_FLOOR, len(y) // 20))
+        return self._booster(stage1, leaf).fit(X, y, sample_weight=weight)
+
+    def _booster(self, stage1: bool = False, min_samples_leaf: int | None = None) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(
             max_iter=self.stage1_max_iter if stage1 else self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.stage1_max_leaf_nodes if stage1 else self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf,
+            min_samples_leaf=self.min_samples_leaf if min_samples_leaf is None else min_samples_leaf,
             l2_regularization=self.l2_regularization,
             max_bins=self.max_bins,
             early_stopping=False,
@@ -226,6 +238,12 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         ``conventions`` and two sources or more, the model learns a page classifier of their conventions."""
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y).astype(bool)
+        if len(y) and (y.all() or not y.any()):
+            kind = "content" if y.all() else "boilerplate"
+            raise DatasetError(
+                f"every labelled block is {kind}: a model learns to tell the two apart only from blocks of both "
+                "kinds (label some of the other kind, or adapt the shipped model to these pages with --from shipped)"
+            )
         groups, tokens, structure = page_args(len(y), groups, tokens, structure)
         weight = self._page_normalised(np.minimum(tokens, self.weight_cap), groups)
         weight = weight * (1.0 if sample_weight is None else np.asarray(sample_weight))
@@ -248,7 +266,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             tr, va = validation_split(groups, self.validation_fraction, self.random_state)
             fit_tr = tr[fit_rows[tr]]
             self._say(f"final forest: {len(fit_tr):,} blocks, {self.max_iter} iterations; {len(va):,} held out")
-            booster = self._booster().fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
+            booster = self._fit_booster(X[fit_tr], y[fit_tr], weight[fit_tr])
             page_weight = None if sample_weight is None else np.asarray(sample_weight)[va]
             # Kept for studies: these scores read the first stage's out-of-fold scores, as pages the model never saw
             # would be scored; predicting the held-out rows again would use first-stage forests fitted on them.
@@ -259,9 +277,7 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
                 return self
         if self.validation_:
             self._say(f"final forest on all pages, the held-out ones too: {int(fit_rows.sum()):,} blocks")
-        self.forest_ = Forest.from_sklearn(
-            self._booster().fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
-        )
+        self.forest_ = Forest.from_sklearn(self._fit_booster(X[fit_rows], y[fit_rows], weight[fit_rows]))
         return self
 
     def _fit_conventions(
@@ -289,20 +305,20 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         oof = np.zeros(len(y))
         folds = min(self.context_folds, len(np.unique(groups)))
         if folds < 2:
-            booster = self._booster(stage1=True).fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
+            booster = self._fit_booster(X[fit_rows], y[fit_rows], weight[fit_rows], stage1=True)
             forest = Forest.from_sklearn(booster)
             self.stage1_ = [forest]
             return forest.predict_proba(X)
         for k, (tr, va) in enumerate(GroupKFold(n_splits=folds).split(X, y, groups), start=1):
             fit_tr = tr[fit_rows[tr]]
             self._say(f"first stage, fold {k} of {folds}: {len(fit_tr):,} blocks, {self.stage1_max_iter} iterations")
-            booster = self._booster(stage1=True).fit(X[fit_tr], y[fit_tr], sample_weight=weight[fit_tr])
+            booster = self._fit_booster(X[fit_tr], y[fit_tr], weight[fit_tr], stage1=True)
             forest = Forest.from_sklearn(booster)
             self.stage1_.append(forest)
             oof[va] = forest.predict_proba(X[va])
         if self.stage1_refit:
             self._say(f"first stage on all pages: {int(fit_rows.sum()):,} blocks, {self.stage1_max_iter} iterations")
-            booster = self._booster(stage1=True).fit(X[fit_rows], y[fit_rows], sample_weight=weight[fit_rows])
+            booster = self._fit_booster(X[fit_rows], y[fit_rows], weight[fit_rows], stage1=True)
             self.stage1_ = [Forest.from_sklearn(booster)]
         return oof
 
