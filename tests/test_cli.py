@@ -297,3 +297,26 @@ def test_evaluating_a_model_on_its_own_training_split_warns(sample_model_path: P
     assert code == 0 and "warning: the model was trained on split train of a dataset named sample" in err
     code, _, err = run("evaluate", SAMPLE, *args)  # the test split: new pages
     assert code == 0 and "warning" not in err
+
+
+def test_train_refuses_what_it_would_fail_on_or_ignore_before_reading_a_page(tmp_path: Path) -> None:
+    """A typo in --out wrote the model over a page or a dataset's meta.jsonl (exit 0); a directory, a folder that
+    cannot be made, or an option scikit-learn refuses failed with a traceback after every page was read; options
+    that --from does not read were written into the card's "reproduce with" line."""
+    meta = SAMPLE / "meta.jsonl"
+    cases = [
+        (("--out", meta), "a model file is a .npz"),
+        (("--out", tmp_path), "is a directory"),
+        (("--out", tmp_path / "f.npz" / "m.npz"), "cannot make its folder"),
+        (("--out", tmp_path / "m.npz", "--max-iter", "0"), "--max-iter must be at least 1 (got 0)"),
+        (("--out", tmp_path / "m.npz", "--learning-rate", "-1"), "--learning-rate must be above 0"),
+        (("--out", tmp_path / "m.npz", "--balance", "7"), "--balance must be from 0 to 1"),
+        (("--out", tmp_path / "m.npz", "--from", "shipped", "--max-iter", "10", "--refit"), "--max-iter, --refit"),
+        (("--out", tmp_path / "m.npz", "--rounds", "3"), "--rounds: not used when training this way"),
+    ]
+    (tmp_path / "f.npz").write_bytes(b"not a folder")
+    before = meta.read_bytes()
+    for args, message in cases:
+        code, _, err = run("train", SAMPLE, *args, "--no-cache")
+        assert code == 2 and message in err, args
+    assert meta.read_bytes() == before and not (tmp_path / "m.npz").exists()

@@ -267,6 +267,7 @@ def label(
 
 @app.command()
 def train(
+    ctx: typer.Context,
     dirs: DatasetDirs,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.npz); the card goes beside it.")],
     split: Annotated[list[str] | None, typer.Option("--split", help="Splits to train on (repeatable).")] = None,
@@ -325,6 +326,8 @@ def train(
     """Train a model on the train split of labelled datasets and save it with its card."""
     from blocksift.training import train as train_model
 
+    _check_model_out(out_path)
+    _check_train_options(ctx, base)
     pages = _pages(dirs, split or ["train"])
     if base is not None:
         _adapt(base, pages, out_path, rounds, learning_rate, seed, jobs, no_cache)
@@ -356,6 +359,54 @@ def train(
     _save_and_exit(clf, out_path, record)
 
 
+# The options of a model trained from scratch, which `--from` (adapting a model's trees) does not read.
+_SCRATCH_OPTIONS = (
+    "max_iter", "max_leaf_nodes", "context", "conventions", "balance", "page_norm", "page_cut", "refit",
+)  # fmt: skip
+
+
+def _check_train_options(ctx: typer.Context, base: str | None) -> None:
+    """Refuse, before any page is read, option values that training would fail on at its end, and options that the
+    kind of training asked for does not use (they would be written into the card's "reproduce with" line)."""
+    # By the source's name: typer may carry its own copy of click, whose enum is not click's.
+    given = {name for name in ctx.params if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
+    unused = sorted(given & set(_SCRATCH_OPTIONS)) if base is not None else sorted(given & {"rounds"})
+    if unused:
+        names = ", ".join("--" + name.replace("_", "-") for name in unused)
+        why = "--from adapts the base model's trees" if base is not None else "only --from reads it"
+        raise fail(f"{names}: not used when training this way ({why}); leave them out")
+    p = ctx.params
+    limits = [
+        ("--max-iter", p["max_iter"] >= 1, "at least 1"),
+        ("--max-leaf-nodes", p["max_leaf_nodes"] >= 2, "at least 2"),
+        ("--learning-rate", p["learning_rate"] > 0, "above 0"),
+        ("--balance", 0 <= p["balance"] <= 1, "from 0 to 1"),
+        ("--page-norm", 0 <= p["page_norm"] <= 1, "from 0 to 1"),
+        ("--rounds", p["rounds"] >= 1, "at least 1"),
+    ]
+    for name, ok, wanted in limits:
+        if not ok:
+            value = p[name[2:].replace("-", "_")]
+            raise fail(f"{name} must be {wanted} (got {value})")
+
+
+def _check_model_out(out_path: Path) -> None:
+    """Refuse, before any page is read, a model path that cannot be written: not a ``.npz`` (a typo would write the
+    model over a page or a dataset's ``meta.jsonl``), a directory, or in a folder that cannot be made or written."""
+    import os
+
+    if out_path.is_dir():
+        raise fail(f"--out {out_path} is a directory; give the model file's name, such as {out_path / 'model.npz'}")
+    if out_path.suffix.lower() != ".npz":
+        raise fail(f"--out {out_path}: a model file is a .npz (the card is written beside it)")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"--out {out_path}: cannot make its folder ({exc.strerror or exc})") from exc
+    if not os.access(out_path.parent, os.W_OK):
+        raise fail(f"--out {out_path}: its folder is not writable")
+
+
 def _save_and_exit(model: Any, out_path: Path, record: dict[str, Any]) -> None:
     """Save a trained or adapted model with its card, print the card, and exit (1 when pages failed)."""
     from blocksift.modelfile import card_markdown, save_model
@@ -375,8 +426,6 @@ def _adapt(
     from blocksift.modelfile import load_model
     from blocksift.training import adapt_model
 
-    if rounds < 1:
-        raise fail(f"--rounds must be at least 1 (got {rounds})")
     try:
         model = load_model(None if base in ("shipped", "default") else base)
         settings = AdaptSettings(rounds=rounds, learning_rate=learning_rate, random_state=seed)
