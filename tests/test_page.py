@@ -213,3 +213,30 @@ def test_a_url_or_a_file_name_given_for_a_page_is_a_clear_error(given: bytes | s
 def test_text_that_mentions_a_url_or_a_file_is_still_a_page(text: str) -> None:
     assert text in body_text(f"<p>{text}</p>")
     parse_html(text)  # no markup at all, but not one name either
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        '<svg viewBox="0 0 10 10"><path d="M0 0L10 10"/>',  # an icon left open: libxml2 puts the page inside it
+        "<math><mi>x</mi>",
+        '<map name="m"><area href="/a">',  # browsers show what a map holds besides its areas
+        '<picture><source srcset="a.webp"><img src="a.jpg">',  # libxml2 does not know <source> is empty
+        '<svg><g><svg><path d="M0 0"/></g>',
+    ],
+)
+def test_an_element_left_open_before_the_article_does_not_take_it_away(opener: str) -> None:
+    article = "<article><h1>Ferry timetable</h1><p>The ferry leaves the harbour at nine every morning.</p></article>"
+    page = f"<html><body><nav><a href='/'>Home</a></nav>{opener}{article}<footer>Contact</footer></body></html>"
+    texts = [b.text for b in segment(parse_html(page)).blocks]
+    assert texts == ["Home", "Ferry timetable", "The ferry leaves the harbour at nine every morning.", "Contact"]
+
+
+def test_a_closed_drawing_keeps_what_it_holds_out_of_the_page() -> None:
+    """A closed icon holding a <div> of hidden text (an accessibility label and a <title>, which browsers hide) is
+    dropped with it, as before; only a page that leaves a drawing open has it ended where the HTML starts again."""
+    icon = '<svg class="icon"><use href="#menu"></use><div class="visually-hidden"><title>menu</title></div></svg>'
+    page = f"<html><body><nav>{icon}<a href='/c'>Communities</a></nav><p>The article text.</p></body></html>"
+    assert [b.text for b in segment(parse_html(page)).blocks] == ["Communities", "The article text."]
+    page = "<html><body><svg><foreignObject><p>Inside the drawing</p></foreignObject></svg><p>After</p></body></html>"
+    assert [b.text for b in segment(parse_html(page)).blocks] == ["After"]
