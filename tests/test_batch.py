@@ -308,9 +308,11 @@ def test_predict_success_exits_0_with_a_summary(pages: Path, tmp_path: Path) -> 
 def test_predict_never_overwrites_its_inputs(pages: Path) -> None:
     # page0's html output would be page0.content.html, which is an input here (an earlier run's output, say).
     (pages / "page0.content.html").write_text(ARTICLE)
-    code, _, stderr = predict(pages, "-o", pages, "-f", "html")
+    code, _, stderr = predict(pages / "page0.html", pages / "page0.content.html", "-o", pages, "-f", "html")
     assert code == 2 and "would overwrite an input" in stderr
     assert (pages / "page0.content.html").read_text() == ARTICLE
+    code, _, stderr = predict(pages, "-o", pages, "-f", "html")  # the folder itself: its other files are inputs too
+    assert code == 2 and "is an input directory" in stderr
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import subprocess
@@ -320,3 +321,90 @@ def test_train_refuses_what_it_would_fail_on_or_ignore_before_reading_a_page(tmp
         code, _, err = run("train", SAMPLE, *args, "--no-cache")
         assert code == 2 and message in err, args
     assert meta.read_bytes() == before and not (tmp_path / "m.npz").exists()
+
+
+def test_predict_never_writes_a_side_file_or_outputs_over_its_inputs(tmp_path: Path) -> None:
+    """`predict --errors pages/*.html` made the first page the errors file (emptied: its content lost), and
+    `predict pairs -o pairs` wrote the outputs over the gold texts beside the pages."""
+    pages = tmp_path / "pairs"
+    pages.mkdir()
+    (pages / "a.html").write_bytes(PAGE.read_bytes())
+    (pages / "a.txt").write_text("the gold text\n")
+    code, _, err = run("predict", pages / "a.html", "--errors", pages / "a.html")
+    assert code == 2 and "--errors" in err and (pages / "a.html").read_bytes() == PAGE.read_bytes()
+    code, _, err = run("predict", pages, "--errors", pages / "errors.jsonl")
+    assert code == 2 and not (pages / "errors.jsonl").exists()  # inside an input folder
+    code, _, err = run("predict", pages, "-o", pages)
+    assert code == 2 and "is an input directory" in err and (pages / "a.txt").read_text() == "the gold text\n"
+    code, _, err = run("evaluate", SAMPLE, "--json", SAMPLE / "gold" / "figures.json")
+    assert code == 2 and not (SAMPLE / "gold" / "figures.json").exists()
+
+
+def test_a_page_given_twice_is_read_once(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.html").write_bytes(PAGE.read_bytes())
+    (pages / "b.html").write_bytes((SAMPLE / "html" / "forum-mesh-wifi.html").read_bytes())
+    code, _, err = run("predict", pages, pages, pages / "a.html", "-o", tmp_path / "out")
+    assert code == 0 and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt"]
+    assert "2 pages: 2 done" in err
+
+
+def test_predict_refuses_what_no_run_could_use(tmp_path: Path) -> None:
+    for args, message in [
+        (("--timeout", "nan"), "--timeout"),
+        (("--timeout", "inf"), "--timeout"),
+        (("--jobs", "-5"), "--jobs must be"),
+    ]:
+        code, _, err = run("predict", PAGE, *args)
+        assert code == 2 and message in err, args
+    warc = b"WARC/1.0\r\nWARC-Type: response\r\n\r\nHTTP/1.1 200 OK\r\n\r\n<html><body><p>A page</p></body></html>"
+    code, out, err = run("predict", "-", "-f", "jsonl", input=warc)
+    assert code == 1 and "a WARC file, not a page" in err and "WARC-Type" not in out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_on_stdout_is_reported_without_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "blocksift", "predict", str(PAGE)], stdout=full, stderr=subprocess.PIPE
+        )
+    assert done.returncode == 1 and b"cannot write the output: No space left on device" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc (Linux)")
+def test_a_stopped_batch_stops_its_workers(tmp_path: Path) -> None:
+    """SIGTERM (a scheduler's stop, `kill`) ended the parent alone: its --jobs workers lived on, holding their
+    memory. It now unwinds as Ctrl-C does."""
+    import os
+    import signal
+    import time
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(400):
+        (pages / f"p{i}.html").write_bytes(PAGE.read_bytes())
+    command = [sys.executable, "-m", "blocksift", "-q", "predict", str(pages), "-o", str(tmp_path / "out"), "-j", "2"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def children() -> set[int]:
+        found: set[int] = set()
+        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                found |= {int(c) for c in (task / "children").read_text().split()}
+        return found
+
+    deadline = time.monotonic() + 60
+    while len(workers := children()) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the workers never started"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+    for w in alive:
+        os.kill(w, signal.SIGKILL)
+    assert not alive and b"Traceback" not in proc.stderr.read()  # type: ignore[union-attr]

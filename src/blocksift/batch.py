@@ -52,7 +52,7 @@ from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_payload, names_a_page
 from blocksift.predictor import Predictor, load_compiled
 from blocksift.render import block_records, page_record, to_html, to_markdown
-from blocksift.warc import WarcPage, WarcStats, is_warc, read_warc, warc_page_record
+from blocksift.warc import PLAIN_MAGIC, WarcPage, WarcStats, is_warc, read_warc, warc_page_record
 
 STDIN = "-"
 # A worker still on a page this many seconds after its time limit is stuck in C code: it is killed.
@@ -117,7 +117,11 @@ def expand(
     for item in inputs:
         if item == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield Source("<stdin>", data=stream.read(max_bytes + 1))
+            data = stream.read(max_bytes + 1)
+            if data.lstrip()[: len(PLAIN_MAGIC)] == PLAIN_MAGIC:  # read as one page, its records' headers were text
+                yield Source("<stdin>", error="the input is a WARC file, not a page: save it and give its path")
+            else:
+                yield Source("<stdin>", data=data)
             continue
         path = Path(item)
         if path.is_dir():
@@ -389,6 +393,7 @@ def _address_space() -> int:
 def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
     """A worker: answer (index, source) messages with (index, output, error) until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's stop ends a worker at once, in C code too
     collect_less_often()  # the worker is ours, whoever called run() (heap.py)
     if max_memory:
         limit_memory(max_memory)

@@ -8,6 +8,7 @@ Results go to stdout or ``--output``; progress, warnings and errors go to stderr
 from __future__ import annotations
 
 import json
+import math
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -558,10 +559,10 @@ def predict(
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     _check_threshold(threshold)
     _check_encoding(encoding)
-    if jobs == 0:
+    if jobs == 0 or jobs < -1:
         raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
-    if max_bytes < 1 or timeout < 0 or max_memory < 0:
-        raise fail("--max-bytes must be positive, --timeout and --max-memory zero or positive")
+    if max_bytes < 1 or not timeout >= 0 or not math.isfinite(timeout) or max_memory < 0:
+        raise fail("--max-bytes must be positive, --timeout (seconds) and --max-memory zero or positive")
     if max_memory and not memory_limit_supported():
         raise fail("--max-memory needs a system with RLIMIT_AS (Linux, BSD); leave it out here")
     if warc_input:
@@ -577,6 +578,10 @@ def predict(
         raise fail(str(exc)) from exc
     if not warc_input and not sources:
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}; give page files or folders holding them")
+    if isinstance(sources, list):
+        sources = _once_each(sources)
+    if errors is not None:
+        _check_side_file("--errors", errors, paths, sources)
     names: dict[str, Path] = {}
     total = len(sources) if isinstance(sources, list) else 0
     if output is not None and isinstance(sources, list):
@@ -584,7 +589,7 @@ def predict(
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise fail(f"cannot create the --output directory {output}: {exc.strerror or exc}") from exc
-        names, sources = _output_plan(sources, output, EXTENSIONS[fmt], skip_existing)
+        names, sources = _output_plan(sources, output, EXTENSIONS[fmt], skip_existing, paths)
     results = run(
         sources,
         timeout=timeout or None,
@@ -603,10 +608,14 @@ def predict(
     try:
         seen = [0]
         failed = _write_results(_tracked(_counted(results, seen), sources, output), fmt, output, names, error_log)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # stdout or the errors file on a full disk: the pages already written are complete
+        raise fail(f"cannot write the output: {exc.strerror or exc}", PARTIAL) from exc
     finally:
         results.close()  # stops the worker processes at once on Ctrl-C or an error
         if error_log is not None:
-            error_log.close()
+            _close_quietly(error_log)
     skipped = total - len(sources) if isinstance(sources, list) else 0
     total = total or seen[0]
     if warc_stats.summary():
@@ -650,17 +659,67 @@ def _counted(results: Iterator[Result], seen: list[int]) -> Iterator[Result]:
         yield r
 
 
+def _once_each(sources: list[Source]) -> list[Source]:
+    """``sources`` without a second reading of a file given twice (a folder and a page in it, or the same folder
+    twice): each page is extracted, counted and written once, under the name it was first met by."""
+    seen: set[Path] = set()
+    unique: list[Source] = []
+    for s in sources:
+        key = s.path.resolve() if s.path is not None else None
+        if key is not None and key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        unique.append(s)
+    if len(unique) < len(sources):
+        reporter.info(f"{len(sources) - len(unique)} pages given more than once are read once")
+    return unique
+
+
+# Pages that a side file (``--errors``, ``evaluate --json``) must not be written over, whatever their folder.
+_PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".warc", ".warc.gz", ".npz")
+
+
+def _check_side_file(option: str, path: Path, inputs: Iterable[str], sources: Iterable[Source] = ()) -> None:
+    """Refuse, before anything is written, a side file that names an input, a file inside an input folder, or a page
+    or dataset file (``blocksift predict --errors pages/*.html`` made the first page the errors file, and emptied
+    it)."""
+    if path == Path("-"):
+        return
+    target = path.resolve()
+    folders = [Path(i).resolve() for i in inputs if i != "-" and Path(i).is_dir()]
+    named = {Path(i).resolve() for i in inputs if i != "-"} | {s.path.resolve() for s in sources if s.path is not None}
+    if (
+        target in named
+        or any(f in target.parents for f in folders)
+        or (target.exists() and target.name.lower().endswith(_PAGE_SUFFIXES))
+    ):
+        raise fail(f"{option} {path} would write over an input or a page; give a new file outside the inputs")
+
+
+def _close_quietly(fh: IO[str]) -> None:
+    """Close a side file; a failure to flush it (a full disk) is reported, not raised over the run's own result."""
+    try:
+        fh.close()
+    except OSError as exc:
+        reporter.error(f"cannot finish the errors file: {exc.strerror or exc}")
+
+
 def _output_plan(
-    sources: list[Source], output: Path, extension: str, skip_existing: bool
+    sources: list[Source], output: Path, extension: str, skip_existing: bool, inputs: Iterable[str] = ()
 ) -> tuple[dict[str, Path], list[Source]]:
     """The output file of every source (in the folder it was found in below its directory; numbered where two pages
-    would share a name), and the sources left to run."""
+    would share a name), and the sources left to run. The output directory is not an input directory: its other
+    files (a dataset's gold texts beside its pages) would be written over."""
     from blocksift.outputs import output_name, remove_temporaries
+
+    if any(i != "-" and Path(i).is_dir() and Path(i).resolve() == output.resolve() for i in inputs):
+        raise fail(f"--output {output} is an input directory; write the outputs to another one")
 
     used: set[str] = set()
     names = {s.name: output / output_name(s.name, extension, used, s.folder) for s in sources}
-    inputs = {s.path.resolve() for s in sources if s.path is not None}
-    clash = [name for name, path in names.items() if path.resolve() in inputs]
+    pages = {s.path.resolve() for s in sources if s.path is not None}
+    clash = [name for name, path in names.items() if path.resolve() in pages]
     if clash:
         raise fail(f"the output for {clash[0]} would overwrite an input; choose another --output directory")
     removed = remove_temporaries(names.values())
@@ -708,6 +767,8 @@ def evaluate(
     if report_dir is None and peers is not None:
         raise fail("--peers goes with --report DIR")
     _check_threshold(threshold)
+    if json_out is not None:
+        _check_side_file("--json", json_out, [str(d) for d in dirs])
     peer_figures = _peer_figures(peers)
     pages = _pages(dirs, split or ["test"])
     try:
@@ -934,7 +995,16 @@ def show(
 
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
     from blocksift.heap import collect_less_often
 
     collect_less_often()  # this process is ours (heap.py)
+    # A SIGTERM (a job scheduler's stop, `kill`) unwinds as Ctrl-C does, so that worker processes are stopped and
+    # temporary files removed; by default it ended the parent alone, and its workers lived on.
+    signal.signal(signal.SIGTERM, _stop)
     app()
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
