@@ -127,12 +127,23 @@ def is_html_file(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(HTML_SUFFIXES)
 
 
+def read_meta_text(path: Path) -> str:
+    """A ``meta.jsonl`` file's text: UTF-8 (a byte-order mark, as some editors write, is allowed); DatasetError names
+    the line that is not."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        raise DatasetError(f"{path}:{lineno}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from exc
+
+
 def _read_meta(root: Path) -> dict[str, dict[str, Any]]:
     meta_path = root / "meta.jsonl"
     if not meta_path.exists():
         return {}
     records: dict[str, dict[str, Any]] = {}
-    for lineno, line in enumerate(meta_path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_meta_text(meta_path).splitlines(), 1):
         if not line.strip():
             continue
         try:

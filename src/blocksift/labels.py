@@ -33,6 +33,10 @@ def read_block_labels(text: str, seg: Segmentation) -> npt.NDArray[np.bool_]:
         entries = data["blocks"]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise DatasetError(f"not a block-labels file ({exc}); expected {{'schema': 1, 'blocks': [...]}}") from exc
+    if data.get("schema", LABELS_SCHEMA) != LABELS_SCHEMA:
+        raise DatasetError(f"labels schema {data.get('schema')!r}; this version of blocksift reads {LABELS_SCHEMA}")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise DatasetError("not a block-labels file: 'blocks' must be a list of {index, text, label} objects")
     if len(entries) != len(seg.blocks):
         raise DatasetError(
             f"the labels file has {len(entries)} blocks but the page segments into {len(seg.blocks)}; "
@@ -42,8 +46,17 @@ def read_block_labels(text: str, seg: Segmentation) -> npt.NDArray[np.bool_]:
     for entry, block in zip(entries, seg.blocks, strict=True):
         if entry.get("text") not in (None, block.text):
             raise DatasetError(f"block {block.index} of the labels file does not match the page's text")
-        out[block.index] = Label(entry["label"]) is Label.CONTENT
+        out[block.index] = _label(entry, block.index) is Label.CONTENT
     return out
+
+
+def _label(entry: dict[str, object], index: int) -> Label:
+    value = entry.get("label")
+    for label in Label:
+        if value == label.value:
+            return label
+    wanted = " or ".join(repr(v.value) for v in Label)
+    raise DatasetError(f"block {index} of the labels file has the label {value!r}, not {wanted}")
 
 
 def write_block_labels(seg: Segmentation, content: npt.NDArray[np.bool_]) -> str:

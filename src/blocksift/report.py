@@ -469,7 +469,7 @@ def write_show_reports(
             labels = None
             if r.page.labels_path is not None:
                 seg = segment(parse_html(html))
-                labels = read_block_labels(r.page.labels_path.read_text(encoding="utf-8"), seg)
+                labels = read_block_labels(r.page.labels_path.read_text(encoding="utf-8", errors="replace"), seg)
             view = build_view(
                 html, source=r.page.key, model=model, threshold=threshold, gold=r.page.read_gold(), labels=labels,
                 url=str(r.page.meta.get("url") or ""), model_label=model_label,

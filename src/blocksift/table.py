@@ -82,12 +82,21 @@ def default_cache_dir() -> Path:
 
 
 UNLABELLED = "not labelled: it has neither a gold text (gold/<id>.txt, or <id>.txt beside it) nor block labels"
+# How the error of a page whose labels file is refused starts: the page itself was read, so evaluation leaves it out
+# of the figures rather than scoring it as a page that gave no text (``labels_refused``).
+LABELS_REFUSED = "its labels file is refused: "
+
+
+def labels_refused(error: str | None) -> bool:
+    """Whether a page's rows failed on its labels file alone (the page and its gold text were read)."""
+    return error is not None and error.startswith(LABELS_REFUSED)
 
 
 def page_sources(page: Page) -> tuple[bytes, str, str | None]:
     """A page's bytes, its gold text and its block-labels file's text (None where it has none); raises OSError, and
     InputError for a ``.gz`` page that does not inflate."""
-    labels_file = page.labels_path.read_text(encoding="utf-8") if page.labels_path else None
+    # Bytes that are not UTF-8 become U+FFFD, and the file is then refused as not JSON, with the page named.
+    labels_file = page.labels_path.read_text(encoding="utf-8", errors="replace") if page.labels_path else None
     return page.read_html(), page.read_gold(), labels_file
 
 
@@ -168,9 +177,12 @@ def block_labels(
 def _rows(key: str, data: bytes, gold: str, labels_file: str | None) -> PageRows:
     try:
         seg = segment(parse_html(data))
-        labels, aligned = block_labels(seg, gold, labels_file)
     except BlocksiftError as exc:
         return _failed(key, str(exc))
+    try:
+        labels, aligned = block_labels(seg, gold, labels_file)
+    except BlocksiftError as exc:
+        return _failed(key, LABELS_REFUSED + str(exc))
     X, shape = page_matrices(seg)
     return PageRows(
         key=key,
