@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -408,3 +409,46 @@ def test_a_stopped_batch_stops_its_workers(tmp_path: Path) -> None:
     for w in alive:
         os.kill(w, signal.SIGKILL)
     assert not alive and b"Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        b'{"schema": 1, "blocks": [{"index": 0, "label": "maybe"}]}',
+        b'{"schema": 1, "blocks": [{"index": 0}]}',
+        b'{"schema": 1, "blocks": null}',
+        b'{"schema": 1, "blocks": [null]}',
+        b'{"schema": 99, "blocks": []}',
+        b"\x00\xff\xfe garbage",
+    ],
+)
+def test_a_damaged_labels_file_costs_its_page_alone(tmp_path: Path, labels: bytes) -> None:
+    """Each of these stopped evaluate, label and train with a traceback; a refused labels file also had its page
+    scored as one that gave no text (its dataset's recall fell from 0.94 to 0.80)."""
+    data = tmp_path / "mine"
+    _copy_sample(data, without_gold=set())
+    (data / "labels").mkdir()
+    (data / "labels" / "blog-rye-bread.json").write_bytes(labels)
+    args = ("--split", "train", "--no-cache")
+    code, out, err = run("evaluate", data, *args, "--json", "-")
+    assert code == 1 and "mine/blog-rye-bread: its labels file is refused" in err
+    with_it = json.loads(out)["datasets"][0]
+    code, _, err = run("label", data, *args, "-o", tmp_path / "blocks.csv")
+    assert code == 1 and "blog-rye-bread" in err and (tmp_path / "blocks.csv").exists()
+    (data / "html" / "blog-rye-bread.html").unlink()
+    code, out, _ = run("evaluate", data, *args, "--json", "-")
+    without = json.loads(out)["datasets"][0]
+    assert code == 0 and all(with_it[k] == without[k] for k in ("precision", "recall", "f1", "word_f1"))
+
+
+def test_a_meta_file_not_in_utf8_is_named_and_one_with_a_bom_is_read(tmp_path: Path) -> None:
+    data = tmp_path / "mine"
+    shutil.copytree(SAMPLE, data)
+    meta = (SAMPLE / "meta.jsonl").read_bytes()
+    (data / "meta.jsonl").write_bytes(meta + '{"id": "café", "split": "train"}\n'.encode("latin-1"))
+    code, _, err = run("evaluate", data, "--no-cache")
+    line = len(meta.splitlines()) + 1
+    assert code == 2 and f"meta.jsonl:{line}: not UTF-8 text" in err
+    (data / "meta.jsonl").write_bytes(b"\xef\xbb\xbf" + meta)  # as some editors save it
+    code, _, _ = run("evaluate", data, "--no-cache", "--json", tmp_path / "figures.json")
+    assert code == 0
