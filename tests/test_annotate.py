@@ -6,6 +6,7 @@ browser); they skip, with the reason, where playwright or chromium is not instal
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -375,3 +376,62 @@ def test_label_in_the_browser_import_and_train(chromium: Any, tmp_path: Path) ->
     card = json.loads((tmp_path / "m.card.json").read_text())
     assert card["training"]["pages"] == len(sources), card["training"]
     assert 0 < load_model(model).threshold_ < 1
+
+
+@pytest.mark.parametrize(
+    "page_fields",
+    [
+        {"id": None},
+        {"id": ["a", "b"]},
+        {"id": "a\x00b"},
+        {"id": "a\nb"},
+        {"id": " "},
+        {"id": "sur\ud800"},
+        {"bytes": "many"},
+        {"bytes": 1e400},
+    ],
+    ids=str,
+)
+def test_import_refuses_a_malformed_page_record_and_goes_on(
+    annotated: Path, tmp_path: Path, page_fields: dict[str, Any]
+) -> None:
+    """Each of these stopped import-labels with a traceback before the files after it were read, or wrote files
+    named None.html and "['a', 'b'].html"."""
+    bad = labels_file(annotated / "annotate" / "forum-chain-skipping.html")
+    bad["page"].update(page_fields)
+    (tmp_path / "bad.labels.json").write_text(json.dumps(bad), encoding="utf-8", errors="surrogatepass")
+    good = write_json(tmp_path / "g.labels.json", labels_file(annotated / "annotate" / "news-ferry-timetable.html"))
+    code, out, err = run("import-labels", tmp_path / "bad.labels.json", good, "--out", annotated)
+    assert code == 1 and "bad.labels.json" in err and "added news-ferry-timetable" in out
+    assert sorted(p.name for p in (annotated / "html").iterdir()) == ["news-ferry-timetable.html"]
+
+
+def test_import_keeps_a_hand_written_gold_text_and_a_compressed_page(annotated: Path, tmp_path: Path) -> None:
+    """A dataset's own gold text was replaced by the labelled blocks without a word; a page kept as .html.gz got a
+    second copy as .html, so the dataset counted it twice."""
+    (annotated / "gold").mkdir()
+    (annotated / "gold" / "news-ferry-timetable.txt").write_text("The gold text, as its author wrote it.\n")
+    lf = write_json(tmp_path / "n.labels.json", labels_file(annotated / "annotate" / "news-ferry-timetable.html"))
+    code, _, err = run("import-labels", lf, "--out", annotated)
+    assert code == 1 and "is a gold text of its own" in err and "--replace" in err
+    assert (annotated / "gold" / "news-ferry-timetable.txt").read_text() == "The gold text, as its author wrote it.\n"
+    assert run("import-labels", lf, "--out", annotated, "--replace")[0] == 0
+    (annotated / "html").mkdir(exist_ok=True)
+    (annotated / "html" / "forum-chain-skipping.html.gz").write_bytes(gzip.compress(FORUM.read_bytes()))
+    forum = write_json(tmp_path / "f.labels.json", labels_file(annotated / "annotate" / "forum-chain-skipping.html"))
+    assert run("import-labels", forum, "--out", annotated)[0] == 0
+    assert sorted(p.name for p in (annotated / "html").iterdir()) == [
+        "forum-chain-skipping.html.gz", "news-ferry-timetable.html"
+    ]  # fmt: skip
+    assert [p.id for p in load_dataset(annotated)] == ["forum-chain-skipping", "news-ferry-timetable"]
+
+
+def test_a_page_named_index_html_gets_its_labelling_page(tmp_path: Path) -> None:
+    """A saved site's index.html had its labelling page written over by the list of pages."""
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(NEWS, site / "index.html")
+    code, _, err = run("annotate", site, "--out", tmp_path / "ds")
+    assert code == 0 and "1 labelling page; open" in err and err.strip().endswith("_index.html")
+    assert embedded(tmp_path / "ds" / "annotate" / "index.html")["page"]["id"] == "index"
+    assert '<a href="index.html">index</a>' in (tmp_path / "ds" / "annotate" / "_index.html").read_text()

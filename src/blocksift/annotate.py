@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import html as htmlmod
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -229,19 +230,20 @@ def render_index(done: Sequence[Annotated]) -> str:
 
 
 def write_index(dataset: Path) -> Path:
-    """Rewrite ``annotate/index.html`` from every labelling page in the folder (earlier runs' included)."""
+    """Rewrite the list of the folder's labelling pages (earlier runs' included): ``annotate/index.html``, or
+    ``_index.html`` where a page named ``index.html`` has its labelling page there (a saved site holds many; the
+    list was written over it). A file is a labelling page by the data it carries, not by its name."""
     folder = dataset / ANNOTATE_DIR
     done = []
     for page in sorted(folder.glob("*.html")):
-        if page.name == "index.html":
-            continue
         try:
             data = json.loads(_embedded(page.read_text(encoding="utf-8")))
         except (OSError, ValueError):
-            continue
+            continue  # the list itself, or a file that is not a labelling page
         flags = [b["label"] for b in data["blocks"]]
         done.append(Annotated(data["page"]["id"], page, len(flags), sum(flags), data["prefill"]))
-    target = folder / "index.html"
+    taken = {a.path.name.lower() for a in done}
+    target = folder / next(f"{'_' * n}index.html" for n in itertools.count() if f"{'_' * n}index.html" not in taken)
     with atomic_write(target) as fh:
         fh.write(render_index(done))
     return target

@@ -888,7 +888,9 @@ def annotate(
         out.print(str(done.path), markup=False)
         err.print(f"  {done.id}: {done.n_content} of {done.n_blocks} blocks content ({done.prefill})", markup=False)
     index = write_index(out_dir)
-    err.print(f"blocksift: {len(files) - failed} labelling pages; open {index}", markup=False, soft_wrap=True)
+    written = len(files) - failed
+    noun = "labelling page" if written == 1 else "labelling pages"
+    err.print(f"blocksift: {written} {noun}; open {index}", markup=False, soft_wrap=True)
     raise typer.Exit(PARTIAL if failed else OK)
 
 
@@ -907,7 +909,11 @@ def import_labels(
         list[Path] | None, typer.Option("--pages", help="Where the pages are, if not where annotate saw them.")
     ] = None,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Overwrite a different page of the same id in the dataset.")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Overwrite a different page of the same id in the dataset, and a gold text that no import wrote.",
+        ),
     ] = False,
 ) -> None:
     """Check labels files against their pages and add the pages to a dataset (html/, gold/, labels/, meta.jsonl)."""

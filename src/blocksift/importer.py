@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from blocksift.annotate import ANNOTATE_DIR, LABELS_FILE_KIND, LABELS_SUFFIX, PAGES_DIR, sha256
 from blocksift.blocks import Segmentation, segment
-from blocksift.datasets import HTML_SUFFIXES, read_html_file
+from blocksift.datasets import HTML_SUFFIXES, read_html_file, read_meta_text
 from blocksift.errors import DatasetError, InputError
 from blocksift.labels import LABELS_SCHEMA, Label, write_block_labels
 from blocksift.metadata import headline, page_meta
@@ -81,23 +81,38 @@ def read_labels_file(path: Path) -> LabelsFile:
         texts = tuple(str(b["text"]) for b in blocks)
         content = tuple(Label(b["label"]) is Label.CONTENT for b in blocks)
         indices = [int(b["index"]) for b in blocks]
-        pid, digest = str(page["id"]), str(page["sha256"])
-    except (KeyError, TypeError, ValueError) as exc:
+        pid, digest = page["id"], str(page["sha256"])
+        n_bytes = int(page.get("bytes", -1))
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise DatasetError(f"{path}: a block or the page record is malformed ({exc!r})") from exc
     if indices != list(range(len(blocks))):
         raise DatasetError(f"{path}: block indices must run 0, 1, 2, ... in order")
-    if not pid or "/" in pid or "\\" in pid or pid.startswith("."):
-        raise DatasetError(f"{path}: {pid!r} cannot be a page id (a file name without folders)")
+    if not _usable_id(pid):
+        raise DatasetError(f"{path}: {pid!r} cannot be a page id (a file name without folders or control characters)")
     return LabelsFile(
         path=path,
         id=pid,
         sha256=digest,
-        n_bytes=int(page.get("bytes", -1)),
+        n_bytes=n_bytes,
         source=str(page.get("source") or ""),
         url=str(page.get("url") or ""),
         texts=texts,
         content=content,
     )
+
+
+def _usable_id(pid: object) -> bool:
+    """A page id that names files (``html/<id>.html``, ``gold/<id>.txt``): a string without folders, control
+    characters or unpaired surrogates, not hidden, not white space alone."""
+    if not isinstance(pid, str) or not pid.strip() or pid.startswith(".") or "/" in pid or "\\" in pid:
+        return False
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in pid):
+        return False
+    try:
+        pid.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _candidates(lf: LabelsFile, dataset: Path, search: Sequence[Path]) -> Iterable[Path]:
@@ -163,7 +178,7 @@ def read_meta(dataset: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     records = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_meta_text(path).splitlines(), 1):
         if line.strip():
             try:
                 records.append(json.loads(line))
@@ -208,28 +223,46 @@ def _record(
     return {k: record[k] for k in order if k in record} | {k: v for k, v in record.items() if k not in order}
 
 
+def _existing_page(dataset: Path, pid: str) -> Path | None:
+    """The dataset's file of page ``pid`` under any name a dataset may hold it by (``html/<id>.html.gz`` too)."""
+    return next((p for p in (dataset / "html" / (pid + s) for s in HTML_SUFFIXES) if p.is_file()), None)
+
+
 def import_labels(lf: LabelsFile, dataset: Path, options: Options, search: Sequence[Path] = ()) -> Imported:
     """Check ``lf`` against its page and write the page into ``dataset`` (replacing an earlier import of it)."""
     data = find_page(lf, dataset, search)
     seg = segment(parse_html(data))
     check_blocks(lf, seg)
-    html_path = dataset / "html" / f"{lf.id}.html"
+    html_path = _existing_page(dataset, lf.id) or dataset / "html" / f"{lf.id}.html"
     replaced = html_path.exists()
-    if replaced and html_path.read_bytes() != data and not options.replace:
-        raise DatasetError(
-            f"{lf.path}: {html_path} holds a different page with the id {lf.id!r}; "
-            "pass --replace to overwrite it, or rename the page and annotate it again"
-        )
+    if replaced and read_html_file(html_path) != data:
+        if not options.replace:
+            raise DatasetError(
+                f"{lf.path}: {html_path} holds a different page with the id {lf.id!r}; "
+                "pass --replace to overwrite it, or rename the page and annotate it again"
+            )
+        html_path.unlink()  # the new page goes to html/<id>.html, and no second copy is left under another name
+        html_path = dataset / "html" / f"{lf.id}.html"
+    gold_path, labels_path = dataset / "gold" / f"{lf.id}.txt", dataset / "labels" / f"{lf.id}.json"
     content: npt.NDArray[np.bool_] = np.array(lf.content, dtype=bool)
+    gold = "".join(b.text + "\n" for b in seg.blocks if content[b.index])
+    # A gold text no import wrote (a hand-written one): the blocks' lines would replace it without a word.
+    hand_written = gold_path.exists() and not labels_path.exists()
+    if hand_written and not options.replace and gold_path.read_text(encoding="utf-8", errors="replace") != gold:
+        raise DatasetError(
+            f"{lf.path}: {gold_path} is a gold text of its own, not an import's; pass --replace to write the "
+            "labelled blocks over it, or keep it and leave this labels file out"
+        )
     records = read_meta(dataset)
     index = next((i for i, r in enumerate(records) if str(r.get("id")) == lf.id), None)
     record = _record(lf, seg, data, records[index] if index is not None else None, options)
-    with atomic_write(html_path, binary=True) as fh:
-        fh.write(data)
-    with atomic_write(dataset / "labels" / f"{lf.id}.json") as fh:
+    if not html_path.exists():
+        with atomic_write(html_path, binary=True) as fh:
+            fh.write(data)
+    with atomic_write(labels_path) as fh:
         fh.write(write_block_labels(seg, content) + "\n")
-    with atomic_write(dataset / "gold" / f"{lf.id}.txt") as fh:
-        fh.write("".join(b.text + "\n" for b in seg.blocks if content[b.index]))
+    with atomic_write(gold_path) as fh:
+        fh.write(gold)
     if index is None:
         records.append(record)
     else:
