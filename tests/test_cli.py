@@ -452,3 +452,36 @@ def test_a_meta_file_not_in_utf8_is_named_and_one_with_a_bom_is_read(tmp_path: P
     (data / "meta.jsonl").write_bytes(b"\xef\xbb\xbf" + meta)  # as some editors save it
     code, _, _ = run("evaluate", data, "--no-cache", "--json", tmp_path / "figures.json")
     assert code == 0
+
+
+def test_an_adapted_model_still_warns_on_the_pages_its_base_learned_from(
+    sample_model_path: Path, tmp_path: Path
+) -> None:
+    """The adapted model's card listed only the pages it was adapted to, so evaluate gave figures on its base's
+    training pages as if they were new."""
+    adapted = tmp_path / "adapted.npz"
+    code, _, err = run("train", REPO / "datasets" / "own", "--from", sample_model_path, "--out", adapted, "--no-cache")
+    assert code == 0, err
+    code, _, err = run("evaluate", SAMPLE, "--split", "train", "-m", adapted, "--json", "-", "--no-cache")
+    assert code == 0 and "warning: the model was trained on split train of a dataset named sample" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "blog-rye-bread", "split": "Train"}', "split 'Train'; it must be one of train, test, exclude"),
+        ('{"id": "blog-rye-bread", "split": ["test"]}', "split ['test']"),
+        ('{"id": null, "split": "test"}', 'must be a JSON object with an "id"'),
+    ],
+)
+def test_a_meta_record_that_would_lose_its_page_is_refused(tmp_path: Path, line: str, message: str) -> None:
+    """A split written "Train" or ["test"] left its page out of every split without a word."""
+    data = tmp_path / "mine"
+    shutil.copytree(SAMPLE, data)
+    meta = [r for r in (SAMPLE / "meta.jsonl").read_text().splitlines() if '"blog-rye-bread"' not in r]
+    (data / "meta.jsonl").write_text("\n".join([*meta, line]) + "\n")
+    code, _, err = run("evaluate", data, "--no-cache")
+    assert code == 2 and f"meta.jsonl:{len(meta) + 1}: " in err and message in err
+    (data / "meta.jsonl").write_text("\n".join([*meta, meta[0]]) + "\n")
+    code, _, err = run("evaluate", data, "--no-cache")
+    assert code == 2 and "a second record of the page" in err

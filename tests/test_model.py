@@ -93,8 +93,12 @@ def test_corrupt_and_foreign_files_are_refused(sample_model_path: Path, tmp_path
     text.write_text("not a model")
     with pytest.raises(ModelError, match="not a readable"):
         load_model(truncated)
-    with pytest.raises(ModelError, match="not a readable"):
+    with pytest.raises(ModelError, match="is not a blocksift model file"):
         load_model(text)
+    card = tmp_path / "m.card.json"  # numpy called it "pickled data"
+    card.write_text(json.dumps(model_card(sample_model_path)))
+    with pytest.raises(ModelError, match=r"that is a model's card: give the \.npz beside it"):
+        load_model(card)
     with pytest.raises(ModelError, match="no model file"):
         load_model(tmp_path / "missing.npz")
 

@@ -802,11 +802,14 @@ def _learned_from(clf: Any, pages: list[Page]) -> dict[str, list[str]]:
     """The datasets and splits among ``pages`` that the model's card says it was trained on (by the dataset's folder
     name and the split), so that figures on them are not taken for figures on new pages."""
     training = (getattr(clf, "card_", None) or {}).get("training") or {}
-    names, splits = set(training.get("datasets") or {}), training.get("splits")
+    # An adapted model (train --from) also learned what the models it was adapted from learned.
+    sources = [training, *(training.get("learned_from") or [])]
     seen: dict[str, set[str]] = {}
-    for p in pages:
-        if p.dataset in names and (splits is None or p.split in splits):
-            seen.setdefault(p.dataset, set()).add(p.split)
+    for source in sources:
+        names, splits = set(source.get("datasets") or {}), source.get("splits")
+        for p in pages:
+            if p.dataset in names and (splits is None or p.split in splits):
+                seen.setdefault(p.dataset, set()).add(p.split)
     return {name: sorted(found) for name, found in sorted(seen.items())}
 
 

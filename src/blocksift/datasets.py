@@ -150,9 +150,16 @@ def _read_meta(root: Path) -> dict[str, dict[str, Any]]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{meta_path}:{lineno}: not a JSON object ({exc.msg}); fix or remove that line") from exc
-        if not isinstance(record, dict) or "id" not in record:
-            raise DatasetError(f'{meta_path}:{lineno}: each line must be a JSON object with an "id"')
-        records[str(record["id"])] = record
+        if not isinstance(record, dict) or not isinstance(record.get("id"), (str, int)) or record["id"] == "":
+            raise DatasetError(f'{meta_path}:{lineno}: each line must be a JSON object with an "id" (a page\'s name)')
+        pid = str(record["id"])
+        if pid in records:
+            raise DatasetError(f"{meta_path}:{lineno}: a second record of the page {pid!r}; keep one of them")
+        split = record.get("split", DEFAULT_SPLIT)
+        if split not in SPLITS:
+            # A typo in one record would leave its page out of every split without a word.
+            raise DatasetError(f"{meta_path}:{lineno}: split {split!r}; it must be one of {', '.join(SPLITS)}")
+        records[pid] = record
     return records
 
 

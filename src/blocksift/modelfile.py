@@ -156,9 +156,15 @@ def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = Non
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
     if not path.is_file():
         raise ModelError(
-            f"no model file at {path}; give the .npz that `blocksift train --out` wrote, or leave out --model "
-            "for the shipped model"
+            f"no model file at {path}; give the .npz that `blocksift train --out` wrote, or no model (--model on "
+            "the command line, model= in Python) for the shipped model"
         )
+    with path.open("rb") as fh:
+        start = fh.read(4)
+    if start != b"PK\x03\x04":  # not a .npz (a zip archive): np.load would call it pickled data
+        card = path.name.endswith((".card.json", ".card.md"))
+        hint = "; that is a model's card: give the .npz beside it" if card else ""
+        raise ModelError(f"{path} is not a blocksift model file (a .npz that `blocksift train` writes){hint}")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}

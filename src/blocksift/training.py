@@ -250,5 +250,9 @@ def adapt_model(
         markup=data.markup, settings=settings, log=say,
     )  # fmt: skip
     t2 = time.perf_counter()
-    base_command = (getattr(base, "card_", {}) or {}).get("training", {}).get("command", "a model")
-    return model, {"adapted_from": base_command, **_record(pages, data, t1 - t0, t2 - t1)}
+    base_training = (getattr(base, "card_", {}) or {}).get("training", {}) or {}
+    # What the base learned from (and what its own bases did), so that evaluate warns on those pages too.
+    base_data = {"datasets": sorted(base_training.get("datasets") or {}), "splits": base_training.get("splits")}
+    learned_from = [*(base_training.get("learned_from") or []), base_data]
+    record = _record(pages, data, t1 - t0, t2 - t1)
+    return model, {"adapted_from": base_training.get("command", "a model"), **record, "learned_from": learned_from}
