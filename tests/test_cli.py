@@ -485,3 +485,13 @@ def test_a_meta_record_that_would_lose_its_page_is_refused(tmp_path: Path, line:
     (data / "meta.jsonl").write_text("\n".join([*meta, meta[0]]) + "\n")
     code, _, err = run("evaluate", data, "--no-cache")
     assert code == 2 and "a second record of the page" in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_page_with_no_visible_text_is_said_to_have_none(tmp_path: Path, jobs: str) -> None:
+    """A page that scripts fill in (or one decoded with the wrong --encoding) gave an empty output with nothing said:
+    its emptiness is not the model's decision, and a user should know."""
+    (tmp_path / "spa.html").write_text("<html><body><div id='app'></div><script>render()</script></body></html>")
+    code, _, err = run("predict", tmp_path / "spa.html", PAGE, "-o", tmp_path / "out", "-j", jobs)
+    assert code == 0 and "spa.html: the page has no visible text" in err and "blog-rye-bread" not in err
+    assert (tmp_path / "out" / "spa.txt").read_text() == ""

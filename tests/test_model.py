@@ -515,3 +515,10 @@ def test_a_few_labelled_pages_are_enough_for_trees_that_split() -> None:
     clf = BlockClassifier(max_iter=20, context=False, validation_fraction=0).fit(X, y, tokens=np.full(85, 10))
     p = clf.predict_proba(X)[:, 1]
     assert p.std() > 0.1 and ((p > 0.5) == y).mean() > 0.9
+
+
+def test_the_shipped_model_is_named_as_train_from_names_it() -> None:
+    from blocksift import extract
+
+    page = (SAMPLE / "html" / "news-ferry-timetable.html").read_bytes()
+    assert extract(page, model="shipped") == extract(page)

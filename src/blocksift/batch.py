@@ -87,11 +87,17 @@ class Source:
 
 @dataclass(frozen=True)
 class Result:
-    """One page's rendered output, or the error that stopped it."""
+    """One page's rendered output, or the error that stopped it; ``note``: what a user should know of an output that
+    is not an error (a page with no visible text at all)."""
 
     source: Source
     output: str | dict[str, Any] | list[dict[str, Any]] | None
     error: str | None = None
+    note: str | None = None
+
+
+# A page with no block at all: no text the model could keep or drop (its empty output is not the model's decision).
+NO_TEXT = "the page has no visible text (a page that scripts fill in shows none until they run)"
 
 
 Work = Callable[[Source], Result]
@@ -225,7 +231,7 @@ def render(
         output = warc_page_record(source.name, source.record, extraction)
     else:
         output = page_record(source.name, extraction)
-    return Result(source, output)
+    return Result(source, output, note=None if extraction.blocks else NO_TEXT)
 
 
 @contextmanager
@@ -391,7 +397,7 @@ def _address_space() -> int:
 
 
 def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
-    """A worker: answer (index, source) messages with (index, output, error) until told to stop or orphaned."""
+    """A worker: answer (index, source) messages with (index, output, error, note) until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's stop ends a worker at once, in C code too
     collect_less_often()  # the worker is ours, whoever called run() (heap.py)
@@ -412,13 +418,13 @@ def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
         except Exception as exc:
             result = Result(source, None, f"internal error ({type(exc).__name__}: {exc}); please report it")
         try:
-            conn.send((index, result.output, result.error))
+            conn.send((index, result.output, result.error, result.note))
         except MemoryError:
-            conn.send((index, None, OUT_OF_MEMORY))
+            conn.send((index, None, OUT_OF_MEMORY, None))
         except (EOFError, OSError):
             break
         except Exception as exc:  # an output that cannot be pickled
-            conn.send((index, None, f"internal error: the result could not be sent back ({exc})"))
+            conn.send((index, None, f"internal error: the result could not be sent back ({exc})", None))
         if result.error == OUT_OF_MEMORY:
             break  # a process that ran out of memory may be left damaged: the pool starts a fresh one
     conn.close()
@@ -589,7 +595,7 @@ class Pool:
             return True
         if worker.conn in signalled or worker.process.sentinel in signalled:
             try:
-                index, output, error = worker.conn.recv()
+                index, output, error, note = worker.conn.recv()
             except (EOFError, OSError):
                 how = worker.death()
                 if task.attempt == 1:
@@ -599,7 +605,7 @@ class Pool:
                 worker.finish()
                 return False
             worker.finish()
-            done[index] = Result(task.source, output, error)
+            done[index] = Result(task.source, output, error, note)
             return error != OUT_OF_MEMORY  # a worker that ran out of memory quits; start another
         if self.kill_after is not None and time.monotonic() - worker.since > self.kill_after:
             done[task.index] = Result(

@@ -454,6 +454,8 @@ def _write_results(
     collected: list[dict[str, Any]] = []
     for r in results:
         error = r.error
+        if r.note is not None and error is None:
+            reporter.info(f"{r.source.name}: {r.note}")
         if error is None and output is not None:
             target = names[r.source.name]
             try:

@@ -207,8 +207,9 @@ def outermost_pre(seg: Segmentation) -> dict[int, int]:
 
 
 def resolve_model(model: Predictor | str | None) -> Predictor:
-    """A classifier from an object, a model file path, or None for the shipped model."""
-    if model is None:
+    """A classifier from an object, a model file path, or None (or "shipped", as ``train --from`` names it) for the
+    shipped model."""
+    if model is None or (isinstance(model, str) and model == "shipped"):
         return default_model()
     if isinstance(model, Predictor):
         return model
