@@ -100,3 +100,16 @@ def test_each_container_knows_where_its_subtree_ends() -> None:
     assert {b.text for b in seg.blocks if article.id <= b.owner < article.end} == {
         b.text for b in seg.blocks if article.id in b.path
     }
+
+
+def test_an_emoji_drawn_as_an_image_does_not_cut_its_sentence() -> None:
+    """WordPress and most forums draw each emoji as an <img>: the sentence around it was cut in two blocks, and a short
+    piece could then be dropped as an island. Other images still end a run of text."""
+    page = (
+        '<p>I love it <img class="wp-smiley emoji" alt="😀" src="e.png"> and so do you.</p>'
+        '<p>Thumbs <img alt="👍🏽" src="t.png"> up</p>'
+        '<p>Home <img alt="»" src="sep.gif"> News</p><p>Sales <img alt="Chart of sales" src="c.png"> grew</p>'
+    )
+    assert [b.text for b in segment(parse_html(page)).blocks] == [
+        "I love it and so do you.", "Thumbs up", "Home", "News", "Sales", "grew"
+    ]  # fmt: skip

@@ -10,6 +10,7 @@ The walk is one pass of lxml's ``iterwalk`` over the cleaned tree (no recursion,
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -97,6 +98,23 @@ class Segmentation:
         return tuple(t for c in block.path for t in self.containers[c].attrs.split())
 
 
+def _inline_image(el: etree._Element) -> bool:
+    """An image that stands in a line of text for a character: an emoji or smiley (WordPress and most forums draw
+    each as an ``<img class="emoji" alt="😀">``). It does not end the run of text as other images do, so that "I
+    love it 😀 and so do you." stays one block rather than two short ones that the decision may drop."""
+    cls = (el.get("class") or "").lower()
+    if "emoji" in cls or "smiley" in cls:
+        return True
+    alt = (el.get("alt") or "").strip()
+    # An emoji itself as the alt text: symbols, joined or varied by format and combining marks (not a bullet's "•"
+    # or a separator's "»", which stand between items of a menu).
+    return (
+        0 < len(alt) <= 8
+        and unicodedata.category(alt[0]) == "So"
+        and all(unicodedata.category(c) in ("So", "Sk", "Mn", "Cf") for c in alt)
+    )
+
+
 def _finish(pending: list[tuple[str, str, tuple[int, ...]]]) -> list[Block]:
     """The blocks of the pending runs that hold a token. Tokens are counted for the whole page at once
     (``charclass.token_counts``), not per run."""
@@ -146,7 +164,7 @@ def segment(doc: Document) -> Segmentation:
         tag = el.tag
         if event == "start":
             opens = tag in block_tags
-            if has_text and (opens or tag in break_tags):
+            if has_text and (opens or (tag in break_tags and not (tag == "img" and _inline_image(el)))):
                 _flush(pending, chunks, link_chunks, stack)
                 has_text = False
             if opens:
