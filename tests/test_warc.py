@@ -254,3 +254,10 @@ def test_records_stream_through_the_pool_without_reading_the_whole_file(tmp_path
     assert pulled <= 2 * WINDOW_PER_JOB + 2  # a bounded window of records in flight, not the file
     rest = list(results)
     assert [r.output for r in rest] == [f"https://example.org/{i}" for i in range(3, 400)]
+
+
+def test_an_errors_file_beside_a_crawl_leaves_its_records_to_extract(crawl: Path, tmp_path: Path) -> None:
+    """The README's own Common Crawl command: --errors read the WARC's records to check them against it, and none
+    was left to extract (no output, exit 0)."""
+    code, records, _ = cli(crawl, "--errors", tmp_path / "errors.jsonl")
+    assert code == 0 and len(records) == len(PAGES) and (tmp_path / "errors.jsonl").read_text() == ""

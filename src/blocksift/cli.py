@@ -582,8 +582,8 @@ def predict(
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}; give page files or folders holding them")
     if isinstance(sources, list):
         sources = _once_each(sources)
-    if errors is not None:
-        _check_side_file("--errors", errors, paths, sources)
+    if errors is not None:  # WARC records stream: only the files named are checked, none of the records read
+        _check_side_file("--errors", errors, paths, sources if isinstance(sources, list) else ())
     names: dict[str, Path] = {}
     total = len(sources) if isinstance(sources, list) else 0
     if output is not None and isinstance(sources, list):
