@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation
+from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, without_invisible
 from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre_runs
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
@@ -236,7 +236,8 @@ class OwnerText:
 
 
 def _squeezed(text: str | None) -> str:
-    return "".join(text.split()) if text else ""
+    """``text`` without white space, and without the characters the blocks' text leaves out (``INVISIBLE_CHARS``)."""
+    return without_invisible(text).replace(" ", "") if text else ""
 
 
 def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
@@ -285,7 +286,7 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
             cursor = at + len(squeezed)
             places[block.index] = (at, cursor)
     # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
-    texts = [" ".join("".join(node.itertext()).split()) for _, node in elements]
+    texts = [without_invisible("".join(node.itertext())) for _, node in elements]
     return OwnerText(elements, texts, offsets, places)
 
 
