@@ -69,7 +69,7 @@ def test_every_html_record_is_read_and_nothing_else(tmp_path: Path, suffix: str)
     assert [i.data for i in items] == [p.read_bytes() for p in PAGES]
     assert items[0].page is not None and items[0].page.url == "https://example.org/blog-rye-bread"
     assert items[0].page.charset == "utf-8" and items[0].page.date == "2024-01-01T00:00:00Z"
-    assert stats.pages == len(PAGES) and stats.skipped == {"not HTML": 1}  # request records are never read
+    assert stats.pages == len(PAGES) and stats.skipped == {"not HTML": 1, "request record": len(PAGES) + 1}
 
 
 def test_predict_writes_one_json_line_per_page_with_the_records_fields(
@@ -96,7 +96,9 @@ def test_each_records_text_is_what_the_page_file_gives(crawl_records: list[dict[
 def test_skipped_records_are_counted_on_stderr(crawl: Path) -> None:
     code, records, err = cli(crawl)
     assert code == 0 and len(records) == len(PAGES)
-    assert "3 WARC records skipped (status not 2xx: 2, not HTML: 1)" in err.replace("\n", " ")
+    requests = len(PAGES) + 3  # one before each response, the image's, the redirect's and the error page's too
+    skipped = f"{requests + 3} WARC records skipped (request record: {requests}, status not 2xx: 2, not HTML: 1)"
+    assert skipped in err.replace("\n", " ")
     assert f"{len(PAGES)} pages: {len(PAGES)} done" in err
 
 
@@ -261,3 +263,62 @@ def test_an_errors_file_beside_a_crawl_leaves_its_records_to_extract(crawl: Path
     was left to extract (no output, exit 0)."""
     code, records, _ = cli(crawl, "--errors", tmp_path / "errors.jsonl")
     assert code == 0 and len(records) == len(PAGES) and (tmp_path / "errors.jsonl").read_text() == ""
+
+
+def _raw_record(kind: str, block: bytes, record_id: str) -> bytes:
+    head = [b"WARC/1.0", f"WARC-Type: {kind}".encode(), f"WARC-Record-ID: <urn:uuid:{record_id}>".encode(),
+            b"WARC-Date: 2024-01-01T00:00:00Z", b"WARC-Target-URI: https://example.org/" + record_id.encode(),
+            b"Content-Type: application/http; msgtype=response", f"Content-Length: {len(block)}".encode()]  # fmt: skip
+    return b"\r\n".join(head) + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+
+def _response(body: bytes, *headers: str) -> bytes:
+    lines = ["HTTP/1.1 200 OK", "Content-Type: text/html; charset=utf-8", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def test_every_record_is_read_after_a_gzip_body_sent_in_chunks(tmp_path: Path) -> None:
+    """FastWARC's decoding of a gzip body sent in chunks ended the file after that record: every later record was
+    lost, exit 0. Bodies are now decoded by blocksift: gzip, deflate (zlib or raw), brotli; a truncated gzip body
+    is an error, not half a page."""
+    import zlib
+
+    import brotli  # type: ignore[import-not-found,unused-ignore]
+
+    page = PAGES[0].read_bytes()
+    packed = gzip.compress(page)
+    chunked = b"".join(b"%x\r\n" % len(c) + c + b"\r\n" for c in (packed[:500], packed[500:])) + b"0\r\n\r\n"
+    raw_deflate = zlib.compressobj(wbits=-15)
+    bodies = [
+        _response(page),
+        _response(chunked, "Content-Encoding: gzip", "Transfer-Encoding: chunked"),
+        _response(raw_deflate.compress(page) + raw_deflate.flush(), "Content-Encoding: deflate"),
+        _response(brotli.compress(page), "Content-Encoding: br"),
+        _response(packed[: len(packed) // 2], "Content-Encoding: gzip"),  # truncated
+        _response(page),
+    ]
+    path = tmp_path / "mixed.warc.gz"
+    path.write_bytes(b"".join(gzip.compress(_raw_record("response", b, f"r{i}")) for i, b in enumerate(bodies)))
+    code, records, _ = cli(path)
+    assert code == 1 and [r["source"].rsplit(":", 1)[-1] for r in records] == ["r0", "r1", "r2", "r3", "r4", "r5"]
+    assert records[4]["error"].endswith(
+        "its gzip body is truncated (" + f"{len(packed) // 2:,} bytes of compressed data)"
+    )
+    texts = {r["text"] for i, r in enumerate(records) if i != 4}
+    assert len(texts) == 1 and "rye" in texts.pop().lower()
+
+
+def test_skipped_records_are_counted_by_kind_and_a_crawl_named_otherwise_is_no_page(tmp_path: Path) -> None:
+    page = _response(PAGES[0].read_bytes())
+    data = (
+        _raw_record("request", b"GET / HTTP/1.1\r\n\r\n", "q0")
+        + _raw_record("response", page, "r0")
+        + _raw_record("metadata", b"fetchTimeMs: 1\r\n", "m0")
+    )
+    (tmp_path / "crawl.warc").write_bytes(data)
+    code, records, err = cli(tmp_path / "crawl.warc", tmp_path)  # named twice: read once
+    assert code == 0 and len(records) == 1
+    assert "2 WARC records skipped (request record: 1, metadata record: 1)" in err.replace("\n", " ")
+    (tmp_path / "crawl.bin").write_bytes(data)
+    code, records, _ = cli(tmp_path / "crawl.bin", "-f", "jsonl")
+    assert code == 1 and "a WARC file, not a page: name it .warc" in str(records[0]["error"])

@@ -120,6 +120,7 @@ def expand(
     file (named or inside a directory) yields its HTML records one by one as they are read; ``warc_stats`` counts the
     records skipped as not pages.
     """
+    warcs: set[Path] = set()  # each WARC file read once, however often it is named (a folder and a file in it)
     for item in inputs:
         if item == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
@@ -143,7 +144,7 @@ def expand(
                     if kind != "file":
                         yield Source(str(p), error=f"not a regular file ({kind}); name it on its own to read it")
                     elif is_warc(f):
-                        yield from warc_sources(p, max_bytes, warc_stats)
+                        yield from _warc_once(p, warcs, max_bytes, warc_stats)
                     else:
                         yield Source(str(p), path=p, folder=folder)
                 while unreadable:
@@ -152,7 +153,7 @@ def expand(
             for exc in unreadable:
                 yield Source(str(exc.filename), error=f"cannot list the directory: {exc.strerror or exc}")
         elif path.exists() and is_warc(path):
-            yield from warc_sources(path, max_bytes, warc_stats)
+            yield from _warc_once(path, warcs, max_bytes, warc_stats)
         elif path.exists():
             yield Source(str(path), path=path)
         else:
@@ -179,6 +180,13 @@ def _file_kind(path: Path) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "file"
+
+
+def _warc_once(path: Path, seen: set[Path], max_bytes: int, stats: WarcStats | None) -> Iterator[Source]:
+    key = path.resolve()
+    if key not in seen:
+        seen.add(key)
+        yield from warc_sources(path, max_bytes, stats)
 
 
 def warc_sources(path: Path, max_bytes: int, stats: WarcStats | None = None) -> Iterator[Source]:

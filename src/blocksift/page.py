@@ -681,6 +681,17 @@ _PASS_THE_PAGE = {
 }
 
 
+def _crawl_archive(text: str) -> str | None:
+    """What a web crawl's archive is, where ``text`` is one that was not named as one (read as a page, its first
+    record's headers were its text); None for anything else."""
+    start = text[:16].lstrip()
+    if start.startswith("WARC/"):
+        return "a WARC file, not a page: name it .warc (.warc.gz where compressed) to have its records read one by one"
+    if start.startswith("filedesc://"):
+        return "an ARC file, not a page (the WARC format's predecessor, which blocksift does not read): convert it to WARC"
+    return None
+
+
 def names_a_page(text: str) -> str | None:
     """What the input is where it is a URL or a page's file name rather than a page (``extract("page.html")``, a
     common slip, would otherwise give an empty extraction and no sign of why); None for anything else."""
@@ -997,6 +1008,9 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
     listing = page_list_kind(text[:PAGE_LIST_SNIFF_CHARS])
     if listing is not None:
         raise InputError(f"the input is {listing}")
+    archive = _crawl_archive(text)
+    if archive is not None:
+        raise InputError(f"the input is {archive}")
     named = names_a_page(text)
     if named is not None:
         raise InputError(f"the input is {named} ({text.strip()[:200]}), not a page's HTML: {_PASS_THE_PAGE[named]}")

@@ -35,7 +35,7 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.zst", ".warc.lz4")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Untyped or generically typed bodies count as HTML when they start like it.
 GENERIC_TYPES = ("", "application/octet-stream", "unknown/unknown", "text/plain")
-HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")
+HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
 # Where a record starts after corrupt bytes, by the file's first bytes: a compressed member, or a WARC version line.
 MEMBER_MAGIC = {b"\x1f\x8b": b"\x1f\x8b\x08", b"\x28\xb5": b"\x28\xb5\x2f\xfd", b"\x04\x22": b"\x04\x22\x4d\x18"}
 PLAIN_MAGIC = b"WARC/1."
@@ -95,14 +95,20 @@ def _html_type(content_type: str | None, head: bytes) -> bool:
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime in HTML_TYPES:
         return True
-    return mime in GENERIC_TYPES and head.lstrip()[:16].lower().startswith(HTML_STARTS)
+    start = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()  # a byte-order mark before the markup
+    return mime in GENERIC_TYPES and start[:16].lower().startswith(HTML_STARTS)
 
 
 def _skip_reason(record: Any) -> str | None:
-    """Why ``record`` is not an HTML page (before its body is read), or None."""
+    """Why ``record`` is not an HTML page (before its body is read), or None. Every record of the file comes here,
+    so that each one skipped is counted by why: a request, metadata or revisit record, one whose WARC header could
+    not be read (its type unknown: header lines ending in a bare LF), a response that is not an HTML page."""
     from fastwarc.warc import WarcRecordType
 
-    if record.record_type == WarcRecordType.response:
+    kind = record.record_type
+    if kind not in (WarcRecordType.response, WarcRecordType.resource):
+        return "unreadable WARC header" if kind == WarcRecordType.unknown else f"{kind} record"
+    if kind == WarcRecordType.response:
         if not record.is_http:
             return "not HTTP"
         status = record.http_headers.status_code
@@ -138,6 +144,45 @@ def _encoded(record: Any) -> bool:
     return headers is not None and bool(headers.get("Content-Encoding") or headers.get("Transfer-Encoding"))
 
 
+def _content_encoding(record: Any) -> str:
+    headers = record.http_headers if record.is_http else None
+    return ((headers.get("Content-Encoding") if headers is not None else None) or "").strip().lower()
+
+
+def _decode_content(raw: bytes, encoding: str, max_bytes: int) -> bytes:
+    """An HTTP body without its content encoding (at most ``max_bytes + 1`` bytes of it); ValueError says why it
+    cannot be read: an encoding no browser sends, damaged or truncated data. Decoded here rather than by FastWARC,
+    whose decoding of a gzip body sent in chunks ended the file after that record, every later one unread."""
+    import zlib
+
+    if encoding in ("", "identity", "none"):
+        return raw
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # gzip or zlib by their headers (wbits 47); a raw deflate stream, which browsers also take, else
+        for wbits in (47, -15) if encoding == "deflate" else (47,):
+            inflater = zlib.decompressobj(wbits=wbits)
+            try:
+                body = inflater.decompress(raw, max_bytes + 1)
+            except zlib.error as exc:
+                if wbits == 47 and encoding == "deflate":
+                    continue
+                raise ValueError(f"its {encoding} body is damaged ({exc})") from exc
+            if not inflater.eof and len(body) <= max_bytes:
+                raise ValueError(f"its {encoding} body is truncated ({len(raw):,} bytes of compressed data)")
+            return body
+    if encoding in ("br", "zstd"):
+        import io
+
+        from fastwarc.stream_io import BrotliReader, ZstdReader
+
+        reader = (BrotliReader if encoding == "br" else ZstdReader)(io.BytesIO(raw))
+        try:
+            return bytes(reader.read(max_bytes + 1))
+        except OSError as exc:
+            raise ValueError(f"its {encoding} body is damaged ({exc})") from exc
+    raise ValueError(f"its content encoding {encoding!r} is none that browsers read")
+
+
 def _item(name: str, record: Any, max_bytes: int, stats: WarcStats) -> WarcItem | None:
     """The page item of one record, an error item, or None for a record that is not an HTML page (counted)."""
     reason = _skip_reason(record)
@@ -145,16 +190,19 @@ def _item(name: str, record: Any, max_bytes: int, stats: WarcStats) -> WarcItem 
         stats.skipped[reason] += 1
         return None
     try:
-        data = record.reader.read(max_bytes + 1)
-    except OSError as exc:  # a body whose content encoding is corrupt
+        raw = record.reader.read(max_bytes + 1)  # its transfer encoding (chunks) undone by FastWARC
+        data = _decode_content(raw, _content_encoding(record), max_bytes)
+    except OSError as exc:
+        return WarcItem(name, error=f"cannot read the WARC record: {exc}")
+    except ValueError as exc:
         return WarcItem(name, error=f"cannot read the WARC record: {exc}")
     if not _html_type(_content_type(record), data[:256]):
         stats.skipped["not HTML"] += 1
         return None
     if len(data) > max_bytes:
         return WarcItem(name, error=f"the input is larger than the {max_bytes:,}-byte limit")
-    if len(data) < record.content_length and not _encoded(record):
-        return WarcItem(name, error=f"the WARC record is truncated ({len(data):,} of {record.content_length:,} bytes)")
+    if len(raw) < record.content_length and not _encoded(record):
+        return WarcItem(name, error=f"the WARC record is truncated ({len(raw):,} of {record.content_length:,} bytes)")
     stats.pages += 1
     page = WarcPage(
         url=record.headers.get("WARC-Target-URI") or "",
@@ -199,14 +247,13 @@ def read_warc(
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     stats = stats if stats is not None else WarcStats()
-    wanted = WarcRecordType.response | WarcRecordType.resource
     try:
         fh = stream if stream is not None else open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as exc:
         yield WarcItem(str(path), error=f"cannot read: {exc.strerror or exc}")
         return
     try:
-        magic = MEMBER_MAGIC.get(fh.read(2), PLAIN_MAGIC)
+        magic = _record_magic(path, fh.read(2))
         gap: tuple[int, str] | None = None  # corrupt bytes not yet reported: after which record, and the error
         start: int | None = 0
         while start is not None:
@@ -214,7 +261,7 @@ def read_warc(
             fh.seek(begin)
             last = -1  # where the last record read in this pass starts
             try:
-                for record in ArchiveIterator(fh, record_types=wanted, auto_decode="all"):
+                for record in ArchiveIterator(fh, record_types=WarcRecordType.any_type, auto_decode="transfer"):
                     last = record.stream_pos
                     if gap is not None:  # reading resumed: the corrupt stretch before it is one error
                         yield _corrupt(path, *gap, resumed=begin)
@@ -232,6 +279,17 @@ def read_warc(
     finally:
         if stream is None:
             fh.close()
+
+
+# The magic of a record's start by the file's name (its first bytes may be junk before the first record).
+SUFFIX_MAGIC = {".gz": b"\x1f\x8b\x08", ".zst": b"\x28\xb5\x2f\xfd", ".lz4": b"\x04\x22\x4d\x18"}
+
+
+def _record_magic(path: str | Path, first: bytes) -> bytes:
+    """What starts a record of this file, for finding the next one after corrupt bytes: a compressed member, by the
+    file's name or else its first bytes, or a ``WARC/1.`` line."""
+    by_name = next((m for suffix, m in SUFFIX_MAGIC.items() if str(path).lower().endswith(suffix)), None)
+    return by_name or MEMBER_MAGIC.get(first, PLAIN_MAGIC)
 
 
 def _corrupt(path: str | Path, after: int, error: str, resumed: int | None) -> WarcItem:
