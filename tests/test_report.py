@@ -138,3 +138,50 @@ def test_evaluate_report_on_shared_datasets(shared: Path, tmp_path: Path) -> Non
         assert (tmp_path / "r" / link).is_file(), link
     if compare.is_file():
         assert "trafilatura" in html
+
+
+def test_report_markdown_shows_dataset_text_as_text_and_pages_never_share_a_report(tmp_path: Path) -> None:
+    """A page type "<img onerror=...>" became a live element in the rendered report.md, and an id "[x](y)" a link;
+    ids "a b" and "a_b" shared one page report; a "$" in a page type ended the report (matplotlib's math)."""
+    from markdown_it import MarkdownIt
+
+    from blocksift.datasets import Page
+    from blocksift.report import page_file
+
+    data = tmp_path / "shop"
+    (data / "html").mkdir(parents=True)
+    (data / "gold").mkdir()
+    records = []
+    for i, (pid, ptype) in enumerate([("a b", "<img src=x onerror=alert(1)>"), ("a_b", "$5 or $6"), ("[x](y)", "p")]):
+        page = sorted((SAMPLE / "html").glob("*.html"))[i]
+        (data / "html" / f"{pid}.html").write_bytes(page.read_bytes())
+        (data / "gold" / f"{pid}.txt").write_bytes((SAMPLE / "gold" / f"{page.stem}.txt").read_bytes())
+        records.append(json.dumps({"id": pid, "split": "test", "page_type": ptype}))
+    (data / "meta.jsonl").write_text("\n".join(records) + "\n")
+    result = CliRunner().invoke(app, ["evaluate", str(data), "--report", str(tmp_path / "rep"), "--no-cache"])
+    assert result.exit_code == 0, result.stderr
+    rendered = MarkdownIt().enable("table").render((tmp_path / "rep" / "report.md").read_text())
+    assert "<img src=x" not in rendered and 'href="y"' not in rendered and "onerror" in rendered
+    reports = sorted(p.name for p in (tmp_path / "rep" / "pages").iterdir())
+    assert len(reports) == 3 and reports == sorted(
+        {page_file(Page("shop", i, "test", Path(), None)) for i in ("a b", "a_b", "[x](y)")}
+    )
+    result = CliRunner().invoke(app, ["evaluate", str(data), "--report", str(data / "rep"), "--no-cache"])
+    assert result.exit_code == 2 and "inside the dataset" in result.stderr  # it wrote over a page of a flat dataset
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        {"datasets": {"d": {"trafilatura": {"shingle_f1": "n/a"}}}},
+        {"datasets": ["d"]},
+        {"datasets": {}, "pages": [{"page": "d/1", "system": "x", "page_type": "article"}]},
+    ],
+)
+def test_a_malformed_peers_file_is_named_not_a_traceback(tmp_path: Path, figures: dict[str, object]) -> None:
+    from blocksift.report import ReportError
+
+    path = tmp_path / "peers.json"
+    path.write_text(json.dumps(figures))
+    with pytest.raises(ReportError, match="cannot read peers' figures from"):
+        load_peers(path)

@@ -229,3 +229,32 @@ def test_report_in_a_browser(browser_page, tmp_path: Path) -> None:
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     if os.environ.get(SCREENSHOT_ENV):
         shutil.copyfile(shot, REPO / "docs" / "show.png")
+
+
+def test_the_report_links_only_web_urls_and_loads_nothing(tmp_path: Path) -> None:
+    """A canonical link of "javascript:..." became a link in the report's header that ran when clicked; a relative
+    one led into the local disk."""
+    runner = CliRunner()
+    for href, linked in [("JaVaScRiPt&#x3a;alert(1)//", False), ("java&#x09;script:alert(1)", False),
+                         ("/news/2024/ferry", False), ("https://example.org/ferry", True)]:  # fmt: skip
+        page = tmp_path / "p.html"
+        page.write_text(f'<html><head><link rel="canonical" href="{href}"></head><body>{"<p>Words here.</p>" * 3}')
+        out = tmp_path / "p.show.html"
+        assert runner.invoke(app, ["show", str(page), "-o", str(out)]).exit_code == 0
+        report = out.read_text()
+        assert bool(re.search(r'<a class="url" href="https://example\.org/ferry"', report)) is linked, href
+        assert 'class="url" href="java' not in report.lower().replace("\t", "")
+        assert "Content-Security-Policy\" content=\"default-src 'none'" in report
+
+
+def test_show_writes_over_neither_its_page_nor_its_gold_and_takes_any_file_name(tmp_path: Path) -> None:
+    runner = CliRunner()
+    gold = tmp_path / "gold.txt"
+    shutil.copy(GOLD, gold)
+    result = runner.invoke(app, ["show", str(PAGE), "--gold", str(gold), "-o", str(gold)])
+    assert result.exit_code == 2 and gold.read_bytes() == GOLD.read_bytes()
+    assert runner.invoke(app, ["show", str(PAGE), "-o", str(tmp_path)]).exit_code == 2  # a directory
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.html"))  # a name that is not UTF-8
+    shutil.copy(PAGE, odd)
+    result = runner.invoke(app, ["show", str(odd), "-o", str(tmp_path / "odd.html")])
+    assert result.exit_code == 0 and "caf\ufffd.html" in (tmp_path / "odd.html").read_text()

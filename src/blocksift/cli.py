@@ -771,6 +771,8 @@ def evaluate(
     _check_threshold(threshold)
     if json_out is not None:
         _check_side_file("--json", json_out, [str(d) for d in dirs])
+    if report_dir is not None:
+        _check_report_dir(report_dir, dirs)
     peer_figures = _peer_figures(peers)
     pages = _pages(dirs, split or ["test"])
     try:
@@ -798,6 +800,21 @@ def evaluate(
     for r in failures:
         reporter.error(f"{r.page.key}: {r.error}")
     raise typer.Exit(PARTIAL if failures else OK)
+
+
+def _check_report_dir(report_dir: Path, dirs: Iterable[Path]) -> None:
+    """Refuse, before any page is scored, a report folder that is a file, cannot be made, or is (or lies in) a
+    dataset folder: `evaluate flat --report flat` wrote the report over a page named index.html."""
+    if report_dir.exists() and not report_dir.is_dir():
+        raise fail(f"--report {report_dir} is a file; give a folder for the report")
+    target = report_dir.resolve()
+    for d in dirs:
+        if target == d.resolve() or d.resolve() in target.parents:
+            raise fail(f"--report {report_dir} is inside the dataset {d}; give a folder outside the datasets")
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"--report {report_dir}: cannot make the folder ({exc.strerror or exc})") from exc
 
 
 def _learned_from(clf: Any, pages: list[Page]) -> dict[str, list[str]]:
@@ -980,8 +997,10 @@ def show(
         if given is not None and not given.is_file():
             raise fail(f"no such file: {given}")
     target = output or Path(output_name(page.name, ".show.html", set()))
-    if target.resolve() == page.resolve():
-        raise fail("the report would overwrite the page; choose another --output")
+    if target.is_dir():
+        raise fail(f"--output {target} is a directory; give the report's file name, such as {target / 'page.html'}")
+    if any(given is not None and target.resolve() == given.resolve() for given in (page, gold)):
+        raise fail("the report would overwrite its page or gold text; choose another --output")
     try:
         clf = load_model(model)
     except BlocksiftError as exc:

@@ -688,7 +688,7 @@ def _crawl_archive(text: str) -> str | None:
     if start.startswith("WARC/"):
         return "a WARC file, not a page: name it .warc (.warc.gz where compressed) to have its records read one by one"
     if start.startswith("filedesc://"):
-        return "an ARC file, not a page (the WARC format's predecessor, which blocksift does not read): convert it to WARC"
+        return "an ARC file, not a page (the WARC format's predecessor, which blocksift does not read): make it a WARC"
     return None
 
 

@@ -17,6 +17,7 @@ matplotlib is an optional dependency (the ``report`` extra) and is imported only
 
 from __future__ import annotations
 
+import hashlib
 import html as htmlmod
 import json
 import re
@@ -34,7 +35,7 @@ from blocksift.errors import BlocksiftError
 from blocksift.evaluate import PageResult, Report, score_rows
 from blocksift.metrics import shingle_score
 from blocksift.predictor import Predictor
-from blocksift.table import PageRows, rows_proba
+from blocksift.table import PageRows, labels_refused, rows_proba
 
 BLOCKSIFT = "blocksift"
 GREEN = "#18794e"
@@ -92,6 +93,13 @@ def load_peers(path: Path) -> PeerFigures:
         per_dataset = data["datasets"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReportError(f"cannot read peers' figures from {path}: {exc}") from exc
+    try:
+        return _peer_figures(path, data, per_dataset)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReportError(f"cannot read peers' figures from {path}: {type(exc).__name__}: {exc}") from exc
+
+
+def _peer_figures(path: Path, data: Any, per_dataset: Any) -> PeerFigures:
     from blocksift.metrics import PageCounts
 
     peers = PeerFigures(source=str(path), created=str(data.get("created", "")))
@@ -162,13 +170,19 @@ def cut_words(model: Predictor, threshold: float | None) -> str:
     return words
 
 
+def scored(r: PageResult) -> bool:
+    """Whether a page counts in the figures, as ``evaluate`` counts it: it has a gold text or labels, and its labels
+    file (where it has one) was not refused."""
+    return r.page.labelled and not labels_refused(r.error)
+
+
 def page_type_scores(ev: Evaluated) -> dict[tuple[str, str], tuple[int, float]]:
-    """(pages, shingle F1) per (dataset, page type) for pages whose meta has a ``page_type``."""
+    """(pages, shingle F1) per (dataset, page type) for the scored pages whose meta has a ``page_type``."""
     groups: dict[tuple[str, str], list[PageResult]] = {}
     for d in ev.report.datasets:
         for r in d.results:
             ptype = r.page.meta.get("page_type")
-            if ptype:
+            if ptype and scored(r):
                 groups.setdefault((d.dataset, str(ptype)), []).append(r)
     return {k: (len(v), shingle_score([r.counts for r in v]).f1) for k, v in sorted(groups.items())}
 
@@ -333,6 +347,8 @@ def _pyplot() -> Any:
             "axes.axisbelow": True,
             "legend.frameon": False,
             "svg.hashsalt": "blocksift",
+            # Labels are the datasets' names and page types: "$5 or $6" is text, not math (a "$" ended the report)
+            "text.parse_math": False,
         }
     )
     return plt
@@ -442,13 +458,23 @@ def _e(text: object) -> str:
     return htmlmod.escape(str(text), quote=True)
 
 
+def _md_text(text: object) -> str:
+    """Text from the datasets (names, ids, page types) as Markdown shows it: never markup. "<img onerror=...>" in a
+    page type became a live element where report.md was rendered, and an id "[x](y)" a link."""
+    escaped = htmlmod.escape(str(text), quote=False).replace("\\", "\\\\")
+    return re.sub(r"([\[\]()*_`|])", r"\\\1", escaped).replace("\n", " ")
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md_text(text)
 
 
 def page_file(page: Page) -> str:
-    """The file name of a page's show report inside ``pages/``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{page.dataset}__{page.id}") + ".html"
+    """The file name of a page's show report inside ``pages/``: the page's key in letters a file system takes, and
+    a digest of the key itself, so that two pages ("a b" and "a_b", "café" and "cafe") never share one."""
+    key = f"{page.dataset}__{page.id}"
+    digest = hashlib.sha1(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:100] + f"-{digest}.html"
 
 
 def write_show_reports(
@@ -605,12 +631,12 @@ def _worst_pages(
     ev: Evaluated, model: Predictor, worst: int, model_label: str, out_dir: Path, say: Callable[[str], None]
 ) -> Section:
     """The ``worst`` pages by their own shingle F1, each with a link to its ``blocksift show`` report."""
-    every = [r for d in ev.report.datasets for r in d.results]
+    every = [r for d in ev.report.datasets for r in d.results if scored(r)]  # no gold: no score to rank it by
     chosen = sorted(every, key=lambda r: (r.counts.f1, r.page.key))[:worst]
     say(f"writing show reports of the {len(chosen)} worst pages")
     failed = write_show_reports(chosen, model, ev.threshold, out_dir / "pages", model_label)
     sec = Section(
-        f"The {len(chosen)} worst pages",
+        "The worst page" if len(chosen) == 1 else f"The {len(chosen)} worst pages",
         ["By the page's own shingle F1; each links to its `blocksift show` report (blocks wrongly kept and "
          "wrongly dropped marked)."],
     )  # fmt: skip
@@ -640,7 +666,9 @@ def to_markdown(sections: list[Section], title: str, subtitle: str = "") -> str:
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
             lines.append("")
         for href, label, note in s.links:
-            lines.append(f"- [{label}]({href}): {note}" if href else f"- {label}: {note}")
+            lines.append(
+                f"- [{_md_text(label)}]({href}): {_md_text(note)}" if href else f"- {_md_text(label)}: {_md_text(note)}"
+            )
         if s.links:
             lines.append("")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -268,7 +269,7 @@ def render_report(view: PageView) -> str:
         "docs": docs,
     }
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    url = f'<a class="url" href="{_e(view.url)}" rel="noreferrer">{_e(view.url)}</a>' if view.url else ""
+    url = _url_html(view.url)
     source = f'<span class="src">{_e(view.source)}</span>' if view.source else ""
     legend = '<span class="lg k">kept</span><span class="lg d">dropped</span>' + (
         '<span class="lg fp">wrongly kept</span><span class="lg fn">wrongly dropped</span>' if has_gold else ""
@@ -288,11 +289,28 @@ def render_report(view: PageView) -> str:
         payload=payload,
         css=_CSS,
         js=_JS,
+        csp=CSP,
     )
 
 
+def _url_html(url: str) -> str:
+    """The page's URL in the report's header: a link only where it is an absolute http(s) URL as a browser reads it
+    (a canonical link of "javascript:..." ran when clicked, and a relative one led into the local disk); as text
+    otherwise."""
+    cleaned = url.strip("".join(map(chr, range(0x21)))).translate(str.maketrans("", "", "\t\n\r"))
+    parts = urlsplit(cleaned)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return f'<a class="url" href="{_e(cleaned)}" rel="noreferrer">{_e(url)}</a>'
+    return f'<span class="url">{_e(url)}</span>' if url else ""
+
+
+# Nothing the report holds may reach the network or run: its own script and styles are inline, and it loads no
+# image, font or frame (a page's text is only ever text in it).
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="blocksift {version}">
 <title>blocksift · {title}</title>
@@ -545,5 +563,7 @@ def write_report(view: PageView, path: Path) -> None:
     """Write ``view``'s report to ``path`` atomically."""
     from blocksift.outputs import atomic_write
 
+    # A file name or --url that is not UTF-8 (held as surrogate escapes) is shown with U+FFFD: a traceback before.
+    text = render_report(view).encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
     with atomic_write(path) as fh:
-        fh.write(render_report(view))
+        fh.write(text)
