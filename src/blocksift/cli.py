@@ -501,7 +501,8 @@ def predict(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="Files, directories (every .html/.htm/.html.gz/.mhtml and .warc/.warc.gz inside), WARC files, or - "
+            help="Files, directories (every .html/.htm/.html.gz/.htm.gz/.mhtml/.mht and .warc/.warc.gz inside), WARC "
+            "files, or - "
             "for stdin."
         ),
     ],
@@ -877,7 +878,9 @@ def _evaluation_report(
 
 @app.command()
 def annotate(
-    pages: Annotated[list[Path], typer.Argument(help="Page files (.html, .htm, .html.gz) or folders of them.")],
+    pages: Annotated[
+        list[Path], typer.Argument(help="Page files (.html, .htm, their .gz, .mhtml, .mht) or folders of them.")
+    ],
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Dataset folder; the labelling pages go into its annotate/ folder.")
     ],
@@ -946,6 +949,9 @@ def import_labels(
         raise fail(f"--split must be train, test or {AUTO_SPLIT}, not {split!r}")
     if page_type is not None and page_type not in PAGE_TYPES:
         raise fail(f"--page-type must be one of {', '.join(PAGE_TYPES)}, not {page_type!r}")
+    missing = [str(path) for path in files if not path.exists()]
+    if missing:  # a misuse, as a missing page is for the other commands: nothing is imported
+        raise fail(f"no such file: {', '.join(missing)}")
     options = Options(split=split, page_type=page_type, lang=lang, replace=replace)
     failed = 0
     for path in files:
