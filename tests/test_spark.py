@@ -115,3 +115,18 @@ def test_a_string_html_column_with_a_charset_column(spark: SparkSession) -> None
     df = spark.createDataFrame([("p", page, "utf-8")], "source string, html string, charset string")
     [row] = add_extraction(df, charset="charset").collect()
     assert row["text"] == blocksift.extract(page)
+
+
+def test_an_output_the_job_cannot_write_is_refused_before_spark_starts(tmp_path: Path) -> None:
+    """Spark failed with a traceback on an existing output, after starting; with --mode overwrite and the output
+    holding the WARC files, it would delete them."""
+    from blocksift.spark_job import main
+    from blocksift.warc import write_warc
+
+    crawl = tmp_path / "crawls"
+    crawl.mkdir()
+    write_warc(crawl / "a.warc", [("https://example.org/a", b"<html><body><p>A page</p></body></html>")])
+    (tmp_path / "out").mkdir()
+    assert main([str(crawl / "a.warc"), "--output", str(tmp_path / "out")]) == 2
+    assert main([str(crawl / "a.warc"), "--output", str(crawl), "--mode", "overwrite"]) == 2
+    assert (crawl / "a.warc").exists()

@@ -1,7 +1,8 @@
 """WARC files in, a Parquet dataset of their pages' content out, on Spark.
 
     python -m blocksift.spark_job crawl/*.warc.gz --output pages.parquet                      # local mode, all cores
-    spark-submit -m blocksift.spark_job --paths warc.paths --prefix s3://commoncrawl/ --output s3://bucket/cc-pages
+    spark-submit "$(python -c 'import blocksift.spark_job as j; print(j.__file__)')" --paths warc.paths \\
+        --prefix s3://commoncrawl/ --output s3://bucket/cc-pages
 
 One task per WARC file (``--partitions`` to spread the extraction wider); each row is one HTML record: source, url,
 record_id, date, title, author, published, language, canonical_url, site_name, content_chars, page_chars, kept_share,
@@ -51,6 +52,20 @@ def warc_paths(args: argparse.Namespace) -> list[str]:
     return [p if "://" in p else str(Path(p).resolve()) for p in paths]
 
 
+def _refused_output(output: str, mode: str, paths: list[str]) -> str | None:
+    """Why a local ``--output`` cannot be written, checked before Spark starts (None where it can, or where it is not
+    local): an existing one without ``--mode overwrite`` (Spark failed with a traceback after starting), and, with
+    it, a folder that holds or lies inside the WARC files (overwriting deletes it, inputs first)."""
+    if "://" in output:
+        return None
+    target = Path(output).resolve()
+    if target.exists() and mode != "overwrite":
+        return f"--output {output} exists; give a new one, or --mode overwrite to replace it"
+    if mode == "overwrite" and any("://" not in p and (target == Path(p) or target in Path(p).parents) for p in paths):
+        return f"--output {output} holds WARC files read by this job, which overwriting it would delete"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the job; the exit code."""
     args = parse_args(argv)
@@ -61,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in paths if "://" not in p and not Path(p).is_file()]
     if missing:
         print(f"blocksift.spark_job: no such file: {missing[0]}", file=sys.stderr)
+        return 2
+    refused = _refused_output(args.output, args.mode, paths)
+    if refused:
+        print(f"blocksift.spark_job: {refused}", file=sys.stderr)
         return 2
     if args.model is not None:
         from blocksift.modelfile import load_model
