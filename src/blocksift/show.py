@@ -209,7 +209,13 @@ def _overview(view: PageView) -> str:
     for i, b in enumerate(ext.blocks):
         state = "fp" if fk[i] else "fn" if fd[i] else "k" if ext.keep[i] else "d"
         parts.append(f'<i class="{state}" data-i="{i}" style="flex-grow:{b.n_tokens + 1}"></i>')
-    return f'<div class="strip" title="the page, block by block">{"".join(parts)}</div>'
+    # A sliver and a gap a block fit 678 blocks into a 1,400-pixel strip, and the rest were cut off: past
+    # DENSE_STRIP blocks each is only as wide as its tokens, however thin.
+    dense = " dense" if len(parts) > DENSE_STRIP else ""
+    return f'<div class="strip{dense}" title="the page, block by block">{"".join(parts)}</div>'
+
+
+DENSE_STRIP = 300
 
 
 def _stats(view: PageView) -> list[tuple[str, str, str]]:
@@ -371,7 +377,7 @@ text-align:right}
 .stat.ok b{color:var(--ok)}.stat.fp b{color:var(--fp)}.stat.fn b{color:var(--fn)}
 .strip{display:flex;height:12px;margin:0 22px;border-radius:4px;overflow:hidden;background:var(--dr-line);
 cursor:pointer;gap:1px}
-.strip i{display:block;min-width:1px;background:#d4d6db}
+.strip i{display:block;min-width:1px;background:#d4d6db}.strip.dense{gap:0}.strip.dense i{min-width:0}
 .strip i.k{background:var(--ok-line)}.strip i.fp{background:var(--fp)}.strip i.fn{background:var(--fn)}
 .strip i.sel{outline:2px solid var(--ink);outline-offset:-1px}
 .bar{display:flex;align-items:center;gap:18px;padding:10px 22px;flex-wrap:wrap}
