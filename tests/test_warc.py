@@ -322,3 +322,15 @@ def test_skipped_records_are_counted_by_kind_and_a_crawl_named_otherwise_is_no_p
     (tmp_path / "crawl.bin").write_bytes(data)
     code, records, _ = cli(tmp_path / "crawl.bin", "-f", "jsonl")
     assert code == 1 and "a WARC file, not a page: name it .warc" in str(records[0]["error"])
+
+
+def test_a_record_the_crawler_cut_short_says_so(tmp_path: Path) -> None:
+    """Common Crawl cuts pages at 1 MiB and marks the record WARC-Truncated: length; its text is only the page's
+    beginning, which a corpus may want to leave out."""
+    page = _response(PAGES[0].read_bytes())
+    cut = _raw_record("response", page, "r1").replace(
+        b"\r\nContent-Length", b"\r\nWARC-Truncated: length\r\nContent-Length", 1
+    )
+    (tmp_path / "cc.warc").write_bytes(_raw_record("response", page, "r0") + cut)
+    code, records, _ = cli(tmp_path / "cc.warc")
+    assert code == 0 and [r["truncated"] for r in records] == ["", "length"]

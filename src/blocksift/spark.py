@@ -44,13 +44,16 @@ WARC_COLUMNS: tuple[tuple[str, str], ...] = (
     ("url", "string"),
     ("record_id", "string"),
     ("date", "string"),
+    ("truncated", "string"),
     ("charset", "string"),
     ("html", "binary"),
     ("read_error", "string"),
 )
 # Rows per Arrow batch a WARC reader yields: bounds a task's memory whatever the size of its file.
 WARC_BATCH_ROWS = 256
-assert {name for name, _ in RESULT_COLUMNS} | {"source", "url", "record_id", "date", "error"} >= set(RECORD_FIELDS)
+assert {name for name, _ in RESULT_COLUMNS} | {"source", "url", "record_id", "date", "truncated", "error"} >= set(
+    RECORD_FIELDS
+)
 
 
 def _schema(columns: tuple[tuple[str, str], ...]) -> StructType:
@@ -184,7 +187,7 @@ def read_warc_frames(
             stream = opener(path)
         except (OSError, ImportError) as exc:
             yield pd.DataFrame(
-                [(path, None, None, None, None, None, f"cannot read: {exc}")], columns=columns, dtype=object
+                [(path, None, None, None, None, None, None, f"cannot read: {exc}")], columns=columns, dtype=object
             )
             continue
         with stream:
@@ -196,6 +199,7 @@ def read_warc_frames(
                         page.url if page else None,
                         page.record_id if page else None,
                         page.date if page else None,
+                        page.truncated if page else None,
                         page.charset if page else None,
                         item.data,
                         item.error,

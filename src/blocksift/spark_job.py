@@ -5,9 +5,9 @@
         --prefix s3://commoncrawl/ --output s3://bucket/cc-pages
 
 One task per WARC file (``--partitions`` to spread the extraction wider); each row is one HTML record: source, url,
-record_id, date, title, author, published, language, canonical_url, site_name, content_chars, page_chars, kept_share,
-blocks, content_blocks, text, error (see ``blocksift.warc.warc_page_record``). A record that fails has ``error`` set
-and the job goes on. Exit codes as ``blocksift predict``: 0 all pages done, 1 some failed, 2 misuse.
+record_id, date, truncated, title, author, published, language, canonical_url, site_name, content_chars, page_chars,
+kept_share, blocks, content_blocks, text, error (see ``blocksift.warc.warc_page_record``). A record that fails has
+``error`` set and the job goes on. Exit codes as ``blocksift predict``: 0 all pages done, 1 some failed, 2 misuse.
 """
 
 from __future__ import annotations

@@ -45,8 +45,8 @@ SCAN_CHUNK = 1 << 20
 RENAMED = {"url": "canonical_url", "date": "published"}
 # The columns of a record's result, in order (the Spark job's schema has the same ones, plus ``error``).
 RECORD_FIELDS = (
-    "source", "url", "record_id", "date", "title", "author", "published", "language", "canonical_url", "site_name",
-    "content_chars", "page_chars", "kept_share", "blocks", "content_blocks", "text",
+    "source", "url", "record_id", "date", "truncated", "title", "author", "published", "language", "canonical_url",
+    "site_name", "content_chars", "page_chars", "kept_share", "blocks", "content_blocks", "text",
 )  # fmt: skip
 
 
@@ -63,6 +63,9 @@ class WarcPage:
     record_id: str
     date: str
     charset: str | None = None
+    # Why the crawler cut the record short (its WARC-Truncated header: "length", "time", ...); "" for a whole one.
+    # Common Crawl cuts pages at 1 MiB: their text is the page's beginning, which a corpus may want to leave out.
+    truncated: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ def _item(name: str, record: Any, max_bytes: int, stats: WarcStats) -> WarcItem 
         record_id=record.record_id or "",
         date=record.headers.get("WARC-Date") or "",
         charset=_charset(record),
+        truncated=(record.headers.get("WARC-Truncated") or "").strip().lower(),
     )
     return WarcItem(name, page=page, data=data)
 
@@ -314,12 +318,15 @@ def quality(extraction: Extraction) -> dict[str, Any]:
 
 
 def warc_page_record(source: str, page: WarcPage, extraction: Extraction) -> dict[str, Any]:
-    """The JSON object of one record: source, url, record_id, date (the capture), the metadata the page declares
+    """The JSON object of one record: source, url, record_id, date (the capture), truncated (why the crawler cut it
+    short, "" for a whole record), the metadata the page declares
     (its own URL and date as canonical_url and published), the quality signals, and the text."""
     from blocksift.render import page_record
 
     declared = page_record(source, extraction)
-    record: dict[str, Any] = {"source": source, "url": page.url, "record_id": page.record_id, "date": page.date}
+    record: dict[str, Any] = {
+        "source": source, "url": page.url, "record_id": page.record_id, "date": page.date, "truncated": page.truncated,
+    }  # fmt: skip
     for key, value in declared.items():
         if key not in ("source", "text"):
             record[RENAMED.get(key, key)] = value
