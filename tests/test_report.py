@@ -185,3 +185,15 @@ def test_a_malformed_peers_file_is_named_not_a_traceback(tmp_path: Path, figures
     path.write_text(json.dumps(figures))
     with pytest.raises(ReportError, match="cannot read peers' figures from"):
         load_peers(path)
+
+
+def test_a_report_folder_used_again_holds_only_the_new_report(tmp_path: Path) -> None:
+    """A second report into the same folder left the first one's page reports and plots beside it, which the new
+    index did not speak of; a file of the user's there is kept."""
+    out = tmp_path / "rep"
+    runner = CliRunner()
+    assert runner.invoke(app, ["evaluate", str(SAMPLE), "--report", str(out), "--worst-pages", "3"]).exit_code == 0
+    (out / "pages" / "my-notes.html").write_text("<p>mine</p>")
+    assert runner.invoke(app, ["evaluate", str(SAMPLE), "--report", str(out), "--worst-pages", "1"]).exit_code == 0
+    pages = sorted(p.name for p in (out / "pages").iterdir())
+    assert len(pages) == 2 and "my-notes.html" in pages

@@ -734,6 +734,24 @@ def to_html(sections: list[Section], title: str, subtitle: str) -> str:
     )
 
 
+# What a report writes besides index.html and report.md: an earlier run's copies are removed first, so that a folder
+# used twice holds no plot or page report that the new index does not speak of.
+PLOT_FILES = ("f1_datasets.png", "f1_page_types.png", "threshold.png", "scores.png", "importance.png")
+SHOW_GENERATOR = '<meta name="generator" content="blocksift'
+
+
+def _remove_earlier_report(out_dir: Path) -> None:
+    """Remove the plots and page reports an earlier report wrote into ``out_dir``; files of the user's are kept (a
+    page report is known by the generator line ``show`` writes near its top)."""
+    for name in PLOT_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    for page in (out_dir / "pages").glob("*.html"):
+        with page.open("rb") as fh:
+            head = fh.read(1024)
+        if SHOW_GENERATOR.encode() in head:
+            page.unlink()
+
+
 def write_report(
     out_dir: Path,
     ev: Evaluated,
@@ -750,6 +768,7 @@ def write_report(
     from blocksift.outputs import atomic_write
 
     title = "blocksift evaluation"
+    _remove_earlier_report(out_dir)
     sections = build_report(
         ev, model, out_dir, peers=peers, worst=worst, model_label=model_label,
         importance_seconds=importance_seconds, log=log,
