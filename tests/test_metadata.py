@@ -179,3 +179,45 @@ def test_an_inline_svg_title_is_not_the_pages_title() -> None:
     assert untitled.title == ""
     titled = parse_html(f"<html><body>{icon}<title>The ferry</title><p>Text.</p></body></html>")
     assert titled.title == "The ferry"
+
+
+def _article(head: str, body: str) -> str:
+    words = "<p>" + "The council met on Tuesday and agreed the new timetable for the harbour ferry. " * 4 + "</p>"
+    return f"<html><head>{head}</head><body>{body}<article>{words}</article></body></html>"
+
+
+def test_a_logo_h1_is_not_the_headline() -> None:
+    page = _article(
+        "<title>Council approves ferry timetable | Daily Planet</title>",
+        "<header><h1 class='logo'><a href='/'>Daily Planet</a></h1></header>"
+        "<h1>Council approves new ferry timetable for summer season</h1>",
+    )
+    assert headline(segment(parse_html(page))) == "Council approves new ferry timetable for summer season"
+
+
+def test_bylines_in_other_languages_and_usernames_with_digits() -> None:
+    assert person("Von Hans Müller | 3. März 2024") == "Hans Müller"
+    assert person("Par Marie Dupont, publié le 3 mars 2024") == "Marie Dupont"
+    assert person("Autor: Hans Meier") == "Hans Meier" and person("von der Leyen") == "von der Leyen"
+    assert [person(n) for n in ("asker1", "Mike1987", "user-3344")] == ["asker1", "Mike1987", "user-3344"]
+    assert person("Jane Doe 7 min read") == "Jane Doe" and person("Luke KimDecember 17, 2025") == "Luke Kim"
+
+
+def test_dates_that_are_not_iso_as_a_whole_or_not_in_the_calendar() -> None:
+    assert normalise_date("2024-03-03 at 10am EST") == "2024-03-03"
+    assert normalise_date("2024-03-03T25:99:00Z") == "2024-03-03"
+    assert normalise_date("2024-03-03T09:00:00+01:00") == "2024-03-03T09:00:00+01:00"
+    assert normalise_date("2024-02-30") == "" and normalise_date("Feb 30, 2024") == ""
+
+
+def test_a_comments_author_and_date_are_the_pages_only_where_it_gives_none() -> None:
+    comment = (
+        "<section id='comments'><article itemprop='comment' itemscope itemtype='https://schema.org/Comment'>"
+        "<span itemprop='author'>Bob Smith</span><time itemprop='datePublished' datetime='2024-06-01'>June</time>"
+        "<p>Nice.</p></article></section>"
+    )
+    own = "<p class='byline'>By Jane Doe</p><time datetime='2024-03-03T09:00:00+01:00'>3 March</time>"
+    with_own = page_meta(_article("<title>Ferry</title>", own + comment))
+    assert (with_own.author, with_own.date) == ("Jane Doe", "2024-03-03T09:00:00+01:00")
+    forum = page_meta(_article("<title>Ferry</title>", comment))  # a forum marks its first post as a comment
+    assert (forum.author, forum.date) == ("Bob Smith", "2024-06-01")
