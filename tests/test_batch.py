@@ -6,6 +6,7 @@ memory, hangs or raises on chosen pages; the command-line tests run ``blocksift 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import multiprocessing
@@ -332,3 +333,33 @@ def test_predict_max_memory_fails_the_page_that_needs_more(pages: Path, tmp_path
     code, _, stderr = predict(pages, "-o", tmp_path / "out", "--jobs", "2", "--max-memory", "20")
     assert code == 1
     assert f"huge.html: {OUT_OF_MEMORY}" in stderr and "1 of 7 pages failed, 6 done" in stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc (Linux)")
+def test_workers_stop_when_their_parent_is_killed_outright(pages: Path, tmp_path: Path) -> None:
+    """A forked worker holds the parent's end of its pipe too, so after SIGKILL to the parent (the kernel's
+    out-of-memory killer) it waited for a message forever, holding its memory."""
+    import subprocess
+    import sys
+
+    for i in range(300):
+        (pages / f"copy{i}.html").write_text(ARTICLE)
+    command = [sys.executable, "-m", "blocksift", "-q", "predict", str(pages), "-o", str(tmp_path / "o"), "-j", "2"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(children) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children |= {int(c) for c in (task / "children").read_text().split()}
+        time.sleep(0.05)
+    assert len(children) >= 2, "the workers never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [c for c in children if Path(f"/proc/{c}").exists()]
+    for c in alive:
+        os.kill(c, signal.SIGKILL)
+    assert not alive

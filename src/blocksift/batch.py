@@ -217,8 +217,12 @@ def warm_up(model_path: str | None) -> None:
     with suppress(BlocksiftError):  # a bad model: each page will report it
         extract_blocks(WARM_UP_PAGE, _model(model_path))
     # Loaded here, once, so that every forked worker (and every replacement) starts with them instead of importing
-    # numba on its own.
+    # numba on its own; and run once, since numba loads a compiled function's code, and what it imports (scipy's
+    # linear algebra, which starts OpenBLAS), at its first call. Under --max-memory's limit a worker's first call
+    # had OpenBLAS retry a refused allocation for a minute.
     load_compiled()
+    with suppress(BlocksiftError):
+        extract_blocks(WARM_UP_PAGE, _model(model_path))
 
 
 def render(
@@ -404,6 +408,9 @@ def _address_space() -> int:
         return 0
 
 
+ORPHAN_CHECK_S = 1.0
+
+
 def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
     """A worker: answer (index, source) messages with (index, output, error, note) until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
@@ -411,8 +418,14 @@ def _worker_main(conn: Connection, work: Work, max_memory: int | None) -> None:
     collect_less_often()  # the worker is ours, whoever called run() (heap.py)
     if max_memory:
         limit_memory(max_memory)
+    parent = os.getppid()
     while True:
         try:
+            # A forked worker holds the parent's end of its pipe too, so a parent killed with SIGKILL (the kernel's
+            # out-of-memory killer, a scheduler) never closes it: the worker looks for its parent every second.
+            while not conn.poll(ORPHAN_CHECK_S):
+                if os.getppid() != parent:
+                    return
             message = conn.recv()
         except (EOFError, OSError):
             break  # the parent is gone

@@ -566,6 +566,8 @@ def predict(
         raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
     if max_bytes < 1 or not timeout >= 0 or not math.isfinite(timeout) or max_memory < 0:
         raise fail("--max-bytes must be positive, --timeout (seconds) and --max-memory zero or positive")
+    if skip_existing and output is None:
+        raise fail("--skip-existing leaves out pages whose output file exists: it needs --output DIR")
     if max_memory and not memory_limit_supported():
         raise fail("--max-memory needs a system with RLIMIT_AS (Linux, BSD); leave it out here")
     if warc_input:
@@ -728,7 +730,7 @@ def _output_plan(
     removed = remove_temporaries(names.values())
     if removed:
         reporter.info(f"removed {removed} temporary files left by an interrupted run")
-    todo = [s for s in sources if not (skip_existing and names[s.name].exists())]
+    todo = [s for s in sources if not (skip_existing and names[s.name].is_file())]  # a folder there is no output
     if len(todo) < len(sources):
         reporter.info(f"skipping {len(sources) - len(todo)} pages whose output exists (--skip-existing)")
     return names, todo

@@ -86,7 +86,8 @@ def read_html_file(path: Path, max_bytes: int | None = None) -> bytes:
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise InputError(f"not a readable gzip file ({exc}); it may be truncated: fetch it again") from exc
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(f"more than {max_bytes:,} bytes (after inflating); raise the size limit to read it")
+        inflated = " once inflated" if gzipped else ""
+        raise InputError(f"more than {max_bytes:,} bytes{inflated}; raise the size limit (--max-bytes) to read it")
     return data
 
 
