@@ -221,3 +221,17 @@ def test_a_comments_author_and_date_are_the_pages_only_where_it_gives_none() -> 
     assert (with_own.author, with_own.date) == ("Jane Doe", "2024-03-03T09:00:00+01:00")
     forum = page_meta(_article("<title>Ferry</title>", comment))  # a forum marks its first post as a comment
     assert (forum.author, forum.date) == ("Bob Smith", "2024-06-01")
+
+
+def test_the_language_is_a_tag_the_page_declares_for_its_text() -> None:
+    """JSON-LD's inLanguage had won over <html lang>; values that name no language ("English", "und",
+    "x-default") hid the next source; and tags kept whatever case they were written in."""
+
+    def lang(head: str, html_lang: str = "") -> str:
+        attr = f' lang="{html_lang}"' if html_lang else ""
+        return page_meta(f"<html{attr}><head>{head}</head><body><p>Text.</p></body></html>").language
+
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "inLanguage": "en-US"}</script>'
+    assert lang(ld, "de") == "de" and lang(ld, "English") == "en-US"
+    assert lang('<meta property="og:locale" content="fr_FR">', "x-default") == "fr-FR"
+    assert lang("", "ZH-hant-tw") == "zh-Hant-TW" and lang("", "und") == ""

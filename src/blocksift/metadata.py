@@ -449,16 +449,33 @@ def page_meta(text: str, headline: str = "", root: Any = None, url: str = "") ->
          ld.get("created", ""), *(metas.get(k, "") for k in DATE_KEYS[-2:]), *body.times, body.visible,
          *body.comment_dates)
     )  # fmt: skip
-    lang = ld.get("language") or (head.get("lang") if head is not None else "") or metas.get("og:locale", "")
+    declared = (head.get("lang") if head is not None else "", ld.get("language", ""), metas.get("og:locale", ""))
+    lang = next((tag for tag in map(language_tag, declared) if tag), "")
     return PageMeta(
         title=headline or ld.get("title") or _first(metas, TITLE_KEYS) or page_title,
         author=author,
         date=date,
-        language=(lang or "").strip().replace("_", "-"),
+        language=lang,
         url=page_url,
         site_name=site,
         base=base,
     )
+
+
+_LANGUAGE_TAG_RE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+# Tags that name no language a text is in: undetermined, several, none, and the hreflang default.
+_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "x-default"})
+
+
+def language_tag(value: str) -> str:
+    """A declared language as a BCP 47 tag, cased as the standard writes it ("en-US", "zh-Hant-TW"), from
+    ``<html lang>``, JSON-LD ``inLanguage`` or ``og:locale`` ("en_US"); "" for a value that names no language
+    ("English", "und", "x-default"), so that the next source is read. Of a list ("en-US, de") the first."""
+    tag = (value or "").split(",")[0].strip().replace("_", "-").lower()
+    if tag in _NO_LANGUAGE or not _LANGUAGE_TAG_RE.fullmatch(tag):
+        return ""
+    first, *rest = tag.split("-")
+    return "-".join([first, *(p.title() if len(p) == 4 else p.upper() if len(p) == 2 else p for p in rest)])
 
 
 def _location(head: html.HtmlElement | None, metas: dict[str, str]) -> tuple[str, str]:
