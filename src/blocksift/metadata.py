@@ -383,23 +383,31 @@ def _body(root: Any) -> _Body:
     comment_authors: list[str] = []
     comment_dates: list[str] = []
     for el in _marked(root):
+        props = (el.get("itemprop") or "").split()
+        author = _itemprop_author(el) if "author" in props else None
+        dated = "datePublished" in props or "dateCreated" in props
+        timed = el.tag == "time" and bool(el.get("datetime"))
+        rel_author = el.tag == "a" and "author" in (el.get("rel") or "").lower().split()
+        byline = len(bylines) < MAX_BYLINES and _BYLINE_CLASS_RE.search(el.get("class") or "")
+        if author is None and not (dated or timed or rel_author or byline):
+            continue  # nothing is read from it (most are links' rel): where it sits is not looked up
         if _in_comment(el):
             # A comment's author and date are not the page's, unless the page says nothing else (a forum marks its
             # first post, the thread's own, as a comment too).
-            _commented(el, comment_authors, comment_dates)
+            if author is not None:
+                comment_authors.append(author)
+            if dated or timed:
+                comment_dates.append(_marked_date(el))
             continue
-        props = (el.get("itemprop") or "").split()
-        if "author" in props:
-            names = [n for n in el.iter() if n is not el and n.get("itemprop") == "name"]
-            node = names[0] if names else el
-            itemprop_authors.append(node.get("content") or _text(node))
-        if "datePublished" in props or "dateCreated" in props:
-            dates.append(el.get("datetime") or el.get("content") or _text(el))
-        if el.tag == "a" and "author" in (el.get("rel") or "").lower().split():
+        if author is not None:
+            itemprop_authors.append(author)
+        if dated:
+            dates.append(_marked_date(el))
+        if rel_author:
             rel_authors.append(_text(el))
-        if el.tag == "time" and el.get("datetime") and not times:
+        if timed and not times:
             times.append(el.get("datetime") or "")
-        if len(bylines) < MAX_BYLINES and _BYLINE_CLASS_RE.search(el.get("class") or ""):
+        if byline:
             text = _text(el)
             if len(text) <= 2 * MAX_AUTHOR_CHARS:
                 bylines.append(text)
@@ -407,15 +415,15 @@ def _body(root: Any) -> _Body:
     return _Body(authors, tuple(dates), tuple(times), _date_near_headline(root), tuple(comment_dates))
 
 
-def _commented(el: Any, authors: list[str], dates: list[str]) -> None:
-    """The author and date a comment's markup gives, where ``el`` marks one up."""
-    props = (el.get("itemprop") or "").split()
-    if "author" in props:
-        names = [n for n in el.iter() if n is not el and n.get("itemprop") == "name"]
-        node = names[0] if names else el
-        authors.append(node.get("content") or _text(node))
-    if "datePublished" in props or "dateCreated" in props or (el.tag == "time" and el.get("datetime")):
-        dates.append(el.get("datetime") or el.get("content") or _text(el))
+def _itemprop_author(el: Any) -> str:
+    """The name an ``itemprop="author"`` element gives: its own ``itemprop="name"`` inside, else its text."""
+    names = [n for n in el.iter() if n is not el and n.get("itemprop") == "name"]
+    node = names[0] if names else el
+    return str(node.get("content") or _text(node))
+
+
+def _marked_date(el: Any) -> str:
+    return str(el.get("datetime") or el.get("content") or _text(el))
 
 
 def page_meta(text: str, headline: str = "", root: Any = None, url: str = "") -> PageMeta:
