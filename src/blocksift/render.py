@@ -200,8 +200,13 @@ _URL_EDGES = "".join(map(chr, range(0x21)))
 _URL_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
 
 
+def browser_url(value: str) -> str:
+    """A URL attribute as a browser reads it before resolving it (see above)."""
+    return value.strip(_URL_EDGES).translate(_URL_TAB_OR_NEWLINE)
+
+
 def _href(node: Any, base: str) -> str:
-    href = (node.get("href") or "").strip(_URL_EDGES).translate(_URL_TAB_OR_NEWLINE)
+    href = browser_url(node.get("href") or "")
     if not href or href.lower().startswith(_UNSAFE_SCHEMES):
         return ""
     return urljoin(base, href) if base else href

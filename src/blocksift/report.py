@@ -465,10 +465,6 @@ def _md_text(text: object) -> str:
     return re.sub(r"([\[\]()*_`|])", r"\\\1", escaped).replace("\n", " ")
 
 
-def _md_cell(text: str) -> str:
-    return _md_text(text)
-
-
 def page_file(page: Page) -> str:
     """The file name of a page's show report inside ``pages/``: the page's key in letters a file system takes, and
     a digest of the key itself, so that two pages ("a b" and "a_b", "café" and "cafe") never share one."""
@@ -663,7 +659,7 @@ def to_markdown(sections: list[Section], title: str, subtitle: str = "") -> str:
             head, rows = s.table
             lines.append("| " + " | ".join(head) + " |")
             lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
-            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+            lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in rows]
             lines.append("")
         for href, label, note in s.links:
             lines.append(

@@ -30,7 +30,7 @@ from blocksift.extraction import Extraction, extract_blocks, resolve_model
 from blocksift.features import page_matrices
 from blocksift.metrics import shingle_counts
 from blocksift.predictor import Predictor
-from blocksift.render import classify
+from blocksift.render import browser_url, classify
 
 TOP_FEATURES = 8
 PANEL_PATH = 6  # containers of a block's path shown in the panel (innermost)
@@ -303,7 +303,7 @@ def _url_html(url: str) -> str:
     """The page's URL in the report's header: a link only where it is an absolute http(s) URL as a browser reads it
     (a canonical link of "javascript:..." ran when clicked, and a relative one led into the local disk); as text
     otherwise."""
-    cleaned = url.strip("".join(map(chr, range(0x21)))).translate(str.maketrans("", "", "\t\n\r"))
+    cleaned = browser_url(url)
     parts = urlsplit(cleaned)
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return f'<a class="url" href="{_e(cleaned)}" rel="noreferrer">{_e(url)}</a>'

@@ -195,9 +195,7 @@ def _item(name: str, record: Any, max_bytes: int, stats: WarcStats) -> WarcItem 
     try:
         raw = record.reader.read(max_bytes + 1)  # its transfer encoding (chunks) undone by FastWARC
         data = _decode_content(raw, _content_encoding(record), max_bytes)
-    except OSError as exc:
-        return WarcItem(name, error=f"cannot read the WARC record: {exc}")
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:  # a body FastWARC could not read, or one whose content cannot be decoded
         return WarcItem(name, error=f"cannot read the WARC record: {exc}")
     if not _html_type(_content_type(record), data[:256]):
         stats.skipped["not HTML"] += 1
