@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -93,3 +97,26 @@ def twice(text: str, codec: str = "cp1252") -> str:
     undefined as Latin-1 reads them, as decoders do)."""
     undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D) if codec == "cp1252" else ()
     return "".join(chr(b) if b in undefined else bytes([b]).decode(codec) for b in text.encode("utf-8"))
+
+
+def started_workers(proc: subprocess.Popen[bytes], wanted: int = 2, timeout: float = 60) -> set[int]:
+    """The child processes of ``proc`` (read from /proc, Linux), once ``wanted`` of them run or ``timeout`` passes."""
+    found: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(found) < wanted and proc.poll() is None and time.monotonic() < deadline:
+        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                found |= {int(c) for c in (task / "children").read_text().split()}
+        time.sleep(0.05)
+    return found
+
+
+def survivors(pids: set[int], timeout: float) -> list[int]:
+    """Those of ``pids`` still alive after ``timeout`` seconds; killed, so that no test leaves them running."""
+    deadline = time.monotonic() + timeout
+    while any(Path(f"/proc/{p}").exists() for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [p for p in pids if Path(f"/proc/{p}").exists()]
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    return alive

@@ -6,7 +6,6 @@ memory, hangs or raises on chosen pages; the command-line tests run ``blocksift 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import multiprocessing
@@ -21,6 +20,7 @@ from typer.testing import CliRunner
 
 from blocksift.batch import OUT_OF_MEMORY, WORKER_DIED, Pool, Result, Source, expand, memory_limit_supported, run
 from blocksift.cli import app
+from conftest import started_workers, survivors
 
 ARTICLE = (
     "<html><head><title>Ferry</title></head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>"
@@ -346,20 +346,9 @@ def test_workers_stop_when_their_parent_is_killed_outright(pages: Path, tmp_path
         (pages / f"copy{i}.html").write_text(ARTICLE)
     command = [sys.executable, "-m", "blocksift", "-q", "predict", str(pages), "-o", str(tmp_path / "o"), "-j", "2"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    children: set[int] = set()
-    deadline = time.monotonic() + 60
-    while len(children) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                children |= {int(c) for c in (task / "children").read_text().split()}
-        time.sleep(0.05)
+    children = started_workers(proc)
     assert len(children) >= 2, "the workers never started"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    deadline = time.monotonic() + 15
-    while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    alive = [c for c in children if Path(f"/proc/{c}").exists()]
-    for c in alive:
-        os.kill(c, signal.SIGKILL)
+    alive = survivors(children, timeout=15)
     assert not alive

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import shutil
@@ -16,7 +15,7 @@ from typer.testing import CliRunner
 
 from blocksift import __version__
 from blocksift.cli import app
-from conftest import REPO, SAMPLE
+from conftest import REPO, SAMPLE, started_workers, survivors
 
 runner = CliRunner()
 PAGE = SAMPLE / "html" / "blog-rye-bread.html"
@@ -378,9 +377,7 @@ def test_a_full_disk_on_stdout_is_reported_without_a_traceback() -> None:
 def test_a_stopped_batch_stops_its_workers(tmp_path: Path) -> None:
     """SIGTERM (a scheduler's stop, `kill`) ended the parent alone: its --jobs workers lived on, holding their
     memory. It now unwinds as Ctrl-C does."""
-    import os
     import signal
-    import time
 
     pages = tmp_path / "pages"
     pages.mkdir()
@@ -388,26 +385,11 @@ def test_a_stopped_batch_stops_its_workers(tmp_path: Path) -> None:
         (pages / f"p{i}.html").write_bytes(PAGE.read_bytes())
     command = [sys.executable, "-m", "blocksift", "-q", "predict", str(pages), "-o", str(tmp_path / "out"), "-j", "2"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def children() -> set[int]:
-        found: set[int] = set()
-        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                found |= {int(c) for c in (task / "children").read_text().split()}
-        return found
-
-    deadline = time.monotonic() + 60
-    while len(workers := children()) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    workers = started_workers(proc)
     assert len(workers) >= 2, "the workers never started"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM
-    deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
-    for w in alive:
-        os.kill(w, signal.SIGKILL)
+    alive = survivors(workers, timeout=10)
     assert not alive and b"Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
 
 
