@@ -585,8 +585,8 @@ def predict(
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}; give page files or folders holding them")
     if isinstance(sources, list):
         sources = _once_each(sources)
-    if errors is not None:  # WARC records stream: only the files named are checked, none of the records read
-        _check_side_file("--errors", errors, paths, sources if isinstance(sources, list) else ())
+    if errors is not None:
+        _check_side_file("--errors", errors, paths)
     names: dict[str, Path] = {}
     total = len(sources) if isinstance(sources, list) else 0
     if output is not None and isinstance(sources, list):
@@ -685,15 +685,16 @@ def _once_each(sources: list[Source]) -> list[Source]:
 _PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".warc", ".warc.gz", ".npz")
 
 
-def _check_side_file(option: str, path: Path, inputs: Iterable[str], sources: Iterable[Source] = ()) -> None:
+def _check_side_file(option: str, path: Path, inputs: Iterable[str]) -> None:
     """Refuse, before anything is written, a side file that names an input, a file inside an input folder, or a page
     or dataset file (``blocksift predict --errors pages/*.html`` made the first page the errors file, and emptied
-    it)."""
+    it). Every page read is named or inside a folder named, so the inputs as given are enough: no page's path is
+    resolved (b07b41d had to keep this check from reading a WARC's records to look at theirs)."""
     if path == Path("-"):
         return
     target = path.resolve()
     folders = [Path(i).resolve() for i in inputs if i != "-" and Path(i).is_dir()]
-    named = {Path(i).resolve() for i in inputs if i != "-"} | {s.path.resolve() for s in sources if s.path is not None}
+    named = {Path(i).resolve() for i in inputs if i != "-"}
     if (
         target in named
         or any(f in target.parents for f in folders)
