@@ -5,7 +5,9 @@ Every WARC here is written by the tests (``blocksift.warc.write_warc``) from the
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import multiprocessing
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ import blocksift
 from blocksift.batch import WINDOW_PER_JOB, Result, Source, expand, run
 from blocksift.cli import app
 from blocksift.page import decode_payload
-from blocksift.warc import WarcStats, read_warc, write_warc
+from blocksift.warc import DIGEST_MISMATCH, WarcStats, block_digest, read_warc, write_warc
 from conftest import SAMPLE
 
 PAGES = sorted((SAMPLE / "html").glob("*.html"))
@@ -334,3 +336,39 @@ def test_a_record_the_crawler_cut_short_says_so(tmp_path: Path) -> None:
     (tmp_path / "cc.warc").write_bytes(_raw_record("response", page, "r0") + cut)
     code, records, _ = cli(tmp_path / "cc.warc")
     assert code == 0 and [r["truncated"] for r in records] == ["", "length"]
+
+
+@pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
+def test_a_record_whose_length_is_wrong_is_an_error_where_its_digest_says_so(tmp_path: Path, suffix: str) -> None:
+    """A Content-Length 200 bytes short gave the page cut short, one 200 bytes long gave it with the next record's
+    header as text, both with no error of their own. Where the record's block digest can be checked (Common Crawl
+    writes one on every record), such a record is one error; the record after the bad bytes is read again."""
+    page = _response(PAGES[0].read_bytes())
+    digest = f"WARC-Block-Digest: {block_digest(page)}"
+
+    def record(record_id: str, length: int, *headers: str) -> bytes:
+        raw = _raw_record("response", page, record_id).replace(
+            b"Content-Length: %d" % len(page), b"Content-Length: %d" % length
+        )
+        extra = "".join(h + "\r\n" for h in headers).encode()
+        raw = raw.replace(b"\r\nContent-Length", b"\r\n" + extra + b"Content-Length", 1) if extra else raw
+        return gzip.compress(raw) if suffix == ".gz" else raw
+
+    suffix = ".gz" if suffix.endswith(".gz") else ""
+    b64 = "WARC-Block-Digest: sha1:" + base64.b64encode(hashlib.sha1(page).digest()).decode()
+    records = [
+        record("r0", len(page), digest),
+        record("short", len(page) - 200, digest),
+        record("r1", len(page), digest),
+        record("long", len(page) + 200, digest),
+        record("r2", len(page), digest),
+        record("unchecked", len(page), b64),  # base64: not a form FastWARC checks, so the record is read
+    ]
+    path = tmp_path / f"crawl.warc{suffix}"
+    path.write_bytes(b"".join(records))
+    code, out, _ = cli(path)
+    by_id = {str(r["source"]).rsplit(":", 1)[-1]: r for r in out if "#" in str(r["source"])}
+    assert code == 1 and list(by_id) == ["r0", "short", "r1", "long", "r2", "unchecked"]
+    assert by_id["short"]["error"] == by_id["long"]["error"] == DIGEST_MISMATCH
+    texts = {by_id[k]["text"] for k in ("r0", "r1", "r2", "unchecked")}
+    assert len(texts) == 1 and "rye" in str(texts.pop()).lower()
