@@ -10,7 +10,7 @@ import pytest
 from blocksift import extract
 from blocksift import page as page_module
 from blocksift.charset import latin_reading, named_codec, text_bytes, web_codec
-from blocksift.page import decode_html, detect_encoding
+from blocksift.page import decode_html, detect_encoding, names_reading
 
 CZECH = (
     "Příliš žluťoučký kůň úpěl ďábelské ódy. Večer jsme šli na procházku podél řeky a povídali si o tom, co nás "
@@ -397,3 +397,12 @@ def test_one_stray_byte_keeps_a_short_pages_declaration(text: str, codec: str, l
     raw = f'<meta charset="{label}"><p>'.encode() + text.encode(codec) + b"\x81 </p>"
     assert detect_encoding(raw) == reading
     assert text in decode_html(raw)
+
+
+def test_a_guess_that_reads_every_byte_is_not_given_up_for_one_that_needs_cuts() -> None:
+    """An undeclared EUC-JP page holding one JIS X 0212 character ("©" is 0x8F 0xA2 0xED there) was guessed right,
+    then read as Big5: Big5 with that one sequence cut out looked like Chinese to the guesser. A multi-byte guess
+    that decodes the whole sample now stands (GB18030 and Shift_JIS-2004, which decode almost any bytes, aside)."""
+    raw = page(JAPANESE + "<p>© 2025 港湾新聞</p>").encode("euc_jp")
+    assert names_reading(detect_encoding(raw), "web-euc-jp")
+    assert JAPANESE.strip() in decode_html(raw)

@@ -250,7 +250,8 @@ def _guess_encoding(data: bytes) -> str | None:
     # A few broken sequences keep a multi-byte reading out of the guesser's choice, whatever it chose instead: a
     # single-byte code page, no encoding, or another multi-byte encoding (Shift_JIS text with a stray byte, which
     # GB18030 decodes, as Chinese).
-    guess = _broken_multibyte(sample) or guess
+    if not _strict_multibyte(sample, guess):
+        guess = _broken_multibyte(sample) or guess
     if guess in LATIN_CODECS:
         return latin_reading(text_bytes(sample))
     if _single_byte(guess):
@@ -260,6 +261,24 @@ def _guess_encoding(data: bytes) -> str | None:
         if not in_script_words(text):
             return latin_reading(text)
     return guess
+
+
+# Multi-byte encodings that decode most byte strings: a guess of one of them says little (a GBK sample cut inside a
+# character decodes only as Shift_JIS-2004).
+LENIENT_MULTIBYTE = frozenset({"gb18030", "shift_jis_2004", "shift_jisx0213"})
+
+
+def _strict_multibyte(sample: bytes, guess: str | None) -> bool:
+    """True where the guess is a multi-byte encoding that decodes every byte of the sample, the lenient ones aside
+    (``LENIENT_MULTIBYTE``): the guesser chose it on the whole text, and a reading that needs sequences cut out to
+    fit is no better. An EUC-JP page with one JIS X 0212 "©" was read as Big5 or GB18030 without this."""
+    if guess is None or guess in LENIENT_MULTIBYTE or _single_byte(guess):
+        return False
+    try:
+        sample.decode(guess)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def _broken_multibyte(sample: bytes) -> str | None:
