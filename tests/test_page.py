@@ -240,3 +240,32 @@ def test_a_closed_drawing_keeps_what_it_holds_out_of_the_page() -> None:
     assert [b.text for b in segment(parse_html(page)).blocks] == ["Communities", "The article text."]
     page = "<html><body><svg><foreignObject><p>Inside the drawing</p></foreignObject></svg><p>After</p></body></html>"
     assert [b.text for b in segment(parse_html(page)).blocks] == ["After"]
+
+
+def blocks_of(page: str) -> list[str]:
+    return [b.text for b in segment(parse_html(page)).blocks]
+
+
+@pytest.mark.parametrize("opener", ["<main>", "<header><a href='/'>Home</a></header><main>", "<x-app><main>"])
+def test_content_before_the_body_that_libxml2_leaves_in_the_head_is_shown(opener: str) -> None:
+    """libxml2 knows no HTML5 element: a <main>, <header> or custom element before any <body> stayed in the head,
+    which is dropped (one dataset page gave no block at all). Browsers end the head there."""
+    page = f"<!doctype html><meta charset=utf-8><title>Ferries</title>{opener}<h1>Ferry timetable</h1>"
+    page += "<p>The ferry leaves at nine.</p></main><body><p>Contact the harbour office.</p>"
+    texts = blocks_of(page)
+    assert texts[-3:] == ["Ferry timetable", "The ferry leaves at nine.", "Contact the harbour office."]
+    assert parse_html(page).title == "Ferries"
+
+
+def test_an_object_shows_its_fallback_and_an_embed_takes_nothing_with_it() -> None:
+    """No browser runs a plug-in now, so an <object> shows what it holds (a video's caption); libxml2 does not know
+    <embed> is empty and put the rest of its paragraph inside it, dropped with it."""
+    page = "<div><object data='v.swf'><param name='q' value='high'><p>The captain at the wheel.</p></object></div>"
+    page += "<p>The ferry <embed src='horn.swf'> sounds its horn.</p>"
+    assert blocks_of(page) == ["The captain at the wheel.", "The ferry sounds its horn."]
+
+
+def test_an_end_tag_br_breaks_the_line_and_a_title_in_the_body_is_hidden() -> None:
+    """Browsers read </br> as <br> (libxml2 ignored it: "line oneline two"), and hide a <title> wherever it is."""
+    assert blocks_of("<p>line one</br>line two</BR >line three</p>") == ["line one", "line two", "line three"]
+    assert blocks_of("<text id='7'><html><title>Page title</title><body><p>The text.</p>") == ["The text."]

@@ -25,10 +25,11 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import operator
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -59,15 +60,23 @@ if TYPE_CHECKING:
 # video's <iframe>, on dragnet's R212).
 # (<map> and <picture> are not among them: browsers show what they hold besides their <area> and <source>
 # elements, and an unclosed one holds the rest of the page.)
+# A <title> outside the head is hidden too (browsers' style sheet: display none); the page's title is read before.
 DROP_TAGS = frozenset(
     {
-        "script", "style", "template", "iframe", "svg", "math", "object", "embed", "canvas",
+        "script", "style", "template", "iframe", "svg", "math", "param", "canvas", "title",
         "head", "select", "datalist", "video", "audio", "area", "noframes",
     }
 )  # fmt: skip
-# Empty elements that libxml2 does not know to be empty: it puts what follows them inside them, so a <picture> left
-# open took the rest of the page into its <source>. Their tags are removed and what they hold is kept.
-UNKNOWN_VOID_TAGS = ("source", "track", "wbr")
+# Tags removed with what they hold kept. Empty elements that libxml2 does not know to be empty: it puts what follows
+# them inside them, so a <picture> left open took the rest of the page into its <source>, and an <embed> the rest of
+# its paragraph. And <object>: no browser runs its plug-in now, so each shows the content the object holds for
+# want of one (a Flash video's caption).
+UNWRAPPED_TAGS = ("source", "track", "wbr", "embed", "object")
+# What a page's <head> may hold (and comments). libxml2 knows no HTML5 element, so a <main>, <header> or custom
+# element before <body> stays in the head, which is dropped; browsers end the head there and show it.
+HEAD_TAGS = frozenset({"title", "meta", "link", "style", "script", "base", "noscript", "template"})
+# libxml2 ignores an end tag </br>; browsers read it as <br>.
+_END_BR_RE = re.compile(r"</br\s*>", re.IGNORECASE)
 # The HTML elements that end SVG or MathML content where they appear in it (the HTML standard's parsing rules for
 # foreign content; <font> too, with a color, face or size): what follows is the page again. libxml2 does not know the
 # rule, so an <svg> never closed took the rest of the page into it, and all of it was dropped with the drawing.
@@ -799,7 +808,7 @@ def _end_foreign_content(root: etree._Element, text: str) -> None:
             continue  # moved out already, with an outer drawing's content
         # start and what follows it in its parent, then what follows each of its ancestors inside the drawing, in
         # document order (the ancestors found before anything moves)
-        ancestors = list(itertools.takewhile(foreign.__ne__, start.iterancestors()))
+        ancestors = list(itertools.takewhile(partial(operator.is_not, foreign), start.iterancestors()))
         following = [start, *start.itersiblings()]
         for ancestor in ancestors:
             following.extend(ancestor.itersiblings())
@@ -823,7 +832,7 @@ def _drop_invisible(root: etree._Element) -> None:
     """Remove what is never visible text (scripts, styles, media, comments, the web archive's toolbar), keeping
     each removed element's tail, which belongs to the surrounding content."""
     etree.strip_elements(root, *_STRIP, with_tail=False)
-    etree.strip_tags(root, *UNKNOWN_VOID_TAGS)
+    etree.strip_tags(root, *UNWRAPPED_TAGS)
     doomed = [el for el in root.iter("noscript") if not _STRUCTURED(el)]
     # An XPath over the top levels of the tree, not a search of the page's text for the prefixes first: that took
     # 0.5 ms on a 400 kB page, the XPath 0.05.
@@ -984,7 +993,31 @@ def _append_text(target: etree._Element, text: str | None) -> None:
         target.text = (target.text or "") + text
 
 
+def _open_head(root: etree._Element) -> None:
+    """Move what libxml2 left in ``<head>`` from its first element that no head holds (``HEAD_TAGS``) on to the
+    start of the body, as browsers end the head there. A page that opens with ``<main>`` or ``<header>`` before any
+    ``<body>`` lost all of it with the head (one l3s-gn1 page gave no block at all)."""
+    head = root.find("head")
+    if head is None:
+        return
+    start = next((i for i, el in enumerate(head) if isinstance(el.tag, str) and el.tag not in HEAD_TAGS), None)
+    if start is None:
+        return
+    body = root.find("body")
+    if body is None:
+        body = etree.Element("body")
+        head.addnext(body)
+    moved = head[start:]
+    if body.text and body.text.strip():  # the body's own first text stays after what comes before it
+        moved[-1].tail = (moved[-1].tail or "") + body.text
+        body.text = None
+    for i, el in enumerate(moved):
+        body.insert(i, el)  # moved with its tail
+
+
 def _parse(text: str) -> etree._Element:
+    if "</br" in text or "</BR" in text or "</Br" in text:
+        text = _END_BR_RE.sub("<br>", text)
     data = clean_bytes(text)
     if _blank(data):
         raise InputError("the page is empty (no characters besides white space and control characters)")
@@ -998,6 +1031,7 @@ def _parse(text: str) -> etree._Element:
     if root is None:
         raise InputError("lxml could not parse the page: Document is empty")
     _adopt_trailing_roots(root)
+    _open_head(root)
     return root
 
 
