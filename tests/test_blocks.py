@@ -121,3 +121,14 @@ def test_zero_width_spaces_and_byte_order_marks_do_not_split_words() -> None:
     page = "<p>zero&#8203;width join&#8288;ed &#xFEFF;mark hy&shy;phen <a href='/x'>li&#8203;nk</a></p>"
     [block] = segment(parse_html(page)).blocks
     assert block.text == "zerowidth joined mark hy\xadphen link" and block.n_link_tokens == 1
+
+
+def test_a_permalink_mark_is_no_part_of_its_heading() -> None:
+    """Sphinx's "¶", rustdoc's "§" and the "#" of many blogs are links to the heading's own anchor: "## Options¶"
+    is no heading a reader wants. A link of such a mark elsewhere, or one to another page ("#tag"), stays."""
+    page = (
+        '<h2>Options<a class="headerlink" href="#options">¶</a></h2><h3 id="u"><a href="#u">§</a> Usage</h3>'
+        '<dl><dt>read(path)<a href="#read">¶</a></dt><dd>Reads the file.</dd></dl>'
+        '<p>Tagged <a href="/tags/ferries">#ferries</a>, see <a href="/x">¶</a> 4.</p>'
+    )
+    assert blocks_of(page) == ["Options", "Usage", "read(path)", "Reads the file.", "Tagged #ferries, see ¶ 4."]
