@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocksift import charclass
-from blocksift.charclass import PageText, chunks, match_counts, token_counts
+from blocksift.charclass import WORD_RE, PageText, chunks, match_counts, token_counts, word_counts
 from blocksift.features import (
     COPYRIGHT_RE,
     DIGIT_RE,
@@ -74,6 +74,20 @@ def test_counts_match_the_regexes_on_any_text(texts: list[str]) -> None:
     assert token_counts(texts) == [len(re.findall(r"\w+", t)) for t in texts]
     if texts:
         assert _page_counts(texts) == _regex_counts(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00")), max_size=8))
+def test_word_counts_match_their_regex_on_any_text(texts: list[str]) -> None:
+    assert word_counts(texts) == [len(WORD_RE.findall(t)) for t in texts]
+
+
+def test_an_ideograph_or_kana_is_a_word_and_other_scripts_count_tokens() -> None:
+    """A \\w+ run of Chinese or Japanese is a clause: the features read each ideograph and kana as a word."""
+    assert word_counts(TRICKY) == [len(WORD_RE.findall(t)) for t in TRICKY]
+    texts = ["日本語のテキスト。", "iPhone手机 4G", "𠀀𠀁 x", "한국어 문장", "plain words"]
+    assert word_counts(texts) == [8, 4, 3, 2, 2]
+    assert word_counts(["日本語 and\x00more"]) == [5]  # a text holding NUL: the regex
 
 
 def test_text_holding_nul_falls_back_to_the_regex() -> None:

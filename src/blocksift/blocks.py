@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from blocksift.charclass import TOKEN_RE as TOKEN_RE  # re-exported: the other stages import it from here
-from blocksift.charclass import token_counts
+from blocksift.charclass import word_counts
 from blocksift.page import Document
 
 BLOCK_TAGS = frozenset(
@@ -143,14 +143,14 @@ def without_invisible(text: str) -> str:
 
 
 def _finish(pending: list[tuple[str, str, tuple[int, ...]]]) -> list[Block]:
-    """The blocks of the pending runs that hold a token. Tokens are counted for the whole page at once
-    (``charclass.token_counts``), not per run."""
+    """The blocks of the pending runs that hold a token. A block's length is its words (``charclass.word_counts``:
+    tokens, but each ideograph or kana one word), counted for the whole page at once, not per run."""
     if not pending:
         return []
     if _INVISIBLE_RE.search("".join(t for t, _, _ in pending)):  # one search of the page's text, mostly in vain
         pending = [(without_invisible(t), without_invisible(linked), path) for t, linked, path in pending]
-    tokens = token_counts([t for t, _, _ in pending])
-    links = token_counts([linked for _, linked, _ in pending])
+    tokens = word_counts([t for t, _, _ in pending])
+    links = word_counts([linked for _, linked, _ in pending])
     blocks: list[Block] = []
     for (text, _, path), n_tokens, n_link in zip(pending, tokens, links, strict=True):
         if n_tokens:
