@@ -57,6 +57,25 @@ def test_predict_every_format(fmt: str, sample_model_path: Path) -> None:
         assert out.startswith("<!DOCTYPE html>") and "<li>250g wholemeal rye flour" in out
 
 
+def test_url_resolves_one_pages_relative_links(tmp_path: Path) -> None:
+    """The command line had no way to say where a saved page came from, so its relative links stayed relative
+    (the library's ``to_markdown(ex, url)`` had one)."""
+    page = tmp_path / "today.html"
+    page.write_text(
+        "<html><body><article><h1>Ferry news</h1><p>The winter timetable of the island ferry is on "
+        "<a href='timetable/winter.html'>its own page</a>, with the prices <a href='/prices'>here</a>.</p>"
+        "</article></body></html>"
+    )
+    url = "https://ferries.example/news/today.html"
+    code, out, _ = run("predict", page, "-f", "markdown", "--url", url, "--threshold", "0")
+    assert code == 0 and "[its own page](https://ferries.example/news/timetable/winter.html)" in out
+    assert "[here](https://ferries.example/prices)" in out
+    code, out, _ = run("predict", page, "-f", "html", "--url", url, "--threshold", "0")
+    assert code == 0 and 'href="https://ferries.example/prices"' in out
+    assert run("predict", page, PAGE, "--url", url)[0] == 2  # one page only
+    assert run("predict", page, "--url", "ferries.example/news")[0] == 2  # not an absolute address
+
+
 def test_threshold_trades_precision_for_recall(sample_model_path: Path) -> None:
     _, low, _ = run("predict", PAGE, "--model", sample_model_path, "--threshold", "0.01")
     _, high, _ = run("predict", PAGE, "--model", sample_model_path, "--threshold", "0.99")

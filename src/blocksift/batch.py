@@ -83,6 +83,7 @@ class Source:
     error: str | None = None
     record: WarcPage | None = None
     folder: str = ""  # where the page sits below the directory it was found in ("": at its top, or named alone)
+    url: str = ""  # where the page came from (predict --url), which its relative links resolve against
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,9 @@ def render(
     if fmt == "text":
         output = extraction.text + "\n" if extraction.text else ""
     elif fmt == "markdown":
-        output = to_markdown(extraction)
+        output = to_markdown(extraction, source.url or None)
     elif fmt == "html":
-        output = to_html(extraction)
+        output = to_html(extraction, source.url or None)
     elif fmt == "blocks":
         output = block_records(source.name, extraction)
     elif source.record is not None:

@@ -550,6 +550,13 @@ def predict(
             "byte-order mark still wins, and a WARC record's HTTP charset is overridden."
         ),
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The page's address (one page only): its relative links resolve against it in markdown and html "
+            "output (default: the canonical URL the page declares)."
+        ),
+    ] = None,
 ) -> None:
     """Extract the content of pages with a trained model."""
     from blocksift.batch import expand, has_warc, memory_limit_supported, run
@@ -585,6 +592,8 @@ def predict(
         raise fail(f"no .html, .htm or .html.gz files in {', '.join(paths)}; give page files or folders holding them")
     if isinstance(sources, list):
         sources = _once_each(sources)
+    if url is not None:
+        sources = _with_url(sources, url)
     if errors is not None:
         _check_side_file("--errors", errors, paths)
     names: dict[str, Path] = {}
@@ -683,6 +692,21 @@ def _once_each(sources: list[Source]) -> list[Source]:
 
 # Pages that a side file (``--errors``, ``evaluate --json``) must not be written over, whatever their folder.
 _PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".warc", ".warc.gz", ".npz")
+
+
+def _with_url(sources: Iterable[Source], url: str) -> list[Source]:
+    """The one page of ``sources`` with its address; refused where there are several pages (or a crawl's records,
+    which carry their own) or the address is not an absolute http(s) URL."""
+    import dataclasses
+    from urllib.parse import urlsplit
+
+    pages = sources if isinstance(sources, list) else []
+    if len(pages) != 1:
+        raise fail("--url is the address of one page: give one page file (or -), not several or a WARC file")
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise fail(f"--url must be an absolute http(s) address, such as https://example.com/news/page.html: {url!r}")
+    return [dataclasses.replace(pages[0], url=url.strip())]
 
 
 def _check_side_file(option: str, path: Path, inputs: Iterable[str]) -> None:
