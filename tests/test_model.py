@@ -86,6 +86,15 @@ def test_other_context_columns_are_refused(sample_model_path: Path, tmp_path: Pa
         load_model(bad)
 
 
+@pytest.mark.parametrize("model", [123, b"model.npz", ["model.npz"]])
+def test_a_model_that_is_neither_object_nor_path_is_a_model_error(model: object) -> None:
+    """Every error of the library is one of its documented types; this one was a bare TypeError from numpy."""
+    from blocksift import extract
+
+    with pytest.raises(ModelError, match="a model file's path or None, not"):
+        extract("<p>The ferry leaves at nine.</p>", model=model)  # type: ignore[arg-type]
+
+
 def test_corrupt_and_foreign_files_are_refused(sample_model_path: Path, tmp_path: Path) -> None:
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(sample_model_path.read_bytes()[:500])

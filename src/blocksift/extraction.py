@@ -7,6 +7,7 @@ map blocks back to their elements). ``extract`` is the one-call version that ret
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,7 @@ from lxml import etree
 from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, segment
 from blocksift.charset import named_codec
 from blocksift.decide import checked_threshold, decide, drop_islands
+from blocksift.errors import ModelError
 from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
 from blocksift.markup import markup_signals
@@ -213,6 +215,8 @@ def resolve_model(model: Predictor | str | None) -> Predictor:
         return default_model()
     if isinstance(model, Predictor):
         return model
+    if not isinstance(model, str | os.PathLike):
+        raise ModelError(f"a model is a model object, a model file's path or None, not {type(model).__name__}")
     return load_model(model)
 
 
