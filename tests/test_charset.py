@@ -406,3 +406,23 @@ def test_a_guess_that_reads_every_byte_is_not_given_up_for_one_that_needs_cuts()
     raw = page(JAPANESE + "<p>© 2025 港湾新聞</p>").encode("euc_jp")
     assert names_reading(detect_encoding(raw), "web-euc-jp")
     assert JAPANESE.strip() in decode_html(raw)
+
+
+@pytest.mark.parametrize("label", ["windows-1251", "koi8-r", "windows-1253"])
+@pytest.mark.parametrize(("text", "codec"), [(CHINESE, "gbk"), (KOREAN, "euc_kr"), (TAIWANESE, "big5")])
+def test_a_cjk_page_under_a_wrong_non_latin_code_page_is_read_rightly(text: str, codec: str, label: str) -> None:
+    """Only a Latin label was second-guessed: a GBK page labelled windows-1251 came out as Cyrillic nonsense. A
+    multi-byte guess now wins where the label's reading is no alphabet's text and the guess reads better."""
+    raw = page(text, f'<meta charset="{label}">').encode(codec)
+    assert text.strip()[:12] in decode_html(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [(RUSSIAN * 3, "cp1251"), (RUSSIAN * 3, "koi8_r"), ("Το πλοίο φεύγει από το λιμάνι κάθε πρωί. " * 3, "cp1253"),
+     ("รถโดยสารกลางคืนจะเริ่มให้บริการตั้งแต่วันจันทร์หน้า " * 3, "cp874")],
+)  # fmt: skip
+def test_a_right_non_latin_code_page_stands(text: str, codec: str) -> None:
+    """Cyrillic, Greek and Thai words are long runs of non-ASCII bytes too; Thai decodes as Shift_JIS as well."""
+    raw = page(text, f'<meta charset="{codec}">').encode(codec)
+    assert text.strip()[:20] in decode_html(raw)

@@ -28,6 +28,7 @@ import json
 import operator
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
@@ -506,14 +507,50 @@ def detect_encoding(data: bytes) -> str:
     if declared:
         declared = widened(data, declared)
         if _decodes(data, declared) or _few_undefined(data, declared) or _few_broken_sequences(data, declared):
-            if declared in LATIN_CODECS and damage.multibyte_legacy:
-                # Declared Latin-1 but written in a multi-byte encoding (a template's default charset, a CJK page):
-                # the long runs of non-ASCII bytes give it away; trust a guess that decodes them.
-                guess = _guess_encoding(data)
-                if guess and guess not in LATIN_CODECS and _decodes(data, guess):
-                    return guess
+            if _single_byte(declared) and damage.multibyte_legacy:
+                return _written_otherwise(data, declared) or declared
             return declared
     return _guess_encoding(data) or FALLBACK_ENCODING
+
+
+def _written_otherwise(data: bytes, declared: str) -> str | None:
+    """The encoding a page labelled with a code page was written in, where its long runs of non-ASCII bytes say it
+    was another (a template's default charset on a CJK page): a guess that decodes them, not Latin; under a
+    non-Latin label only where the guess reads better (``_reads_better``), since Cyrillic or Greek words are long
+    runs too. None where the label stands."""
+    guess = _guess_encoding(data)
+    if guess is None or guess in LATIN_CODECS or not _decodes(data, guess):
+        return None
+    return guess if declared in LATIN_CODECS or _reads_better(data, guess, declared) else None
+
+
+# Below this share of letters among its non-ASCII characters, a page's reading in the code page it declares is no
+# alphabet's text (``_letter_share``).
+PLAUSIBLE_LETTERS = 0.9
+
+
+def _reads_better(data: bytes, guess: str, declared: str) -> bool:
+    """Whether a multi-byte ``guess`` reads the page as more plausible text than the non-Latin code page it declares
+    (charset-normalizer's judgement between the two alone), where the declared reading is no alphabet's text.
+    Cyrillic, Greek or Thai words are long runs of non-ASCII bytes as CJK text is, and Thai in windows-874 decodes
+    as Shift_JIS-2004 and cp932 too, as nonsense that a short page can leave the guesser preferring."""
+    from charset_normalizer import from_bytes
+
+    sample = _guess_sample(data)
+    if _single_byte(guess) or _letter_share(sample, declared) >= PLAUSIBLE_LETTERS:
+        return False
+    best = from_bytes(sample, cp_isolation=[guess, declared]).best()
+    return best is not None and names_reading(guessed_codec(best.encoding), guess)
+
+
+def _letter_share(sample: bytes, encoding: str) -> float:
+    """The share of letters and marks among the non-ASCII characters of ``sample`` read in ``encoding`` (1 where it
+    has none). A code page's text is its alphabet; a multi-byte page misread as one is half punctuation and
+    symbols (GBK as windows-1251: "КРЅ»НЁ№ЬАнѕЦЅ«ґ")."""
+    chars = [c for c in sample.decode(encoding, errors="replace") if ord(c) > 0x7F]
+    if not chars:
+        return 1.0
+    return sum(unicodedata.category(c)[0] in "LM" for c in chars) / len(chars)
 
 
 def _iso2022(data: bytes) -> str | None:
