@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html as htmlmod
+from dataclasses import replace
 
 import numpy as np
 
-from blocksift.blocks import segment
+from blocksift.blocks import TOKEN_RE, segment
 from blocksift.extraction import Extraction
 from blocksift.page import parse_html
 from blocksift.render import block_records, classify, page_record, to_html, to_markdown
@@ -408,3 +409,94 @@ def test_markdown_escapes_what_would_be_read_as_markup() -> None:
 def test_link_targets_lose_tabs_and_newlines_as_browsers_read_them() -> None:
     ex = _all_kept('<p>See <a href=" /a?x=1&#10;&amp;y=2&#9; ">the timetable</a> now.</p>')
     assert to_markdown(ex, url="https://ex.org/b/") == "See [the timetable](https://ex.org/a?x=1&y=2) now.\n"
+
+
+# --- layout tables are written as the blocks in their cells --------------------------------------------------------
+
+_WALK = (
+    "<h1>Crossing the salt marsh at low tide</h1>"
+    "<p>The marsh path starts behind the old mill and follows the dyke for two miles before it turns to the sea.</p>"
+    "<p>Wear boots that you do not mind losing to the mud, and carry a printed tide table rather than a phone.</p>"
+    "<ul><li>Leave two hours before low water</li><li>Turn back at the third marker post</li></ul>"
+    "<p>The return leg is quicker, because the wind usually comes from behind you in the afternoon.</p>"
+)
+
+
+def _markdown_words(md: str) -> list[str]:
+    """The words of ``md`` as rendered (markup gone), in order."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').enable('table').render(md)}</div>")
+    return TOKEN_RE.findall(shown.text_content())
+
+
+def test_a_layout_table_is_written_as_the_blocks_in_its_cells() -> None:
+    """An old page's columns in a table: the article's cell holds a heading, paragraphs and a list. They were one
+    huge table cell in Markdown and HTML (every block of a cell joined by a space); they are the blocks they are,
+    as in the plain text, with the same words in the same order."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept(
+        f'<table><tr><td><a href="/">Start</a><br><a href="/old">Archive</a></td><td>{_WALK}</td></tr></table>'
+    )
+    md = to_markdown(ex)
+    assert md == (
+        "[Start](/)\n\n[Archive](/old)\n\n# Crossing the salt marsh at low tide\n\n"
+        "The marsh path starts behind the old mill and follows the dyke for two miles before it turns to the sea.\n\n"
+        "Wear boots that you do not mind losing to the mud, and carry a printed tide table rather than a phone.\n\n"
+        "- Leave two hours before low water\n- Turn back at the third marker post\n\n"
+        "The return leg is quicker, because the wind usually comes from behind you in the afternoon.\n"
+    )
+    blocks = ["p", "p", "h1", "p", "p", "ul", "p"]
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').enable('table').render(md)}</div>")
+    assert [el.tag for el in shown] == blocks
+    assert _markdown_words(md) == TOKEN_RE.findall(ex.text)
+    assert [el.tag for el in lxml_html.document_fromstring(to_html(ex)).body] == blocks
+
+
+def test_a_post_of_several_paragraphs_beside_its_author_is_no_table_cell() -> None:
+    """A forum's posts in a table (author beside message, a header row of ``<th>``): a post's ``<br><br>``
+    paragraphs are running text, not one cell's value."""
+    ex = _all_kept(
+        "<table><tr><th>Author</th><th>Message</th></tr><tr><td>tidewatcher</td><td>"
+        "I tried the marsh walk last weekend and the mud was deeper than the guide suggests.<br><br>"
+        "Next time I will go on a neap tide, when the water stays further out for longer."
+        "</td></tr></table>"
+    )
+    assert to_markdown(ex).split("\n\n") == [
+        "Author",
+        "Message",
+        "tidewatcher",
+        "I tried the marsh walk last weekend and the mud was deeper than the guide suggests.",
+        "Next time I will go on a neap tide, when the water stays further out for longer.\n",
+    ]
+    assert "<table>" not in to_html(ex)
+
+
+def test_a_data_table_stays_a_table_beside_layout() -> None:
+    """Short cells in a grid are data, even with a line break or a short list in a cell, and a data table nested
+    in a layout table's cell stays a table while the cell's paragraphs around it are paragraphs."""
+    grid = (
+        "<table><tr><th>Route</th><th>Days</th></tr><tr><td>North loop</td><td>Mon<br>Wed<br>Fri</td></tr>"
+        "<tr><td>Marsh path</td><td><ul><li>Sat</li><li>Sun</li></ul></td></tr></table>"
+    )
+    table = "| Route | Days |\n| --- | --- |\n| North loop | Mon Wed Fri |\n| Marsh path | Sat Sun |"
+    assert to_markdown(_all_kept(grid)) == table + "\n"
+    ex = _all_kept(f"<table><tr><td>Menu</td><td>{_WALK}{grid}</td></tr></table>")
+    md = to_markdown(ex)
+    assert md.startswith("Menu\n\n# Crossing the salt marsh") and md.endswith("afternoon.\n\n" + table + "\n")
+    assert _markdown_words(md) == TOKEN_RE.findall(ex.text)
+
+
+def test_a_table_of_one_kept_column_is_written_as_its_blocks() -> None:
+    """Where the model kept one column of a table (the values, not the labels beside them), the cells are written
+    as the blocks they are: each paragraph its own, not joined into one."""
+    ex = _all_kept(
+        "<table><tr><td>Note</td><td><p>Bring water.</p><p>Bring a map.</p></td></tr>"
+        "<tr><td>Tip</td><td>Start early.</td></tr></table>"
+    )
+    ex = replace(ex, keep=np.array([b.text != "Note" and b.text != "Tip" for b in ex.blocks]))
+    assert to_markdown(ex) == "Bring water.\n\nBring a map.\n\nStart early.\n"
+    assert "<p>Bring water.</p>\n<p>Bring a map.</p>\n<p>Start early.</p>" in to_html(ex)

@@ -33,6 +33,74 @@ from blocksift.predictor import Predictor
 # every stage that makes feature rows, and these helpers make none.
 PRE_TAGS = ("pre", "xmp", "listing")
 CELL_TAGS = ("td", "th")
+HEADING_TAGS = frozenset(f"h{i}" for i in range(1, 7))
+# A cell holding this many words outside links, in two blocks or more (paragraphs, lines, list items), holds running
+# text, a column of the page, not a value: "5.4<br>5.10<br>6.1" or a short list of options is 2 to 6 words, a post's
+# or an article's paragraphs are dozens.
+LAYOUT_CELL_TOKENS = 20
+# The share of a table's words that its running text cells hold where it is a layout table: a data table's odd
+# description of two paragraphs among its values does not make it one.
+LAYOUT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class TableCells:
+    """Where each container sits among the page's tables, and which tables lay out the page rather than hold data.
+
+    A layout table (an old page's columns, a forum's post beside its author) holds the page's blocks in its cells:
+    rendering writes them as the paragraphs, headings and lists they are, not as one table cell each. A data table's
+    cells are values to keep in their rows and columns."""
+
+    cell: tuple[int, ...]  # per container: the innermost table cell (td, th) it is or is in, -1 outside any
+    table: tuple[int, ...]  # per container: the innermost table it is or is in, -1 outside any
+    layout: frozenset[int]  # the layout tables' container ids
+
+    def data_cell(self, container: int) -> int:
+        """The cell of a data table that holds ``container`` (-1 where none does: a layout table's cell is none)."""
+        cell = self.cell[container]
+        return cell if cell >= 0 and self.table[cell] not in self.layout else -1
+
+
+def table_cells(seg: Segmentation) -> TableCells:
+    """The page's table cells and its layout tables, read from its structure (every block, not the ones kept, so a
+    table is read alike whatever the model keeps). A table is a layout table where one of its own cells holds a
+    table or a heading, where most of its words (``LAYOUT_SHARE``) sit in cells of running text (``_running_text``),
+    or where it has one column (a row of one cell each: no grid to line up). Linear in the page: containers are
+    numbered as they open, so a container's parent is found before it."""
+    n = len(seg.containers)
+    cell, table, width = [-1] * n, [-1] * n, [0] * n
+    layout: set[int] = set()
+    for c in seg.containers:
+        outer_cell = cell[c.parent] if c.parent >= 0 else -1
+        outer_table = table[c.parent] if c.parent >= 0 else -1
+        cell[c.id] = c.id if c.tag in CELL_TAGS else outer_cell
+        table[c.id] = c.id if c.tag == "table" else outer_table
+        if outer_cell >= 0 and (c.tag == "table" or c.tag in HEADING_TAGS):
+            layout.add(table[outer_cell])
+        if c.tag == "tr" and outer_table >= 0:
+            width[outer_table] = max(width[outer_table], sum(child.tag in CELL_TAGS for child in c.element))
+    layout.update(_running_text(seg.blocks, cell, table))
+    layout.update(c.id for c in seg.containers if c.tag == "table" and width[c.id] == 1)
+    layout.discard(-1)
+    return TableCells(tuple(cell), tuple(table), frozenset(layout))
+
+
+def _running_text(blocks: Sequence[Block], cell: list[int], table: list[int]) -> set[int]:
+    """The tables (by ``cell`` and ``table``, each container's innermost) whose words outside links sit mostly in
+    cells of running text: cells of two blocks or more (paragraphs, lines, list items) that hold
+    ``LAYOUT_CELL_TOKENS`` such words or more."""
+    words: dict[int, list[int]] = {}  # per cell: its blocks and their words outside links
+    for b in blocks:
+        if (own := cell[b.owner]) >= 0:
+            counts = words.setdefault(own, [0, 0])
+            counts[0] += 1
+            counts[1] += b.n_tokens - b.n_link_tokens
+    running: dict[int, list[int]] = {}  # per table: the words of its running text cells, and of all its cells
+    for own, (n_blocks, tokens) in words.items():
+        counts = running.setdefault(table[own], [0, 0])
+        counts[0] += tokens if n_blocks >= 2 and tokens >= LAYOUT_CELL_TOKENS else 0
+        counts[1] += tokens
+    return {t for t, (text, total) in running.items() if text and text >= LAYOUT_SHARE * total}
 
 
 @dataclass

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, without_invisible
-from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre_runs
+from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre_runs, table_cells
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
@@ -76,9 +76,11 @@ def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | d
     return -1
 
 
-def classify(seg: Segmentation, block: Block) -> Item:
+def classify(seg: Segmentation, block: Block, layout: frozenset[int] = frozenset()) -> Item:
     """The structure ``block`` sits in, from the nearest telling ancestor. A block of preformatted code gives its
-    own text; ``items`` writes all of a ``<pre>``'s content blocks as one item (``extraction.code_text``)."""
+    own text; ``items`` writes all of a ``<pre>``'s content blocks as one item (``extraction.code_text``). The cells
+    of the tables in ``layout`` (container ids: layout tables, ``extraction.table_cells``) are no cells: a block in
+    one is the paragraph, list item or quotation it is inside the cell."""
     tags = seg.tag_path(block)
     path = block.path
     h = _nearest(tags, HEADINGS)
@@ -87,10 +89,9 @@ def classify(seg: Segmentation, block: Block) -> Item:
     pre = next((i for i, tag in enumerate(tags) if tag in PRE_TAGS), -1)  # the outermost, as ``pre_runs`` reads
     if pre >= 0:
         return Item("code", block.text, group=(path[pre],))
-    cell = _nearest(tags, CELL_TAGS)
+    cell, table = _data_cell(tags, path, layout)
     if cell >= 0:
         row = _nearest(tags[:cell], ("tr",))
-        table = _nearest(tags[:cell], ("table",))
         ids = (path[table] if table >= 0 else -1, path[row] if row >= 0 else -1, path[cell])
         return Item("cell", block.text, level=int(tags[cell] == "th"), group=ids)
     li = _nearest(tags, ("li", "dd", "dt"))
@@ -100,6 +101,20 @@ def classify(seg: Segmentation, block: Block) -> Item:
     if _nearest(tags, ("blockquote",)) >= 0:
         return Item("quote", block.text)
     return Item("para", block.text)
+
+
+def _data_cell(tags: tuple[str, ...], path: tuple[int, ...], layout: frozenset[int]) -> tuple[int, int]:
+    """The places in a block's path of its innermost cell that is not a layout table's, and of that cell's table
+    (-1 for a cell outside any); (-1, -1) where it is in none. One scan up the path, however deep the tables nest."""
+    cell = -1
+    for i in range(len(tags) - 1, -1, -1):
+        if cell < 0 and tags[i] in CELL_TAGS:
+            cell = i
+        elif cell >= 0 and tags[i] == "table":
+            if path[i] not in layout:
+                return cell, i
+            cell = -1  # a layout table's cell: look on above its table
+    return cell, -1
 
 
 def _list_level(tags: tuple[str, ...], path: tuple[int, ...], li: int) -> ListLevel:
@@ -332,32 +347,51 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
 def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     """The content blocks as structured items with their inline markup; the blocks of a ``pre`` are one code item,
     as the plain text writes them (``extraction.code_text``). ``url``: where the page came from, for resolving
-    relative links."""
+    relative links. A layout table's blocks are the paragraphs, headings and lists they are (``_in_columns``)."""
     seg = extraction.segmentation
     base = base_url(extraction, url)
+    layout = table_cells(seg).layout
     owned: dict[int, list[Block]] = {}
     for block in seg.blocks:
         owned.setdefault(block.owner, []).append(block)
     inline: dict[int, OwnerText] = {}  # per owner element, found once for all its blocks
-    grids: dict[int, dict[Any, tuple[int, int]]] = {}  # per table, laid out once for all its cells
-    numbers: dict[int, dict[Any, int]] = {}  # per ordered list, counted once for all its items
     out: list[Item] = []
+    sources: list[Block | None] = []  # each item's block (None: a <pre>'s code)
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
             out.append(Item("code", code_text(seg, pre, run), group=(pre,)))
+            sources.append(None)
             continue
         block = run[0]
         if block.owner not in inline:
             inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
-        item = replace(classify(seg, block), spans=spans(block, inline[block.owner], base))
+        out.append(replace(classify(seg, block, layout), spans=spans(block, inline[block.owner], base)))
+        sources.append(block)
+    numbers: dict[int, dict[Any, int]] = {}  # per ordered list, counted once for all its items
+    return [_numbered(seg, it, numbers) if it.kind == "item" else it for it in _in_columns(seg, out, sources, layout)]
+
+
+def _in_columns(seg: Segmentation, out: list[Item], sources: list[Block | None], layout: frozenset[int]) -> list[Item]:
+    """``out`` with each cell at its place in its table's grid (``table_grid``), and the cells of a table whose kept
+    cells all sit in one column written as the blocks they are, as a layout table's: a column of values, without
+    the columns the model dropped beside it, is no table to line up ("| text |" without a header row is none in
+    Markdown, and its pipes would end up in the text)."""
+    grids: dict[int, dict[Any, tuple[int, int]]] = {}  # per table, laid out once for all its cells
+    columns: dict[int, set[int]] = {}  # per table, the columns of its kept cells
+    for i, item in enumerate(out):
         if item.kind == "cell" and item.group[0] >= 0:
             table = item.group[0]
             if table not in grids:
                 grids[table] = table_grid(seg.containers[table].element)
-            item = replace(item, place=grids[table].get(seg.containers[item.group[2]].element, (-1, -1)))
-        elif item.kind == "item":
-            item = _numbered(seg, item, numbers)
-        out.append(item)
+            out[i] = replace(item, place=grids[table].get(seg.containers[item.group[2]].element, (-1, -1)))
+            columns.setdefault(table, set()).add(out[i].place[1])
+    column = frozenset(t for t, cols in columns.items() if len(cols) == 1 and -1 not in cols)
+    if not column:
+        return out
+    flat = layout | column
+    for i, (item, block) in enumerate(zip(out, sources, strict=True)):
+        if block is not None and item.kind == "cell" and item.group[0] in column:
+            out[i] = replace(classify(seg, block, flat), spans=item.spans)
     return out
 
 
@@ -517,8 +551,8 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
 
 
 def _md_table(rows: list[list[tuple[str, bool]]]) -> list[str]:
-    """A table's rows as one GFM table, its first row the header; a table of one column (a layout table: a column
-    of paragraphs, no data to line up) as a paragraph per cell."""
+    """A table's rows as one GFM table, its first row the header; a table of one column as a paragraph per cell (a
+    column of cells whose places are not known: ``_in_columns`` writes the others' blocks as they are)."""
     if len(rows[0]) == 1:
         return [text for ((text, _),) in rows if text]
     # A pipe inside a cell, code spans and links included, is escaped: GFM splits a row at every other one.
