@@ -37,14 +37,14 @@ if atheris is not None and __name__ == "__main__":
         import blocksift.modelfile
         from blocksift.blocks import TOKEN_RE
         from blocksift.errors import BlocksiftError
-        from blocksift.extraction import PRE_TAGS, Extraction, extract_blocks
+        from blocksift.extraction import CELL_LINES_APART, CELLS_APART, PRE_TAGS, Extraction, extract_blocks
         from blocksift.features import FEATURE_NAMES, featurize
         from blocksift.render import block_records, page_record, to_html, to_markdown
 else:
     import blocksift.modelfile
     from blocksift.blocks import TOKEN_RE
     from blocksift.errors import BlocksiftError
-    from blocksift.extraction import PRE_TAGS, Extraction, extract_blocks
+    from blocksift.extraction import CELL_LINES_APART, CELLS_APART, PRE_TAGS, Extraction, extract_blocks
     from blocksift.features import FEATURE_NAMES, featurize
     from blocksift.render import block_records, page_record, to_html, to_markdown
 
@@ -65,14 +65,23 @@ def _check_extraction(ex: Extraction) -> None:
         assert 0 <= b.n_link_tokens <= b.n_tokens, b
 
 
+def _lines_apart(text: str, separators: tuple[str, ...]) -> str:
+    """``text`` with each of ``separators`` a line break."""
+    for sep in separators:
+        text = text.replace(sep, "\n")
+    return text
+
+
 def _check_outputs(ex: Extraction) -> None:
     """The text is the kept blocks, word for word (a line each, or a table row's cells on one, where the page holds no
     preformatted code, which keeps its own lines); every output format renders and encodes to UTF-8 (as the CLI
     writes it)."""
     lines = "\n".join(b.text for b, k in zip(ex.blocks, ex.keep, strict=True) if k)
     assert TOKEN_RE.findall(ex.text) == TOKEN_RE.findall(lines)
-    if not any(c.tag in PRE_TAGS for c in ex.segmentation.containers):  # a table row is one line, " | " between cells
-        assert ex.text.replace(" | ", "\n") == lines.replace(" | ", "\n")
+    if not any(c.tag in PRE_TAGS for c in ex.segmentation.containers):
+        # a data table's row is one line, " | " between its cells and " / " between a cell's lines
+        apart = (CELLS_APART, CELL_LINES_APART)
+        assert _lines_apart(ex.text, apart) == _lines_apart(lines, apart)
     outputs = [
         to_markdown(ex),
         to_html(ex),

@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from blocksift.blocks import TOKEN_RE, Segmentation, segment
 from blocksift.charclass import WORD_RE
 from blocksift.errors import BlocksiftError, InputError
-from blocksift.extraction import PRE_TAGS, Extraction, extract, extract_blocks
+from blocksift.extraction import CELL_LINES_APART, CELLS_APART, PRE_TAGS, Extraction, extract, extract_blocks
 from blocksift.features import ANCESTOR_LEVELS, FEATURE_NAMES, featurize, structure
 from blocksift.mojibake import may_hold_mojibake
 from blocksift.page import Document, decode_html, parse_html
@@ -294,6 +294,13 @@ def check_features(seg: Segmentation) -> None:
     assert S.min(initial=0) >= 0 and S.max(initial=0) < max(len(seg.containers), 1)
 
 
+def _lines_apart(text: str, separators: tuple[str, ...]) -> str:
+    """``text`` with each of ``separators`` a line break."""
+    for sep in separators:
+        text = text.replace(sep, "\n")
+    return text
+
+
 def check_extraction(ex: Extraction) -> None:
     """One probability and one label per block, probabilities in [0, 1], the text is the kept blocks' words (a line
     each, or a table row's cells on one, where the page holds no preformatted code, which keeps its own lines)."""
@@ -303,8 +310,10 @@ def check_extraction(ex: Extraction) -> None:
     assert np.all((ex.proba >= 0.0) & (ex.proba <= 1.0))
     lines = "\n".join(b.text for b, k in zip(ex.blocks, ex.keep, strict=True) if k)
     assert TOKEN_RE.findall(ex.text) == TOKEN_RE.findall(lines)
-    if not any(c.tag in PRE_TAGS for c in ex.segmentation.containers):  # a table row is one line, " | " between cells
-        assert ex.text.replace(" | ", "\n") == lines.replace(" | ", "\n")
+    if not any(c.tag in PRE_TAGS for c in ex.segmentation.containers):
+        # a data table's row is one line, " | " between its cells and " / " between a cell's lines
+        apart = (CELLS_APART, CELL_LINES_APART)
+        assert _lines_apart(ex.text, apart) == _lines_apart(lines, apart)
     assert ex.content == [b for b, k in zip(ex.blocks, ex.keep, strict=True) if k]
 
 

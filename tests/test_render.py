@@ -304,13 +304,36 @@ def test_a_table_row_is_one_line_with_its_cells_apart() -> None:
     )
 
 
-def test_a_cell_of_several_lines_keeps_a_line_per_block() -> None:
-    # A layout table's cell holds paragraphs or lines: joining them to their neighbours would run them together.
+def test_a_cell_of_several_lines_stays_on_its_row_line() -> None:
+    """A data table's cell of several lines (a ``<br>``, paragraphs or a list inside) keeps its row on one line, its
+    lines joined by " / ": a line per block broke "Linux | 5.4 / 5.10 / 6.1 | Nightly" into five lines, whose cells
+    could not be told apart."""
     html = (
-        "<html><body><table><tr><td>Menu</td><td>First line<br>second line</td></tr>"
-        "<tr><td><p>One paragraph.</p><p>Another one.</p></td><td>Aside</td></tr></table></body></html>"
+        "<html><body><table><tr><th>System</th><th>Kernels</th><th>Checks</th></tr>"
+        "<tr><td>Linux</td><td>5.4<br>5.10<br>6.1</td><td>Nightly</td></tr>"
+        "<tr><td>BSD</td><td><p>13</p><p>14</p></td><td><ul><li>Weekly</li><li>On release</li></ul></td></tr>"
+        "</table><p>Other systems are not tested.</p></body></html>"
     )
-    assert kept(html).text == "Menu\nFirst line\nsecond line\nOne paragraph.\nAnother one.\nAside"
+    assert kept(html).text == (
+        "System | Kernels | Checks\nLinux | 5.4 / 5.10 / 6.1 | Nightly\nBSD | 13 / 14 | Weekly / On release\n"
+        "Other systems are not tested."
+    )
+
+
+def test_a_layout_table_keeps_a_line_per_block() -> None:
+    # A layout table's cells hold the page's paragraphs and lines: joining them to their neighbours would run them
+    # together, as it would the menu beside them.
+    html = (
+        "<html><body><table><tr><td>Menu</td><td>Guides</td></tr><tr><td>Home<br>News</td><td>"
+        "<p>The ferry leaves the harbour every hour, and the last one returns just after ten at night.</p>"
+        "<p>Tickets are sold on board, and children under five travel free with an adult.</p></td></tr>"
+        "</table></body></html>"
+    )
+    assert kept(html).text == (
+        "Menu\nGuides\nHome\nNews\n"
+        "The ferry leaves the harbour every hour, and the last one returns just after ten at night.\n"
+        "Tickets are sold on board, and children under five travel free with an adult."
+    )
 
 
 def test_a_pipe_in_a_markdown_table_cell_is_escaped() -> None:

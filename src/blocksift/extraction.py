@@ -173,49 +173,47 @@ class Extraction:
 
     @property
     def text(self) -> str:
-        """The content as plain text, a line per block, code with its own lines and a table row on one line
+        """The content as plain text, a line per block, code with its own lines and a data table's row on one
         (``plain_text``)."""
         return plain_text(self.segmentation, self.content)
 
 
 def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
     """Content blocks as plain text, a line per block, but for two structures that a line per block would lose:
-    preformatted code keeps its own lines and indentation (``code_text``), and a table row whose kept cells hold a
-    block each is one line, its cells joined by " | " (``whole_rows``: "Harbour to Island | 12.50 | 6.00", not three
-    lines). A block's text has its white space normalised, and these are what the features and metrics read; only
-    white space and the "|" between cells differ from a line per block, so the words, in order, are the same."""
+    preformatted code keeps its own lines and indentation (``code_text``), and a data table's row is one line, its
+    kept cells joined by " | " and the lines of a cell of several (a ``<br>``, a paragraph or a list inside) by " / "
+    ("Linux | 5.4 / 5.10 / 6.1 | Tested nightly", not five lines whose cells cannot be told apart). A layout table's
+    cells (``table_cells``) hold the page's paragraphs, and keep a line per block. A block's text has its white space
+    normalised, and these are what the features and metrics read; only white space and the " | " and " / " between
+    cells and their lines differ from a line per block, so the words, in order, are the same."""
     if not any(c.tag in PRE_TAGS or c.tag in CELL_TAGS for c in seg.containers):
         return "\n".join(b.text for b in content)
-    rows = whole_rows(seg, content)
-    lines: list[list[str]] = []  # each line's cells, joined at the end: a row of 100,000 cells stays linear
-    last = -1
+    tables = table_cells(seg)
+    lines: list[list[list[str]]] = []  # each line's cells, each cell's lines, joined at the end: stays linear
+    last_row = last_cell = -1
     for pre, run in pre_runs(seg, content):
-        row = -1 if pre >= 0 else _row(seg, run[0])
-        if row >= 0 and row == last and row in rows:
-            lines[-1].append(run[0].text)
+        cell = tables.data_cell(run[0].owner) if pre < 0 else -1
+        row = _row(seg, cell)
+        if row >= 0 and row == last_row:
+            if cell == last_cell:
+                lines[-1][-1].append(run[0].text)
+            else:
+                lines[-1].append([run[0].text])
         else:
-            lines.append([run[0].text if pre < 0 else code_text(seg, pre, run)])
-        last = row
-    return "\n".join(" | ".join(cells) for cells in lines)
+            lines.append([[run[0].text if pre < 0 else code_text(seg, pre, run)]])
+        last_row, last_cell = row, cell
+    return "\n".join(CELLS_APART.join(CELL_LINES_APART.join(cell) for cell in line) for line in lines)
 
 
-def whole_rows(seg: Segmentation, content: Sequence[Block]) -> set[int]:
-    """The table rows (``<tr>`` container ids) whose content blocks sit each in a cell of its own, directly: such a
-    row reads as one line. A cell of several lines (a ``<br>`` or a paragraph inside) keeps a line per block."""
-    owners: dict[int, list[int]] = {}
-    for b in content:
-        row = _row(seg, b)
-        if row >= 0:
-            owners.setdefault(row, []).append(b.owner)
-    return {row for row, cells in owners.items() if len(cells) == len(set(cells))}
+# What the plain text writes between the kept cells of a data table's row, and between the lines of a cell.
+CELLS_APART = " | "
+CELL_LINES_APART = " / "
 
 
-def _row(seg: Segmentation, block: Block) -> int:
-    """The ``<tr>`` whose cell holds ``block``'s text directly (-1 where the block's own element is not a cell)."""
-    owner = seg.containers[block.owner]
-    if owner.tag in CELL_TAGS and owner.parent >= 0 and seg.containers[owner.parent].tag == "tr":
-        return owner.parent
-    return -1
+def _row(seg: Segmentation, cell: int) -> int:
+    """The ``<tr>`` of the table cell ``cell`` (-1 for no cell, or one outside a row)."""
+    parent = seg.containers[cell].parent if cell >= 0 else -1
+    return parent if parent >= 0 and seg.containers[parent].tag == "tr" else -1
 
 
 def pre_runs(seg: Segmentation, content: Sequence[Block]) -> Iterator[tuple[int, Sequence[Block]]]:
@@ -335,6 +333,6 @@ def extract(
     threshold: float | None = None,
     encoding: str | None = None,
 ) -> str:
-    """The main content of a page as plain text, a line per block, code with its own lines and a table row on one
+    """The main content of a page as plain text, a line per block, code with its own lines and a data table's row on one
     ("" when nothing is content). ``threshold`` and ``encoding`` as for ``extract_blocks``."""
     return extract_blocks(html, model, threshold, encoding).text
