@@ -523,3 +523,28 @@ def test_a_table_of_one_kept_column_is_written_as_its_blocks() -> None:
     ex = replace(ex, keep=np.array([b.text != "Note" and b.text != "Tip" for b in ex.blocks]))
     assert to_markdown(ex) == "Bring water.\n\nBring a map.\n\nStart early.\n"
     assert "<p>Bring water.</p>\n<p>Bring a map.</p>\n<p>Start early.</p>" in to_html(ex)
+
+
+def test_markdown_escapes_brackets_and_backticks_that_would_make_links_images_or_code() -> None:
+    """The page's own "[text](url)", "![alt](src)", "[label]: url" and backticks are its words: rendered, they must
+    not become a link, an image, a vanished reference definition or a code span. Brackets that make no link stay
+    unescaped, and so does text beside the page's real links, but for a character the link would turn into markup
+    ("Wow!" before a link is no image)."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    lines = [
+        "Read [the guide](https://ex.org/guide) first", "![harbour map](map.png)", "[2]: https://ex.org/notes",
+        "Run `make` twice", "an `old style' quotation", "Footnote [3] and [edit] stay", "- [x] done",
+    ]  # fmt: skip
+    links = '<p>Wow!<a href="https://ex.org/a">this</a> and C:\\<a href="https://ex.org/b">that</a></p>'
+    ex = _all_kept("".join(f"<p>{htmlmod.escape(line)}</p>" for line in lines) + links)
+    md = to_markdown(ex)
+    assert "Footnote [3] and [edit] stay" in md  # nothing to escape where no link can form
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').render(md)}</div>")
+    assert [p.text_content() for p in shown] == [*lines, "Wow!this and C:\\that"]
+    assert not shown.xpath("//img | //code | //ul")
+    assert [a.get("href") for a in shown.iter("a")] == ["https://ex.org/a", "https://ex.org/b"]
+    assert "[the \\[draft\\] guide](https://ex.org/d)" in to_markdown(
+        _all_kept('<p>See <a href="https://ex.org/d">the [draft] guide</a>.</p>')
+    )

@@ -413,14 +413,25 @@ def _md_url(href: str) -> str:
 # Text that Markdown would read as markup rather than as the page's words, escaped with a backslash (which renders
 # as nothing): a tag or comment ("<script>" in the page's text must not become a live element where the Markdown is
 # rendered), a character reference ("&amp;" written out), a backslash before punctuation, a "*" or "_" that could
-# open or close emphasis; and at the start of a line, what would open a heading, a list, a quotation, a code fence
-# or a rule ("1986. A year" is not item 1986). An underscore inside a word ("snake_case") and a "*" between spaces
-# ("5 * 3") mark nothing, and stay as they are, so that a corpus is not filled with backslashes.
+# open or close emphasis, a backtick (a pair of them is a code span, and one can pair with another across a link,
+# as "`quoted' in the old style" does), a "]" before "(" (the page's "[docs](http://x)" or "![logo](x.png)" would be
+# a live link or image) and a "!" before "["; and at the start of a line, what would open a heading, a list, a
+# quotation or a code fence, a rule ("1986. A year" is not item 1986), or a link reference definition ("[1]:
+# http://x" would vanish, and turn "[1]" elsewhere into a link). An underscore inside a word ("snake_case"), a "*"
+# between spaces ("5 * 3") and brackets that make no link ("[1]", "[edit]": a link needs "(" after its "]", or a
+# definition, and none is left) mark nothing, and stay as they are, so that a corpus is not filled with backslashes.
 _MD_INLINE_RE = re.compile(
     r"<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|\\(?=[!-/:-@\[-`{-~])|(?<![^\W_])_|_(?![^\W_])|\*(?!\s)|(?<!\s)\*"
+    r"|`|\](?=\()|!(?=\[)"
 )
-_MD_LINE_START_RE = re.compile(r"(?:#{1,6}|[-+*]|>|```|~~~)(?=\s|$)|>|```|~~~|(?:[-*_=]\s*){3,}$|[=-]+\s*$")
+# A link's label: its brackets too, which would end it early or open a link of their own.
+_MD_LABEL_RE = re.compile(_MD_INLINE_RE.pattern + r"|[\[\]]")
+_MD_LINE_START_RE = re.compile(
+    r"(?:#{1,6}|[-+*]|>|```|~~~)(?=\s|$)|>|```|~~~|(?:[-*_=]\s*){3,}$|[=-]+\s*$|\[(?=(?:[^\]\\]|\\.)*\]:)"
+)
 _MD_NUMBER_RE = re.compile(r"(\d{1,9})([.)])(?=\s|$)")
+# The characters that _MD_INLINE_RE escapes only for what follows them, which may be the next part of a line.
+_MD_BEFORE = frozenset("<&\\]!")
 
 
 def _md_inline(text: str) -> str:
@@ -435,9 +446,33 @@ def _md_line(text: str) -> str:
     return f"{number.group(1)}\\{text[number.end(1) :]}" if number else text
 
 
+def _md_text(item: Item) -> str:
+    """``item``'s text as Markdown: its spans marked, the text between them escaped (``_md_inline``), and where the
+    text before a part ends with a character that the part's start makes markup ("Wow!" before a link would make
+    it an image, "C:\\" would escape the link's "["), that character escaped as well."""
+    parts: list[str] = []
+    at = 0
+    for sp in item.spans:
+        _md_append(parts, _md_inline(item.text[at : sp.start]))
+        _md_append(parts, _md_span(sp, item.text[sp.start : sp.end]))
+        at = sp.end
+    _md_append(parts, _md_inline(item.text[at:]))
+    return "".join(parts)
+
+
+def _md_append(parts: list[str], part: str) -> None:
+    """Add ``part`` to a line's ``parts``, escaping the character before it where the two would read as markup.
+    Such a character ends the text before unescaped (``_MD_BEFORE``: escaped only for what follows it)."""
+    if not part:
+        return
+    if parts and parts[-1][-1] in _MD_BEFORE and _MD_INLINE_RE.match(parts[-1][-1] + part[:40]):
+        parts[-1] = parts[-1][:-1] + "\\" + parts[-1][-1]
+    parts.append(part)
+
+
 def _md_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        label = _md_inline(text).replace("[", "\\[").replace("]", "\\]")
+        label = _MD_LABEL_RE.sub(lambda m: "\\" + m.group(0), text)
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
         ticks = "`" * (max((len(r) for r in _BACKTICKS_RE.findall(text)), default=0) + 1)
@@ -448,7 +483,7 @@ def _md_span(sp: Span, text: str) -> str:
 
 
 def _md(item: Item) -> str:
-    return _md_line(_apply(item, _md_inline, _md_span))
+    return _md_line(_md_text(item))
 
 
 def _html_span(sp: Span, text: str) -> str:
@@ -535,7 +570,7 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     for run in _runs(items(extraction, url)):
         kind = run[0].kind
         if kind == "heading":
-            parts.append("#" * run[0].level + " " + _apply(run[0], _md_inline, _md_span))
+            parts.append("#" * run[0].level + " " + _md_text(run[0]))
         elif kind == "code":
             fence = _fence(run[0].text)
             parts.append(f"{fence}\n{run[0].text}\n{fence}")
