@@ -548,3 +548,17 @@ def test_markdown_escapes_brackets_and_backticks_that_would_make_links_images_or
     assert "[the \\[draft\\] guide](https://ex.org/d)" in to_markdown(
         _all_kept('<p>See <a href="https://ex.org/d">the [draft] guide</a>.</p>')
     )
+
+
+def test_keys_output_teletype_and_variables_are_code() -> None:
+    """``<kbd>``, ``<samp>``, ``<tt>`` and ``<var>`` show in a monospace font, as ``<code>`` does: code spans in
+    Markdown, ``<code>`` in HTML. Keys inside keys (``<kbd><kbd>Ctrl</kbd>+<kbd>S</kbd></kbd>``) are one span."""
+    ex = _all_kept(
+        "<p>Press <kbd><kbd>Ctrl</kbd>+<kbd>S</kbd></kbd>, wait for <samp>Saved</samp>, then set <var>depth</var> "
+        "in <tt>tides.cfg</tt>.</p>"
+    )
+    assert to_markdown(ex) == "Press `Ctrl+S`, wait for `Saved`, then set `depth` in `tides.cfg`.\n"
+    # code right after code is one span: "`F``TAB`" would be one code span of "F``TAB"
+    joined = _all_kept("<p>Then <kbd>F</kbd><kbd>TAB</kbd> and <code>tide</code><code>.rise()</code></p>")
+    assert to_markdown(joined) == "Then `FTAB` and `tide.rise()`\n"
+    assert "<p>Press <code>Ctrl+S</code>, wait for <code>Saved</code>, then set <code>depth</code> in " in to_html(ex)

@@ -29,10 +29,17 @@ from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
 _BACKTICKS_RE = re.compile("`+")
-INLINE = {"a": "link", "strong": "strong", "b": "strong", "em": "em", "i": "em", "code": "code"}
+# Inline elements and the mark each is written with. Keys pressed (kbd), a program's output (samp), teletype text
+# (tt) and a variable's name (var) are shown in a monospace font, as code is: they are code spans.
+INLINE = {
+    "a": "link", "strong": "strong", "b": "strong", "em": "em", "i": "em",
+    "code": "code", "kbd": "code", "samp": "code", "tt": "code", "var": "code",
+}  # fmt: skip
 # Link targets that are not places to go (or are unsafe in a document made of scraped pages).
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
 MD_MARKS = {"strong": "**", "em": "*"}
+# The spans that join a span of their kind right before them (``spans``).
+_JOINED = frozenset({*MD_MARKS, "code"})
 HTML_TAGS = {"strong": "strong", "em": "em", "code": "code"}
 
 
@@ -333,9 +340,10 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
                 continue  # its text runs on into another block (a <br> inside it)
         if start < cursor:
             continue  # not in this block, or overlapping the span before
-        if kind in MD_MARKS and out and out[-1].kind == kind and out[-1].end == start:
+        if kind in _JOINED and out and out[-1].kind == kind and out[-1].end == start:
             # Emphasis right after emphasis of its kind: "**a****b**" is no emphasis at all in Markdown, so it joins
-            # the span before ("**bold***soft*", of two kinds, reads as both).
+            # the span before ("**bold***soft*", of two kinds, reads as both); so does code right after code, as
+            # "`F``TAB`" is one code span of "F``TAB" (keys side by side: <kbd>F</kbd><kbd>TAB</kbd>).
             out[-1] = replace(out[-1], end=start + len(text))
             cursor = start + len(text)
             continue
