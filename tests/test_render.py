@@ -562,3 +562,30 @@ def test_keys_output_teletype_and_variables_are_code() -> None:
     joined = _all_kept("<p>Then <kbd>F</kbd><kbd>TAB</kbd> and <code>tide</code><code>.rise()</code></p>")
     assert to_markdown(joined) == "Then `FTAB` and `tide.rise()`\n"
     assert "<p>Press <code>Ctrl+S</code>, wait for <code>Saved</code>, then set <code>depth</code> in " in to_html(ex)
+
+
+def test_a_link_on_code_keeps_its_code_marks() -> None:
+    """API names linked to their documentation (``<a><code>``, as MDN and Sphinx write them, and ``<code><a>``, as
+    rustdoc does, with the code's text outside the link code as well) are links on code, not plain links; a link
+    whose words are only partly code is a plain link, as before."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept(
+        '<p>Call <a href="https://ex.org/then"><code>Tide.then()</code></a> or <code><a href="https://ex.org/ebb">'
+        'ebb()</a></code>, which returns <code><a href="https://ex.org/opt">Option</a>&lt;Tide&gt;</code>; '
+        'see <a href="https://ex.org/x">the <code>flow</code> guide</a>.</p>'
+        '<p>Set <a name="depth"><code>depth</code></a></p>'
+    )
+    md = to_markdown(ex)
+    assert md == (
+        "Call [`Tide.then()`](https://ex.org/then) or [`ebb()`](https://ex.org/ebb), which returns "
+        "[`Option`](https://ex.org/opt)`<Tide>`; see [the flow guide](https://ex.org/x).\n\n"
+        "Set `depth`\n"  # a link on code that goes nowhere is code
+    )
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').render(md)}</div>")
+    assert [a.xpath("string(code)") for a in shown.iter("a")] == ["Tide.then()", "ebb()", "Option", ""]
+    assert [p.text_content() for p in shown] == ex.text.splitlines()
+    page = lxml_html.document_fromstring(to_html(ex))
+    assert [a.xpath("string(code)") for a in page.iter("a")] == ["Tide.then()", "ebb()", "Option", ""]
+    assert page.xpath("//p/code")[0].text == "<Tide>"

@@ -37,6 +37,7 @@ INLINE = {
 }  # fmt: skip
 # Link targets that are not places to go (or are unsafe in a document made of scraped pages).
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+CODE_TAGS = frozenset(tag for tag, kind in INLINE.items() if kind == "code")
 MD_MARKS = {"strong": "**", "em": "*"}
 # The spans that join a span of their kind right before them (``spans``).
 _JOINED = frozenset({*MD_MARKS, "code"})
@@ -51,6 +52,7 @@ class Span:
     end: int
     kind: str
     href: str = ""
+    code: bool = False  # a link on code (an API name linked to its documentation): its label is a code span
 
 
 class ListLevel(NamedTuple):
@@ -248,11 +250,12 @@ class OwnerText:
     normalisation leaves as they are. With it a link goes on its own words, not on an earlier copy of them in the
     block or on a block of the same element that it is not in."""
 
-    elements: list[tuple[str, Any]]  # (kind, element), in document order
+    elements: list[tuple[str, Any]]  # (kind, element), in document order; None: a piece of code (``_CodePieces``)
     texts: list[str]  # each element's text, white space normalised as in the blocks
     offsets: list[int]  # non-space characters of the owner's text before each element (never decreasing)
     # block index -> the non-space characters of the owner's text before the block and to its end (absent: unknown)
     places: dict[int, tuple[int, int]]
+    code_links: frozenset[int] = frozenset()  # the elements that are links on code
 
     def within(self, block: Block) -> range:
         """The elements that start in ``block``'s part of the owner's text; all of them where that is unknown."""
@@ -267,16 +270,61 @@ def _squeezed(text: str | None) -> str:
     return without_invisible(text).replace(" ", "") if text else ""
 
 
+class _CodePieces:
+    """The text of a code element that holds links (rustdoc's ``<code><a>Option</a>&lt;T&gt;</code>``) outside
+    those links: each run of it between them is a piece of code of its own, as the links are links on code (one
+    mark cannot sit inside another in the spans)."""
+
+    def __init__(self) -> None:
+        self.element: Any = None  # the code element being walked, None outside one
+        self.at = 0  # non-space characters of the owner's text before the piece being read
+        self.text: list[str] = []
+
+    def open(self, element: Any, at: int) -> None:
+        """Start a piece of ``element``'s text, ``at`` non-space characters into the owner's text."""
+        self.element, self.at = element, at
+        self.text.clear()
+
+    def close(self, elements: list[tuple[str, Any]], offsets: list[int], known: dict[int, str]) -> None:
+        """Add the piece read so far, if it holds a character, to the owner's ``elements`` (with no element of its
+        own: its text goes in ``known``)."""
+        if text := without_invisible("".join(self.text)):
+            known[len(elements)] = text
+            elements.append(("code", None))
+            offsets.append(self.at)
+        self.text.clear()
+
+
+def _code_only(link: Any) -> bool:
+    """Whether every character of ``link``'s text is inside code (``<a><code>Promise.then()</code></a>``)."""
+    inside = False
+    walk = etree.iterwalk(link, events=("start", "end"))
+    for event, node in walk:
+        if event == "start" and node is not link and node.tag in CODE_TAGS:
+            inside = inside or bool(_squeezed("".join(node.itertext())))
+            walk.skip_subtree()  # its tail, at its end event, is outside it
+            continue
+        text = node.text if event == "start" else node.tail if node is not link else None
+        if _squeezed(text):
+            return False
+    return inside
+
+
 def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
     """``owner``'s inline elements, and their and its ``blocks``' places in its own text, in one walk as ``segment``
     walks it (an element's text and tail belong to the innermost block element open around them), which skips the
     nested block elements. The inline elements are links, and emphasis or code that neither sits in another inline
-    element nor holds a link (the link is kept, the emphasis around it is not). Linear in the owner's size."""
+    element nor holds a link (the link is kept, the emphasis around it is not). A link inside a code element or
+    around nothing but code is a link on code, and the text of a code element around links is code of its own
+    (``_CodePieces``): API names linked to their documentation keep their code marks. Linear in the owner's size."""
     elements: list[tuple[str, Any]] = []
     offsets: list[int] = []
+    known: dict[int, str] = {}  # the texts of the pieces of code, which have no element of their own
+    code_links: set[int] = set()
     parts: list[str] = [_squeezed(owner.text)]
     size = len(parts[0])
     open_inline = open_links = 0
+    code = _CodePieces()
     walk = etree.iterwalk(owner, events=("start", "end"))
     for event, node in walk:
         if node is owner:
@@ -287,11 +335,19 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
                 walk.skip_subtree()  # its text is its own blocks'; its tail (at its end event) is the owner's
                 continue
             kind = INLINE.get(tag)
-            usable_link = kind == "link" and not open_links
-            usable_mark = kind is not None and not open_inline and next(node.iter("a"), None) is None
-            if kind is not None and (usable_link or usable_mark):
+            if kind == "link" and not open_links:
+                if code.element is not None:
+                    code.close(elements, offsets, known)
+                if code.element is not None or _code_only(node):
+                    code_links.add(len(elements))
                 elements.append((kind, node))
                 offsets.append(size)
+            elif kind is not None and not open_inline:
+                if next(node.iter("a"), None) is None:
+                    elements.append((kind, node))
+                    offsets.append(size)
+                elif kind == "code":
+                    code.open(node, size)
             open_inline += kind is not None
             open_links += kind == "link"
             text = node.text
@@ -299,11 +355,24 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
             if tag not in BLOCK_TAGS:
                 open_inline -= tag in INLINE
                 open_links -= tag == "a"
+            if node is code.element:
+                code.close(elements, offsets, known)
+                code.element = None
+            elif tag == "a" and code.element is not None and not open_links:
+                code.open(code.element, size)
             text = node.tail
         if text and (part := _squeezed(text)):
             parts.append(part)
             size += len(part)
-    stream = "".join(parts)
+        if text and code.element is not None and not open_links:
+            code.text.append(text)
+    # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
+    texts = [known[i] if i in known else without_invisible("".join(n.itertext())) for i, (_, n) in enumerate(elements)]
+    return OwnerText(elements, texts, offsets, _places("".join(parts), blocks), frozenset(code_links))
+
+
+def _places(stream: str, blocks: list[Block]) -> dict[int, tuple[int, int]]:
+    """Where each of an owner's ``blocks`` sits in ``stream``, the owner's text without white space."""
     places: dict[int, tuple[int, int]] = {}
     cursor = 0
     for block in blocks:  # in document order; runs without a token made no block, so each is searched for
@@ -312,9 +381,7 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
         if at >= 0:
             cursor = at + len(squeezed)
             places[block.index] = (at, cursor)
-    # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
-    texts = [without_invisible("".join(node.itertext())) for _, node in elements]
-    return OwnerText(elements, texts, offsets, places)
+    return places
 
 
 def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
@@ -329,8 +396,13 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
     for i in where.within(block):
         (kind, node), text = where.elements[i], where.texts[i]
         href = _href(node, base) if kind == "link" else ""
-        if not text or (kind == "link" and (not href or href == base or not TOKEN_RE.search(text))):
-            continue  # a link without a target, to the page itself, or on a mark ("#", "¶", a heading anchor)
+        code = i in where.code_links
+        if not text:
+            continue
+        if kind == "link" and (not href or href == base or not TOKEN_RE.search(text)):
+            if not code:
+                continue  # a link without a target, to the page itself, or on a mark ("#", "¶", a heading anchor)
+            kind, code = "code", False  # a link on code going nowhere: the code stays
         if place is None:
             start = block.text.find(text, cursor)
         else:
@@ -347,7 +419,7 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
             out[-1] = replace(out[-1], end=start + len(text))
             cursor = start + len(text)
             continue
-        out.append(Span(start, start + len(text), kind, href))
+        out.append(Span(start, start + len(text), kind, href, code))
         cursor = start + len(text)
     return tuple(out)
 
@@ -480,14 +552,19 @@ def _md_append(parts: list[str], part: str) -> None:
 
 def _md_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        label = _MD_LABEL_RE.sub(lambda m: "\\" + m.group(0), text)
+        label = _md_code(text) if sp.code else _MD_LABEL_RE.sub(lambda m: "\\" + m.group(0), text)
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
-        ticks = "`" * (max((len(r) for r in _BACKTICKS_RE.findall(text)), default=0) + 1)
-        pad = " " if text.startswith("`") or text.endswith("`") else ""
-        return f"{ticks}{pad}{text}{pad}{ticks}"
+        return _md_code(text)
     mark = MD_MARKS[sp.kind]
     return _md_inline(text) if "*" in text else f"{mark}{_md_inline(text)}{mark}"
+
+
+def _md_code(text: str) -> str:
+    """``text`` as a code span: its backticks in a longer run of them, and padded where it starts or ends with one."""
+    ticks = "`" * (max((len(r) for r in _BACKTICKS_RE.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def _md(item: Item) -> str:
@@ -496,7 +573,8 @@ def _md(item: Item) -> str:
 
 def _html_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        return f'<a href="{htmlmod.escape(sp.href, quote=True)}">{_e(text)}</a>'
+        label = f"<code>{_e(text)}</code>" if sp.code else _e(text)
+        return f'<a href="{htmlmod.escape(sp.href, quote=True)}">{label}</a>'
     tag = HTML_TAGS[sp.kind]
     return f"<{tag}>{_e(text)}</{tag}>"
 
