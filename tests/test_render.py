@@ -589,3 +589,27 @@ def test_a_link_on_code_keeps_its_code_marks() -> None:
     page = lxml_html.document_fromstring(to_html(ex))
     assert [a.xpath("string(code)") for a in page.iter("a")] == ["Tide.then()", "ebb()", "Option", ""]
     assert page.xpath("//p/code")[0].text == "<Tide>"
+
+
+def test_a_code_fence_names_the_language_the_page_names() -> None:
+    """The language a page gives its code (a class on the ``<code>``, on the ``<pre>`` or on the ``<div>`` of a
+    highlighter around it) goes after the Markdown fence, and in HTML on the ``<code>`` as CommonMark renders it;
+    a name that is not clean, or names no language, is left out."""
+    from markdown_it import MarkdownIt
+
+    blocks = [
+        '<pre><code class="hljs language-js">let tide = 3;</code></pre>',
+        '<pre class="lang-rust"><code>let ebb = 2;</code></pre>',
+        '<div class="highlight-python3 notranslate"><div class="highlight"><pre>ebb = 2</pre></div></div>',
+        '<div class="highlight highlight-source-shell"><pre>echo flood</pre></div>',
+        '<pre class="brush: c#; gutter: false">var slack = 1;</pre>',
+        '<pre class="language-none">plain words</pre>',
+        '<pre class="language-js&quot;onload">x = 1</pre>',
+        '<pre class="highlight-default">y = 2</pre>',
+        '<pre><code class="lang-auto">z = 3</code></pre>',
+    ]
+    ex = _all_kept("".join(blocks))
+    fences = [t.info for t in MarkdownIt("commonmark").parse(to_markdown(ex)) if t.type == "fence"]
+    assert fences == ["js", "rust", "python3", "shell", "c#", "", "", "", ""]
+    assert '<pre><code class="language-js">let tide = 3;</code></pre>' in to_html(ex)
+    assert "<pre><code>plain words</code></pre>" in to_html(ex)

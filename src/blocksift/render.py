@@ -76,6 +76,7 @@ class Item:
     spans: tuple[Span, ...] = ()
     lists: tuple[ListLevel, ...] = ()  # a list item's lists, outermost first
     place: tuple[int, int] = (-1, -1)  # a cell's row and first column in its table's grid (-1: not known)
+    language: str = ""  # code's language, where the page names it ("js", "python")
 
 
 def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | dict[str, int]) -> int:
@@ -439,7 +440,8 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     sources: list[Block | None] = []  # each item's block (None: a <pre>'s code)
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
-            out.append(Item("code", code_text(seg, pre, run), group=(pre,)))
+            element = seg.containers[pre].element
+            out.append(Item("code", code_text(seg, pre, run), group=(pre,), language=code_language(element)))
             sources.append(None)
             continue
         block = run[0]
@@ -473,6 +475,44 @@ def _in_columns(seg: Segmentation, out: list[Item], sources: list[Block | None],
         if block is not None and item.kind == "cell" and item.group[0] in column:
             out[i] = replace(classify(seg, block, flat), spans=item.spans)
     return out
+
+
+# A class naming a code block's language: "language-js" or "lang-js" (highlight.js, Prism and Markdown renderers,
+# on the <pre> or its <code>), "highlight-python3" or "highlight-source-python" (Sphinx and GitHub, on a <div>
+# around the <pre>), "brush: js" (SyntaxHighlighter). Only a clean name is taken: it goes after a fence.
+_LANGUAGE_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:language-|lang-|highlight-(?:source-)?|brush:\s*)([A-Za-z0-9_+#.-]{1,30})(?=[\s;]|$)"
+)
+_LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,30}")
+# Names that name no language: plain text, the highlighter's default lexer (Sphinx's "highlight-default") or its
+# guess (Discourse's "lang-auto").
+_NO_LANGUAGE = frozenset({"none", "text", "txt", "plain", "plaintext", "nohighlight", "default", "auto"})
+# How far above a <pre> its language may be named: Sphinx's <div class="highlight-python3"><div class="highlight">.
+_LANGUAGE_ANCESTORS = 2
+
+
+def code_language(pre: Any) -> str:
+    """The language a ``<pre>`` of code is in, where the page names it: a class of its ``<code>``, of itself or of
+    the elements just around it (``_LANGUAGE_CLASS_RE``), or a ``data-lang`` attribute; lower case, "" where none is
+    named. Markdown writes it after the code's fence, so that a reader or renderer highlights it."""
+    code = next(pre.iter("code"), None)
+    around = list(itertools.islice(pre.iterancestors(), _LANGUAGE_ANCESTORS))
+    for element in (code, pre, *around):
+        if element is None:
+            continue
+        match = _LANGUAGE_CLASS_RE.search(element.get("class") or "")
+        named = match.group(1) if match else (element.get("data-lang") or "").strip()
+        if named and _LANGUAGE_RE.fullmatch(named):
+            return _language(named.lower())
+    return ""
+
+
+def _language(name: str) -> str:
+    """A language's name as a fence's info string: "" for one that names none, "html" for GitHub's "text-html-basic"
+    and its kind."""
+    if name in _NO_LANGUAGE:
+        return ""
+    return name.removeprefix("text-").split("-")[0] if name.startswith("text-") else name
 
 
 def _apply(item: Item, plain: Callable[[str], str], mark: Callable[[Span, str], str]) -> str:
@@ -659,7 +699,7 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
             parts.append("#" * run[0].level + " " + _md_text(run[0]))
         elif kind == "code":
             fence = _fence(run[0].text)
-            parts.append(f"{fence}\n{run[0].text}\n{fence}")
+            parts.append(f"{fence}{run[0].language}\n{run[0].text}\n{fence}")
         elif kind == "cell":
             parts.extend(_md_table(_rows(run, _md)))
         elif kind == "item":
@@ -792,7 +832,8 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
         if kind == "heading":
             body.append(f"<h{run[0].level}>{_h(run[0])}</h{run[0].level}>")
         elif kind == "code":
-            body.append(f"<pre><code>{_e(run[0].text)}</code></pre>")
+            language = f' class="language-{run[0].language}"' if run[0].language else ""
+            body.append(f"<pre><code{language}>{_e(run[0].text)}</code></pre>")
         elif kind == "cell":
             body.extend(_html_table(_rows(run, _h)))
         elif kind == "item":
