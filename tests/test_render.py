@@ -613,3 +613,19 @@ def test_a_code_fence_names_the_language_the_page_names() -> None:
     assert fences == ["js", "rust", "python3", "shell", "c#", "", "", "", ""]
     assert '<pre><code class="language-js">let tide = 3;</code></pre>' in to_html(ex)
     assert "<pre><code>plain words</code></pre>" in to_html(ex)
+
+
+def test_html_keeps_the_text_direction_of_the_page() -> None:
+    """A right-to-left page (``dir="rtl"`` on its ``<html>`` or ``<body>``) stays right to left in the HTML output,
+    beside its ``lang``; only the values browsers know are kept."""
+    from lxml import html as lxml_html
+
+    def opening(page: str) -> dict[str, str]:
+        seg = segment(parse_html(page))
+        ex = Extraction(seg, np.ones(len(seg.blocks)), np.ones(len(seg.blocks), dtype=bool), 0.5, "str", source=page)
+        return dict(lxml_html.document_fromstring(to_html(ex)).attrib)
+
+    text = "<p>המעבורת יוצאת בשעה שמונה בבוקר.</p>"
+    assert opening(f'<html lang="he" dir="RTL"><body>{text}</body></html>') == {"lang": "he", "dir": "rtl"}
+    assert opening(f'<html lang="he"><body dir="rtl">{text}</body></html>') == {"lang": "he", "dir": "rtl"}
+    assert opening(f'<html dir="sideways"><body>{text}</body></html>') == {}

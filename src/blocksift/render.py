@@ -25,6 +25,7 @@ from lxml import etree
 
 from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, without_invisible
 from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre_runs, table_cells
+from blocksift.metadata import tree_root
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 LISTS = ("ul", "ol", "menu", "dir")
@@ -825,7 +826,8 @@ def _html_levels(level: ListLevel) -> tuple[tuple[int, str], tuple[int, str]]:
 
 def to_html(extraction: Extraction, url: str | None = None) -> str:
     """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
-    only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes."""
+    only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes, but the
+    page's ``lang`` and ``dir`` (``text_direction``) on ``<html>`` and a code block's language."""
     body: list[str] = []
     for run in _runs(items(extraction, url)):
         kind = run[0].kind
@@ -844,7 +846,10 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
             body.append(f"<p>{_h(run[0])}</p>")
     title = f"<title>{_e(extraction.title)}</title>\n" if extraction.title else ""
     lang = extraction.meta.language
-    opening = f'<html lang="{htmlmod.escape(lang, quote=True)}">' if lang else "<html>"
+    attributes = f' lang="{htmlmod.escape(lang, quote=True)}"' if lang else ""
+    if direction := text_direction(extraction):
+        attributes += f' dir="{direction}"'
+    opening = f"<html{attributes}>"
     return (
         f'<!DOCTYPE html>\n{opening}\n<head>\n<meta charset="utf-8">\n'
         + title
@@ -852,6 +857,23 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+_DIRECTIONS = ("ltr", "rtl", "auto")
+
+
+def text_direction(extraction: Extraction) -> str:
+    """The direction the page sets its text in (``dir`` on its ``<html>``, else on its ``<body>``: "rtl" for Arabic
+    or Hebrew, which a browser would lay out left to right without it), "" where it sets none or a value browsers
+    do not know."""
+    root = tree_root(extraction.segmentation)
+    if root is None:
+        return ""
+    for element in (root, root.find("body")):
+        value = (element.get("dir") or "").strip().lower() if element is not None else ""
+        if value in _DIRECTIONS:
+            return value
+    return ""
 
 
 def page_record(source: str, extraction: Extraction | None, error: str | None = None) -> dict[str, Any]:
