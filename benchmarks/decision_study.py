@@ -90,7 +90,38 @@ RULES: dict[str, Rule] = {
     "islands of at most 30 tokens under 0.8": islands(30, 0.8),
     "islands of at most 50 tokens under 0.9": islands(50, 0.9),
     "smoothed along the page, stay 0.7": smoothed(0.7),
+    "repeats kept beside their first copy": lambda p, r, cut: drop_repeats(
+        r.texts, r.n_tokens, drop_islands(r.n_tokens, p, p >= cut), r.structure[:, 1]
+    ),
+    "repeats dropped only in a run of copies": lambda p, r, cut: _run_repeats(
+        r.texts, r.n_tokens, drop_islands(r.n_tokens, p, p >= cut), None
+    ),
+    "repeats dropped only in a run of copies, not beside their first": lambda p, r, cut: _run_repeats(
+        r.texts, r.n_tokens, drop_islands(r.n_tokens, p, p >= cut), r.structure[:, 1]
+    ),
 }
+
+
+def _run_repeats(texts: Sequence[str], n_tokens: Any, keep: np.ndarray, parents: Any) -> np.ndarray:
+    """A study rule: a long kept block whose text an earlier kept block has is dropped only where a neighbour of it
+    (the block before or after, kept or not) is a copy of the first copy's neighbour too, or it follows its first
+    copy at once (responsive copies and duplicated regions come in runs; a chorus or a repeated description stands
+    between other text), and, given
+    ``parents``, not where it shares the first copy's parent."""
+    out = np.array(keep, dtype=bool)
+    first: dict[str, int] = {}
+    n = len(texts)
+    for i in np.flatnonzero(out).tolist():
+        if n_tokens[i] < 8:
+            continue
+        j = first.setdefault(texts[i], i)
+        if j == i or (parents is not None and parents[i] == parents[j]):
+            continue
+        before = i > 0 and j > 0 and texts[i - 1] == texts[j - 1]
+        after = i + 1 < n and j + 1 < n and texts[i + 1] == texts[j + 1]
+        if i == j + 1 or before or after:
+            out[i] = False
+    return out
 
 
 def page_scores(train: Pairs, test: Pairs, seed: int, jobs: int, params: dict[str, Any]) -> Scores:

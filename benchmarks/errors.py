@@ -118,7 +118,7 @@ def held_out_pages(datasets: list[Path], model: Predictor, jobs: int) -> tuple[l
 
 def _decisions(rows, model) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     proba = rows_proba(model, rows)
-    return proba, model.keep(rows.texts, rows.n_tokens, proba)
+    return proba, model.keep(rows.texts, rows.n_tokens, proba, parents=rows.structure[:, 1])
 
 
 def _owner_tags(rows) -> list[str]:  # type: ignore[no-untyped-def]

@@ -110,7 +110,7 @@ def held_out_chooser(clf: Any, groups: np.ndarray, held: Pairs) -> Callable[[Pag
         p = by_rows[id(r)]
         if len(p) != len(r.labels):
             raise AssertionError("held-out pages scored out of order")
-        return clf.keep(r.texts, r.n_tokens, p)
+        return clf.keep(r.texts, r.n_tokens, p, parents=r.structure[:, 1])
 
     return choose
 

@@ -260,7 +260,9 @@ def profile_stages(pages: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
         marks.append(time.perf_counter())
         proba = model.predict_proba(X, tokens=tokens, structure=struct, markup=markup)[:, 1] if len(X) else np.zeros(0)
         marks.append(time.perf_counter())
-        keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, model.cuts(proba, tokens))
+        blocks = seg.blocks
+        cuts = model.cuts(proba, tokens)
+        keep = decide([b.text for b in blocks], [b.n_tokens for b in blocks], proba, cuts, [b.parent for b in blocks])
         "\n".join(b.text for b, k in zip(seg.blocks, keep, strict=True) if k)
         marks.append(time.perf_counter())
         return [b - a for a, b in itertools.pairwise(marks)]

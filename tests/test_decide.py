@@ -40,6 +40,19 @@ def test_repeats_keep_the_first_long_copy_only() -> None:
     assert out.tolist() == [True, True, False, True]  # short texts may repeat inside content
 
 
+def test_a_copy_beside_its_first_stays() -> None:
+    """A chorus, a clause a contract repeats, a table's repeated cell: copies whose owners share a parent with the
+    first copy's are the page's own text. Copies in other containers (responsive variants, teasers) are dropped."""
+    chorus = "and the ferry sails on through the winter night again"
+    texts = [chorus, "verse one of the song", chorus, "verse two of the song", chorus]
+    tokens = [10, 5, 10, 5, 10]
+    assert drop_repeats(texts, tokens, np.ones(5, dtype=bool), [7, 7, 7, 7, 7]).all()
+    assert drop_repeats(texts, tokens, np.ones(5, dtype=bool), [7, 7, 8, 7, 7]).tolist() == [1, 1, 0, 1, 1]
+    page = "<html><body><nav><a href='/'>Home</a></nav><article><h1>The ferry song</h1>"
+    page += "".join(f"<p>{t}, as the old sailors sang it on the quay.</p>" for t in texts) + "</article></body></html>"
+    assert extract_blocks(page).text.count("and the ferry sails on") == 3
+
+
 def test_decide_drops_islands_before_it_looks_for_repeats() -> None:
     """An island dropped first is not the kept copy that a later, wanted copy would repeat."""
     text = "the same sentence of more than eight words on this page"
@@ -55,11 +68,12 @@ def test_extraction_tells_islands_from_repeats() -> None:
     page = (
         "<html><body><nav><a href='/'>Home</a> <a href='/a'>About</a></nav>"
         "<p>Posted by Ann</p><div><a href='/x'>Share this</a></div>"
-        + "<p>A long paragraph of the article, with sentences that go on for a while about the subject.</p>" * 6
+        + "<div><p>A long paragraph of the article, with sentences that go on for a while about the subject.</p></div>"
+        * 6
         + "<footer><a href='/c'>Contact</a></footer></body></html>"
     )
     ext: Extraction = extract_blocks(page)
     reached = ext.proba >= ext.threshold
     assert not (ext.islands & ext.repeats).any()
     assert np.array_equal(ext.islands | ext.repeats, reached & ~ext.keep)
-    assert ext.text.count("A long paragraph") == 1  # the copies are repeats
+    assert ext.text.count("A long paragraph") == 1  # the copies, each in a container of its own, are repeats

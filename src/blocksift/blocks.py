@@ -68,6 +68,12 @@ class Block:
         return self.path[-1]
 
     @property
+    def parent(self) -> int:
+        """Id of the container above the owner (the owner itself where it is the page's root), as the features'
+        ``structure[:, 1]`` has it."""
+        return self.path[-2] if len(self.path) > 1 else self.path[-1]
+
+    @property
     def depth(self) -> int:
         """Number of block-level ancestors (the owner included)."""
         return len(self.path)

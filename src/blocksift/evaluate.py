@@ -83,7 +83,7 @@ def model_chooser(model: Predictor, threshold: float | None = None) -> Chooser:
     def choose(rows: PageRows) -> npt.NDArray[np.bool_]:
         if not len(rows.labels):
             return np.zeros(0, dtype=bool)
-        return model.keep(rows.texts, rows.n_tokens, rows_proba(model, rows), threshold)
+        return model.keep(rows.texts, rows.n_tokens, rows_proba(model, rows), threshold, rows.structure[:, 1])
 
     return choose
 

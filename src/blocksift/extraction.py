@@ -321,7 +321,8 @@ def extract_blocks(
     cuts = clf.cuts(proba, tokens, threshold=threshold, empty=False)
     cut = float(cuts[0]) if len(cuts) else float(clf.threshold_ if threshold is None else threshold)
     no_content = threshold is None and bool(clf.without_content(proba, tokens).any())
-    keep = decide([b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks], proba, np.inf if no_content else cut)
+    texts, lengths = [b.text for b in seg.blocks], [b.n_tokens for b in seg.blocks]
+    keep = decide(texts, lengths, proba, np.inf if no_content else cut, [b.parent for b in seg.blocks])
     return Extraction(
         seg, proba, keep, threshold=cut, encoding=doc.encoding, source=html, no_content=no_content, markup=markup
     )

@@ -153,10 +153,12 @@ class Predictor:
         tokens: npt.NDArray[Any],
         proba: npt.NDArray[np.float64],
         threshold: float | None = None,
+        parents: npt.NDArray[Any] | None = None,
     ) -> npt.NDArray[np.bool_]:
         """The blocks of one page to keep, from their texts, token counts and p(content): at or above the page's
-        cut (``cuts``), first copies of repeated long blocks only (``decide.decide``)."""
-        return decide(texts, list(tokens), proba, self.cuts(proba, tokens, threshold=threshold))
+        cut (``cuts``), first copies of repeated long blocks only, but for copies beside their first (each block's
+        ``parents``: the rows' ``structure[:, 1]``; ``decide.decide``)."""
+        return decide(texts, list(tokens), proba, self.cuts(proba, tokens, threshold=threshold), parents)
 
     @property
     def feature_names_out_(self) -> tuple[str, ...]:

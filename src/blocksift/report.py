@@ -150,7 +150,7 @@ def evaluate_pages(
             continue
         p = rows_proba(model, r)
         proba.append(p)
-        keep.append(model.keep(r.texts, r.n_tokens, p, threshold))
+        keep.append(model.keep(r.texts, r.n_tokens, p, threshold, r.structure[:, 1]))
     by_rows = {id(r): k for r, k in zip(rows, keep, strict=True)}
     report = score_rows(pages, rows, lambda r: by_rows[id(r)])
     marked = model.threshold_ if threshold is None else float(threshold)
