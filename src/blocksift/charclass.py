@@ -55,7 +55,8 @@ class PageText:
         self.n = len(texts)
         self.joined = joined
         self.cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        beyond = len(self.cp) > 0 and int(self.cp.max()) >= BMP
+        self.top = int(self.cp.max()) if len(self.cp) else -1  # the highest code point (-1: no text)
+        beyond = self.top >= BMP
         self.astral = self.cp >= BMP if beyond else None
         self.bmp_index = np.minimum(self.cp, BMP - 1) if beyond else self.cp
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=self.n)
@@ -162,7 +163,7 @@ def _word_counts(texts: list[str]) -> list[int]:
     if page is None:
         return [len(WORD_RE.findall(t)) for t in texts]
     word = page.matches(r"\w")
-    if not len(page.cp) or int(page.cp.max()) < _FIRST_WORD_CHAR:
+    if page.top < _FIRST_WORD_CHAR:
         return page.runs(word).tolist()
     alone = page.matches(_WORD_CHAR)
     return (page.runs(word & ~alone) + page.counts(alone)).tolist()

@@ -282,13 +282,7 @@ def _strict_multibyte(sample: bytes, guess: str | None) -> bool:
     """True where the guess is a multi-byte encoding that decodes every byte of the sample, the lenient ones aside
     (``LENIENT_MULTIBYTE``): the guesser chose it on the whole text, and a reading that needs sequences cut out to
     fit is no better. An EUC-JP page with one JIS X 0212 "©" was read as Big5 or GB18030 without this."""
-    if guess is None or guess in LENIENT_MULTIBYTE or _single_byte(guess):
-        return False
-    try:
-        sample.decode(guess)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+    return guess is not None and guess not in LENIENT_MULTIBYTE and not _single_byte(guess) and _decodes(sample, guess)
 
 
 def _broken_multibyte(sample: bytes) -> str | None:
