@@ -25,7 +25,7 @@ from typing import Any
 import joblib
 import numpy as np
 
-from blocksift.decide import decide, drop_islands, drop_repeats, half_best_f1
+from blocksift.decide import REPEAT_MIN_TOKENS, decide, drop_islands, drop_repeats, half_best_f1
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import score_rows
 from blocksift.table import PageRows, default_cache_dir, rows_proba
@@ -112,7 +112,7 @@ def _run_repeats(texts: Sequence[str], n_tokens: Any, keep: np.ndarray, parents:
     first: dict[str, int] = {}
     n = len(texts)
     for i in np.flatnonzero(out).tolist():
-        if n_tokens[i] < 8:
+        if n_tokens[i] < REPEAT_MIN_TOKENS:
             continue
         j = first.setdefault(texts[i], i)
         if j == i or (parents is not None and parents[i] == parents[j]):
