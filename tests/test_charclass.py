@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blocksift import charclass
-from blocksift.charclass import WORD_RE, PageText, chunks, match_counts, token_counts, word_counts
+from blocksift.charclass import PageText, chunks, match_counts, token_counts, word_counts, word_re
 from blocksift.features import (
     COPYRIGHT_RE,
     DIGIT_RE,
@@ -79,15 +79,41 @@ def test_counts_match_the_regexes_on_any_text(texts: list[str]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00")), max_size=8))
 def test_word_counts_match_their_regex_on_any_text(texts: list[str]) -> None:
-    assert word_counts(texts) == [len(WORD_RE.findall(t)) for t in texts]
+    assert word_counts(texts) == [len(word_re().findall(t)) for t in texts]
 
 
 def test_an_ideograph_or_kana_is_a_word_and_other_scripts_count_tokens() -> None:
     """A \\w+ run of Chinese or Japanese is a clause: the features read each ideograph and kana as a word."""
-    assert word_counts(TRICKY) == [len(WORD_RE.findall(t)) for t in TRICKY]
+    assert word_counts(TRICKY) == [len(word_re().findall(t)) for t in TRICKY]
     texts = ["日本語のテキスト。", "iPhone手机 4G", "𠀀𠀁 x", "한국어 문장", "plain words"]
     assert word_counts(texts) == [8, 4, 3, 2, 2]
     assert word_counts(["日本語 and\x00more"]) == [5]  # a text holding NUL: the regex
+
+
+def test_a_words_combining_marks_and_joiners_are_part_of_it() -> None:
+    """\\w+ cuts Indic, vocalised Arabic and Hebrew, Persian and decomposed Latin words at each mark; Thai, written
+    without spaces, keeps its tokens, and an emoji's selector or joiner is no word."""
+    texts = [
+        "हिन्दी भाषा",  # Hindi: 5 tokens
+        "বাংলা ভাষা",  # Bengali: 4
+        "தமிழ் மொழி",  # Tamil: 4
+        "می\u200cخواهم بروم",  # Persian, a zero-width non-joiner inside the first word: 3
+        "re\u0301sume\u0301 cafe\u0301",  # decomposed Latin: 3
+        "שָׁלוֹם עוֹלָם",  # pointed Hebrew
+        "ภาษาไทยเป็นภาษา",  # Thai: its tokens
+        "a \u2764\ufe0f b \U0001f468\u200d\U0001f469 c",  # emoji with a selector and a joiner
+        "\u0301 x",  # a mark after a space
+        "日本\u0301語",
+    ]
+    assert word_counts(texts) == [2, 2, 2, 2, 2, 2, 2, 3, 1, 3]
+    assert word_counts(texts) == [len(word_re().findall(t)) for t in texts]
+    assert token_counts(texts[:3]) == [5, 4, 4]  # the metrics' tokens stay the benchmarks'
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("a1 \u0301\u093f\u200d\ufe0f\u0e31\u65e5\u0915\u0964."), max_size=12)))
+def test_word_counts_match_their_regex_on_texts_of_marks(texts: list[str]) -> None:
+    assert word_counts(texts) == [len(word_re().findall(t)) for t in texts]
 
 
 def test_text_holding_nul_falls_back_to_the_regex() -> None:
