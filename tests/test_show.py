@@ -170,6 +170,17 @@ def test_cli_show(tmp_path: Path) -> None:
     assert runner.invoke(app, ["show", str(empty), "-o", str(tmp_path / "e.html")]).exit_code == 1
 
 
+def test_cli_show_stops_at_its_time_limit(tmp_path: Path) -> None:
+    """show reads, segments and explains a page in one process: a page that would take too long is stopped with
+    a message and no report, as predict stops it (its default limit is predict's)."""
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["show", str(PAGE), "--timeout", "0.000001", "-o", str(out)])
+    assert result.exit_code == 1 and "second limit" in result.output and not out.exists()
+    assert runner.invoke(app, ["show", str(PAGE), "--timeout", "0", "-o", str(out)]).exit_code == 0  # no limit
+    assert runner.invoke(app, ["show", str(PAGE), "--timeout", "-1"]).exit_code == 2
+
+
 def test_cli_show_decodes_with_the_encoding_it_is_given(tmp_path: Path) -> None:
     text = "Příliš žluťoučký kůň úpěl ďábelské ódy, když večer přišel k řece a díval se na lodě u mola."
     page = tmp_path / "p.html"

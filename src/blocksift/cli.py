@@ -1017,8 +1017,10 @@ def show(
     encoding: Annotated[
         str | None, typer.Option(help="Decode the page with this encoding instead of detecting it (as predict).")
     ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds the page may take (0: no limit), as predict.")] = PAGE_TIMEOUT,
 ) -> None:
     """Write a self-contained HTML report of one page: every block coloured by its label, and why."""
+    from blocksift.batch import time_limit
     from blocksift.datasets import read_html_file
     from blocksift.modelfile import load_model
     from blocksift.outputs import output_name
@@ -1026,6 +1028,8 @@ def show(
 
     _check_threshold(threshold)
     _check_encoding(encoding)
+    if not timeout >= 0 or not math.isfinite(timeout):
+        raise fail("--timeout must be zero or a positive number of seconds")
     for given in (page, gold):
         if given is not None and not given.is_file():
             raise fail(f"no such file: {given}")
@@ -1039,12 +1043,13 @@ def show(
     except BlocksiftError as exc:
         raise fail(str(exc)) from exc
     try:
-        html = read_html_file(page, max_bytes=MAX_PAGE_BYTES)
-        gold_text = gold.read_text(encoding="utf-8", errors="replace") if gold is not None else None
-        view = build_view(
-            html, source=page.name, model=clf, model_label=model_name(clf, model), threshold=threshold,
-            gold=gold_text, url=url, encoding=encoding,
-        )  # fmt: skip
+        with time_limit(timeout or None):
+            html = read_html_file(page, max_bytes=MAX_PAGE_BYTES)
+            gold_text = gold.read_text(encoding="utf-8", errors="replace") if gold is not None else None
+            view = build_view(
+                html, source=page.name, model=clf, model_label=model_name(clf, model), threshold=threshold,
+                gold=gold_text, url=url, encoding=encoding,
+            )  # fmt: skip
     except (BlocksiftError, OSError) as exc:
         raise fail(f"{page}: {exc}", PARTIAL) from exc
     try:
