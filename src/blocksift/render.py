@@ -65,6 +65,17 @@ class ListLevel(NamedTuple):
     number: int = 1  # in an ordered list: the item's number, its list's start= and its own value= read
 
 
+class Quote(NamedTuple):
+    """A quotation (``<blockquote>``) a block sits in: its container id."""
+
+    quote_id: int
+
+
+# A structure that holds blocks of any kind, and that Markdown writes as a prefix to each of their lines (a list
+# item's marker and indent, a quotation's "> "): the list items and quotations a block sits in, outermost first.
+Frame = ListLevel | Quote
+
+
 @dataclass(frozen=True)
 class Item:
     """One content block with the structure it belongs to."""
@@ -75,9 +86,14 @@ class Item:
     ordered: bool = False
     group: tuple[int, ...] = ()  # container ids: (table, row, cell) for cells, (li,) for list items, (pre,) for code
     spans: tuple[Span, ...] = ()
-    lists: tuple[ListLevel, ...] = ()  # a list item's lists, outermost first
+    nest: tuple[Frame, ...] = ()  # the list items and quotations around the item (a table's, a code's), outermost first
     place: tuple[int, int] = (-1, -1)  # a cell's row and first column in its table's grid (-1: not known)
     language: str = ""  # code's language, where the page names it ("js", "python")
+
+    @property
+    def lists(self) -> tuple[ListLevel, ...]:
+        """The list items the item sits in, outermost first."""
+        return tuple(frame for frame in self.nest if isinstance(frame, ListLevel))
 
 
 def _nearest(tags: tuple[str, ...], wanted: tuple[str, ...] | frozenset[str] | dict[str, int]) -> int:
@@ -91,27 +107,42 @@ def classify(seg: Segmentation, block: Block, layout: frozenset[int] = frozenset
     """The structure ``block`` sits in, from the nearest telling ancestor. A block of preformatted code gives its
     own text; ``items`` writes all of a ``<pre>``'s content blocks as one item (``extraction.code_text``). The cells
     of the tables in ``layout`` (container ids: layout tables, ``extraction.table_cells``) are no cells: a block in
-    one is the paragraph, list item or quotation it is inside the cell."""
+    one is the paragraph, list item or quotation it is inside the cell. Every item also has the list items and
+    quotations around it (``nest``: for a cell, around its table; for code, around its ``<pre>``), so that a code
+    block, a table or a quotation inside a list item, or a list inside a quotation, is written inside it."""
     tags = seg.tag_path(block)
     path = block.path
     h = _nearest(tags, HEADINGS)
     if h >= 0:
-        return Item("heading", block.text, level=HEADINGS[tags[h]])
+        return Item("heading", block.text, level=HEADINGS[tags[h]], nest=_nest(tags, path, h))
     pre = next((i for i, tag in enumerate(tags) if tag in PRE_TAGS), -1)  # the outermost, as ``pre_runs`` reads
     if pre >= 0:
-        return Item("code", block.text, group=(path[pre],))
+        return Item("code", block.text, group=(path[pre],), nest=_nest(tags, path, pre))
     cell, table = _data_cell(tags, path, layout)
     if cell >= 0:
         row = _nearest(tags[:cell], ("tr",))
         ids = (path[table] if table >= 0 else -1, path[row] if row >= 0 else -1, path[cell])
-        return Item("cell", block.text, level=int(tags[cell] == "th"), group=ids)
-    li = _nearest(tags, ("li", "dd", "dt"))
-    if li >= 0 and tags[li] == "li":
-        lists = tuple(_list_level(tags, path, i) for i in range(li + 1) if tags[i] == "li")
-        return Item("item", block.text, level=len(lists), ordered=lists[-1].ordered, group=(path[li],), lists=lists)
-    if _nearest(tags, ("blockquote",)) >= 0:
-        return Item("quote", block.text)
-    return Item("para", block.text)
+        nest = _nest(tags, path, table if table >= 0 else cell)
+        return Item("cell", block.text, level=int(tags[cell] == "th"), group=ids, nest=nest)
+    nest = _nest(tags, path, len(tags))
+    li, quote = _nearest(tags, ("li", "dd", "dt")), _nearest(tags, ("blockquote",))
+    if li > quote and tags[li] == "li":
+        lists = tuple(frame for frame in nest if isinstance(frame, ListLevel))
+        return Item("item", block.text, level=len(lists), ordered=lists[-1].ordered, group=(path[li],), nest=nest)
+    if quote >= 0:
+        return Item("quote", block.text, nest=nest)
+    return Item("para", block.text, nest=nest)
+
+
+def _nest(tags: tuple[str, ...], path: tuple[int, ...], end: int) -> tuple[Frame, ...]:
+    """The list items and quotations among the first ``end`` containers of a block's path, outermost first."""
+    frames: list[Frame] = []
+    for i in range(end):
+        if tags[i] == "li":
+            frames.append(_list_level(tags, path, i))
+        elif tags[i] == "blockquote":
+            frames.append(Quote(path[i]))
+    return tuple(frames)
 
 
 def _data_cell(tags: tuple[str, ...], path: tuple[int, ...], layout: frozenset[int]) -> tuple[int, int]:
@@ -159,15 +190,15 @@ def list_numbers(ol: Any) -> dict[Any, int]:
 
 def _numbered(seg: Segmentation, item: Item, numbers: dict[int, dict[Any, int]]) -> Item:
     """``item`` with the number of each of its ordered lists' items (``numbers``: each list's, found once)."""
-    levels = []
-    for level in item.lists:
-        if level.ordered and level.list_id >= 0:
+    frames: list[Frame] = []
+    for level in item.nest:
+        if isinstance(level, ListLevel) and level.ordered and level.list_id >= 0:
             if level.list_id not in numbers:
                 numbers[level.list_id] = list_numbers(seg.containers[level.list_id].element)
             number = numbers[level.list_id].get(seg.containers[level.item_id].element, 1)
             level = level._replace(number=min(max(number, 0), MAX_LIST_NUMBER))
-        levels.append(level)
-    return replace(item, lists=tuple(levels))
+        frames.append(level)
+    return replace(item, nest=tuple(frames))
 
 
 def table_grid(table: Any) -> dict[Any, tuple[int, int]]:
@@ -442,7 +473,8 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
             element = seg.containers[pre].element
-            out.append(Item("code", code_text(seg, pre, run), group=(pre,), language=code_language(element)))
+            nest = classify(seg, run[0], layout).nest  # the list items and quotations around the <pre>
+            out.append(Item("code", code_text(seg, pre, run), group=(pre,), language=code_language(element), nest=nest))
             sources.append(None)
             continue
         block = run[0]
@@ -451,7 +483,7 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
         out.append(replace(classify(seg, block, layout), spans=spans(block, inline[block.owner], base)))
         sources.append(block)
     numbers: dict[int, dict[Any, int]] = {}  # per ordered list, counted once for all its items
-    return [_numbered(seg, it, numbers) if it.kind == "item" else it for it in _in_columns(seg, out, sources, layout)]
+    return [_numbered(seg, it, numbers) if it.lists else it for it in _in_columns(seg, out, sources, layout)]
 
 
 def _in_columns(seg: Segmentation, out: list[Item], sources: list[Block | None], layout: frozenset[int]) -> list[Item]:
@@ -624,18 +656,35 @@ def _h(item: Item) -> str:
     return _apply(item, _e, _html_span)
 
 
-def _runs(seq: list[Item]) -> Iterator[list[Item]]:
-    """Consecutive items that render together: cells of one table, items of lists, lines of one quotation."""
+def _groups(run: list[Item], depth: int) -> Iterator[list[Item]]:
+    """Consecutive items that render together at ``depth`` of their nesting (their frames before it are the same):
+    those in one quotation or one list (their frame at ``depth``), the cells of one table, each other item alone."""
     i = 0
-    while i < len(seq):
+    while i < len(run):
+        key = _group_key(run[i], depth)
         j = i + 1
-        kind = seq[i].kind
-        while j < len(seq) and kind in ("cell", "item", "quote") and seq[j].kind == kind:
-            if kind == "cell" and seq[j].group[0] != seq[i].group[0]:
-                break
+        while key is not None and j < len(run) and _group_key(run[j], depth) == key:
             j += 1
-        yield seq[i:j]
+        yield run[i:j]
         i = j
+
+
+def _group_key(item: Item, depth: int) -> tuple[str, int] | None:
+    """What ``item`` renders together with at ``depth``: its quotation, its list, its table (None: nothing)."""
+    if depth < len(item.nest):
+        frame = item.nest[depth]
+        return ("quote", frame.quote_id) if isinstance(frame, Quote) else ("list", frame.list_id)
+    return ("table", item.group[0]) if item.kind == "cell" else None
+
+
+def _list_items(run: list[Item], depth: int) -> Iterator[list[Item]]:
+    """The items of one list (``run``, the group of its frame at ``depth``), each list item's blocks together."""
+    for _, group in itertools.groupby(run, key=lambda it: it.nest[depth]):
+        yield list(group)
+
+
+def _frame(item: Item, depth: int) -> Frame | None:
+    return item.nest[depth] if depth < len(item.nest) else None
 
 
 def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[tuple[str, bool]]]:
@@ -692,24 +741,70 @@ def _fence(code: str) -> str:
 
 def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     """Content as Markdown: # headings, - and 1. lists, | tables |, ``` code, > quotations, [links](href), **bold**,
-    *italics*, `code`; ``url`` (where the page came from) resolves relative links."""
-    parts: list[str] = []
-    for run in _runs(items(extraction, url)):
-        kind = run[0].kind
-        if kind == "heading":
-            parts.append("#" * run[0].level + " " + _md_text(run[0]))
-        elif kind == "code":
-            fence = _fence(run[0].text)
-            parts.append(f"{fence}{run[0].language}\n{run[0].text}\n{fence}")
-        elif kind == "cell":
-            parts.extend(_md_table(_rows(run, _md)))
-        elif kind == "item":
-            parts.extend(_md_lists(run))
-        elif kind == "quote":
-            parts.append("\n>\n".join("> " + _md(it) for it in run))
+    *italics*, `code`; ``url`` (where the page came from) resolves relative links. A block inside a list item or a
+    quotation (code, a table, a nested list or quotation, another paragraph) is written inside it: its lines take the
+    item's indent or the quotation's "> ", as CommonMark reads them."""
+    body = _md_blocks(items(extraction, url), 0)
+    return body + "\n" if body else ""
+
+
+def _md_blocks(run: list[Item], depth: int, in_item: bool = False) -> str:
+    """The items of ``run`` (all inside the same frames before ``depth``) as Markdown blocks apart by a blank line.
+    In a list item, a list that may interrupt a paragraph (bullets, or numbers from 1) goes right under the
+    paragraph before it, as the item's text and its nested list were always written (a tight list)."""
+    out: list[str] = []
+    turn = 0  # the bullet or delimiter of the last list: a list right after another takes the other
+    last = ""  # what the last block was: "para", "list" or another kind
+    for group in _groups(run, depth):
+        frame = _frame(group[0], depth)
+        if isinstance(frame, Quote):
+            block, kind = _md_prefixed(_md_blocks(group, depth + 1), "> ", "> "), "quote"
+        elif frame is not None:
+            turn = 1 - turn if last == "list" else 0
+            block, kind = _md_list(group, depth, turn), "list"
+            if in_item and last == "para" and (not frame.ordered or frame.number == 1):
+                out.append("\n" + block)
+                last = kind
+                continue
         else:
-            parts.append(_md(run[0]))
-    return "\n\n".join(parts) + ("\n" if parts else "")
+            block, kind = _md_leaf(group), group[0].kind
+            kind = "para" if kind in ("item", "quote", "para") else kind
+        out.append("\n\n" + block if out else block)
+        last = kind
+    return "".join(out)
+
+
+def _md_leaf(group: list[Item]) -> str:
+    """A heading, a code block, a table, or a paragraph."""
+    first = group[0]
+    if first.kind == "heading":
+        return "#" * first.level + " " + _md_text(first)
+    if first.kind == "code":
+        fence = _fence(first.text)
+        return f"{fence}{first.language}\n{first.text}\n{fence}"
+    if first.kind == "cell":
+        return "\n\n".join(_md_table(_rows(group, _md)))
+    return _md(first)
+
+
+def _md_list(run: list[Item], depth: int, turn: int) -> str:
+    """One list (``run``: its items' blocks, their frame at ``depth`` its items) as Markdown: each item's marker
+    (its number in an ordered list; ``turn`` picks the bullet or delimiter) before its first line, its other lines
+    indented by the marker's width, as CommonMark reads an item's blocks (three spaces under "1. ")."""
+    lines = []
+    for item in _list_items(run, depth):
+        level = item[0].nest[depth]
+        assert isinstance(level, ListLevel)
+        marker = f"{level.number}{_DELIMITERS[turn]} " if level.ordered else f"{_BULLETS[turn]} "
+        lines.append(_md_prefixed(_md_blocks(item, depth + 1, in_item=True), marker, " " * len(marker)))
+    return "\n".join(lines)
+
+
+def _md_prefixed(block: str, first: str, rest: str) -> str:
+    """``block``'s lines, the first after ``first`` and the others after ``rest``; an empty line after ``rest``
+    without its trailing spaces (">" in a quotation), so that no line ends in white space."""
+    lines = block.split("\n")
+    return "\n".join((first if i == 0 else rest if line else rest.rstrip()) + line for i, line in enumerate(lines))
 
 
 def _md_table(rows: list[list[tuple[str, bool]]]) -> list[str]:
@@ -724,126 +819,67 @@ def _md_table(rows: list[list[tuple[str, bool]]]) -> list[str]:
 
 
 _BULLETS = ("-", "*")
-# A list item written: its depth in its lists, its level, and the indent of its text (where its nested lists go).
-OpenItem = tuple[int, ListLevel, int]
 _DELIMITERS = (".", ")")
-
-
-def _md_lists(run: list[Item]) -> list[str]:
-    """A run of list items as Markdown lists: each item with its marker (its number in an ordered list), a list
-    nested in an item indented by the width of that item's marker (as CommonMark reads it: three spaces under
-    "1. "), another block of an item already written (a second paragraph, text after a nested list) as a paragraph
-    of that item, and each list apart from the one before (the other bullet or delimiter: two lists with only a
-    blank line between them are one list in Markdown)."""
-    parts: list[list[str]] = []
-    open_items: list[OpenItem] = []
-    top = -2  # the outermost list of the part being written
-    written: set[int] = set()  # the lists with an item written
-    for it in run:
-        chain = it.lists
-        if not parts or chain[0].list_id != top:
-            parts.append([])
-            open_items, top = [], chain[0].list_id
-        open_items = _still_open(open_items, chain)
-        depth, text = len(chain) - 1, _md(it)
-        if open_items and open_items[-1][0] == depth:  # its own item is written: another paragraph of it
-            parts[-1].extend(["", " " * open_items[-1][2] + text])
-            continue
-        indent, level, turn = open_items[-1][2] if open_items else 0, chain[depth], (len(parts) - 1) % 2
-        marker = f"{level.number}{_DELIMITERS[turn]} " if level.ordered else f"{_BULLETS[turn]} "
-        if open_items and level.ordered and level.number != 1 and level.list_id not in written:
-            parts[-1].append("")  # a list numbered from other than 1 cannot interrupt its item's text
-        written.add(level.list_id)
-        parts[-1].append(" " * indent + marker + text)
-        open_items.append((depth, level, indent + len(marker)))
-    return ["\n".join(lines) for lines in parts]
-
-
-def _still_open(open_items: list[OpenItem], chain: tuple[ListLevel, ...]) -> list[OpenItem]:
-    """The open items (outermost first) that ``chain``, an item's lists, is still inside."""
-    kept = []
-    for entry in open_items:
-        depth, level, _ = entry
-        if depth >= len(chain) or chain[depth][:2] != level[:2]:
-            break
-        kept.append(entry)
-    return kept
 
 
 def _e(text: str) -> str:
     return htmlmod.escape(text, quote=False)
 
 
-def _html_lists(run: list[Item]) -> str:
-    """A run of list items as HTML lists, each ``<ul>``/``<ol>`` and ``<li>`` the page's own: an ordered list
-    starting at its first written item's number, a nested list inside its item, another block of an item already
-    written as a paragraph of it, and two lists side by side as two lists."""
+def _html_blocks(run: list[Item], depth: int, in_item: bool = False) -> list[str]:
+    """The items of ``run`` (all inside the same frames before ``depth``) as HTML blocks, each quotation and list
+    the page's own, and what they hold inside them. A list item's first paragraph is its text, without a ``<p>``."""
     out: list[str] = []
-    stack: list[tuple[int, str]] = []  # the open lists and items: (container id, tag), outermost first
-    numbers: dict[int, int] = {}  # each ordered list's last number written
-    for it in run:
-        want = [(cid, tag) for level in it.lists for cid, tag in _html_levels(level)]
-        k = 0
-        while k < min(len(stack), len(want)) and stack[k] == want[k]:
-            k += 1
-        while len(stack) > k:
-            _html_close(out, stack.pop()[1])
-        if k == len(want):  # its own item is open: another paragraph of it
-            out.append(f"<p>{_h(it)}</p>")
-            continue
-        for cid, tag in want[k:]:
-            level = next(lv for lv in it.lists if cid in (lv.list_id, lv.item_id))
-            out.append(f"<{tag}{_html_number(tag, level, numbers)}>")
-            stack.append((cid, tag))
-        out[-1] += _h(it)
-    while stack:
-        _html_close(out, stack.pop()[1])
-    return "\n".join(out)
+    for group in _groups(run, depth):
+        frame = _frame(group[0], depth)
+        if isinstance(frame, Quote):
+            out.append("<blockquote>" + "\n".join(_html_blocks(group, depth + 1)) + "</blockquote>")
+        elif frame is not None:
+            out.append(_html_list(group, depth))
+        elif in_item and not out and group[0].kind in ("item", "quote", "para"):
+            out.append(_h(group[0]))
+        else:
+            out.extend(_html_leaf(group))
+    return out
 
 
-def _html_close(out: list[str], tag: str) -> None:
-    """Close ``tag``: an item on the line of its last text, a list on a line of its own."""
-    if tag == "li":
-        out[-1] += "</li>"
-    else:
-        out.append(f"</{tag}>")
+def _html_leaf(group: list[Item]) -> list[str]:
+    """A heading, a code block, a table, or a paragraph."""
+    first = group[0]
+    if first.kind == "heading":
+        return [f"<h{first.level}>{_h(first)}</h{first.level}>"]
+    if first.kind == "code":
+        language = f' class="language-{first.language}"' if first.language else ""
+        return [f"<pre><code{language}>{_e(first.text)}</code></pre>"]
+    if first.kind == "cell":
+        return _html_table(_rows(group, _h))
+    return [f"<p>{_h(first)}</p>"]
 
 
-def _html_number(tag: str, level: ListLevel, numbers: dict[int, int]) -> str:
-    """The attribute that gives an ordered list's first item, or an item out of its list's count, its number."""
-    if not level.ordered:
-        return ""
-    if tag == "ol":
-        return f' start="{level.number}"' if level.number != 1 else ""
-    expected = numbers.get(level.list_id, level.number - 1) + 1
-    numbers[level.list_id] = level.number
-    return f' value="{level.number}"' if level.number != expected else ""
-
-
-def _html_levels(level: ListLevel) -> tuple[tuple[int, str], tuple[int, str]]:
-    return (level.list_id, "ol" if level.ordered else "ul"), (level.item_id, "li")
+def _html_list(run: list[Item], depth: int) -> str:
+    """One list (``run``: its items' blocks, their frame at ``depth`` its items) as an ``<ul>`` or ``<ol>``: an
+    ordered list starting at its first written item's number, an item out of the count with its own ``value``."""
+    first = run[0].nest[depth]
+    assert isinstance(first, ListLevel)
+    tag = "ol" if first.ordered else "ul"
+    start = f' start="{first.number}"' if first.ordered and first.number != 1 else ""
+    lines = [f"<{tag}{start}>"]
+    expected = first.number
+    for item in _list_items(run, depth):
+        level = item[0].nest[depth]
+        assert isinstance(level, ListLevel)
+        value = f' value="{level.number}"' if level.ordered and level.number != expected else ""
+        expected = level.number + 1
+        lines.append(f"<li{value}>" + "\n".join(_html_blocks(item, depth + 1, in_item=True)) + "</li>")
+    lines.append(f"</{tag}>")
+    return "\n".join(lines)
 
 
 def to_html(extraction: Extraction, url: str | None = None) -> str:
     """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
     only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes, but the
     page's ``lang`` and ``dir`` (``text_direction``) on ``<html>`` and a code block's language."""
-    body: list[str] = []
-    for run in _runs(items(extraction, url)):
-        kind = run[0].kind
-        if kind == "heading":
-            body.append(f"<h{run[0].level}>{_h(run[0])}</h{run[0].level}>")
-        elif kind == "code":
-            language = f' class="language-{run[0].language}"' if run[0].language else ""
-            body.append(f"<pre><code{language}>{_e(run[0].text)}</code></pre>")
-        elif kind == "cell":
-            body.extend(_html_table(_rows(run, _h)))
-        elif kind == "item":
-            body.append(_html_lists(run))
-        elif kind == "quote":
-            body.append("<blockquote>" + "".join(f"<p>{_h(it)}</p>" for it in run) + "</blockquote>")
-        else:
-            body.append(f"<p>{_h(run[0])}</p>")
+    body = _html_blocks(items(extraction, url), 0)
     title = f"<title>{_e(extraction.title)}</title>\n" if extraction.title else ""
     lang = extraction.meta.language
     attributes = f' lang="{htmlmod.escape(lang, quote=True)}"' if lang else ""
