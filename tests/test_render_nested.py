@@ -118,3 +118,68 @@ def test_quotations_side_by_side_stay_two_and_lists_side_by_side_in_an_item_too(
     shown = _shown(md)
     assert len(shown.xpath("blockquote")) == 2 and len(shown.xpath("ul/li/ul")) == 2
     assert len(_body(ex).xpath("blockquote")) == 2 and len(_body(ex).xpath("ul/li/ul")) == 2
+
+
+# --- block elements inside a data table's cells ----------------------------------------------------------------------
+
+
+def _table_rows(shown: lxml_html.HtmlElement) -> list[list[str]]:
+    """Each rendered table row's cells, a ``<br>`` in them as a newline."""
+    for br in shown.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return [[cell.text_content() for cell in tr] for tr in shown.iter("tr")]
+
+
+def test_a_cell_of_several_lines_is_one_row_with_line_breaks() -> None:
+    """A GFM row is one line: a cell's lines (a ``<br>``, paragraphs, list items) are apart by a ``<br>``, not run
+    together by a space ("5.4 5.10 6.1"), and a pipe in them is escaped."""
+    ex = _all_kept(
+        "<table><tr><th>System</th><th>Kernels</th><th>Checks</th></tr>"
+        "<tr><td>Linux</td><td>5.4<br>5.10<br>6.1</td><td>Nightly</td></tr>"
+        "<tr><td>BSD</td><td><p>13</p><p>14</p></td><td><ul><li>Weekly</li><li>On release | rc</li></ul></td></tr>"
+        "</table>"
+    )
+    md = to_markdown(ex)
+    assert md == (
+        "| System | Kernels | Checks |\n| --- | --- | --- |\n| Linux | 5.4<br>5.10<br>6.1 | Nightly |\n"
+        "| BSD | 13<br>14 | Weekly<br>On release \\| rc |\n"
+    )
+    rows = [
+        ["System", "Kernels", "Checks"],
+        ["Linux", "5.4\n5.10\n6.1", "Nightly"],
+        ["BSD", "13\n14", "Weekly\nOn release | rc"],
+    ]
+    assert _table_rows(_shown(md)) == rows
+    assert _table_rows(_body(ex)) == rows
+    assert ex.text.splitlines()[1] == "Linux | 5.4 / 5.10 / 6.1 | Nightly"  # the plain text as before
+
+
+def test_code_in_a_data_cell_stays_in_its_row() -> None:
+    """A ``<pre>`` in a data table's cell was a code block that cut the table in two (its second half without a
+    header row, no table at all in GFM), and lines of its own in the plain text; it is the cell's value: a code span
+    per line in Markdown, a ``<pre>`` in the cell in HTML, the cell's lines in the plain text."""
+    ex = _all_kept(
+        "<table><tr><th>Option</th><th>Example</th></tr><tr><td>--port</td><td><pre>tides --port 80\n"
+        "tides --port 443</pre></td></tr><tr><td>--host</td><td>any name</td></tr></table>"
+    )
+    md = to_markdown(ex)
+    assert md == (
+        "| Option | Example |\n| --- | --- |\n| --port | `tides --port 80`<br>`tides --port 443` |\n"
+        "| --host | any name |\n"
+    )
+    shown = _shown(md)
+    assert _table_rows(shown)[1] == ["--port", "tides --port 80\ntides --port 443"] and len(shown.xpath("//table")) == 1
+    body = _body(ex)
+    assert (
+        len(body.xpath("table")) == 1
+        and body.xpath("table//td/pre/code")[0].text == "tides --port 80\ntides --port 443"
+    )
+    # the plain text's row stays one line too, the code's lines apart as a cell's lines are
+    assert ex.text == "Option | Example\n--port | tides --port 80 / tides --port 443\n--host | any name"
+
+
+def test_a_backslash_before_a_cell_line_break_stays_text() -> None:
+    md = to_markdown(
+        _all_kept("<table><tr><th>Drive</th><th>Use</th></tr><tr><td>C:\\<br>D:\\</td><td>data</td></tr></table>")
+    )
+    assert _table_rows(_shown(md))[1] == ["C:\\\nD:\\", "data"]

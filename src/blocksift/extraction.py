@@ -192,15 +192,20 @@ def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
     lines: list[list[list[str]]] = []  # each line's cells, each cell's lines, joined at the end: stays linear
     last_row = last_cell = -1
     for pre, run in pre_runs(seg, content):
-        cell = tables.data_cell(run[0].owner) if pre < 0 else -1
+        cell = tables.data_cell(run[0].owner)
         row = _row(seg, cell)
-        if row >= 0 and row == last_row:
-            if cell == last_cell:
-                lines[-1][-1].append(run[0].text)
-            else:
-                lines[-1].append([run[0].text])
+        text = run[0].text if pre < 0 else code_text(seg, pre, run)
+        if row < 0:
+            lines.append([[text]])
         else:
-            lines.append([[run[0].text if pre < 0 else code_text(seg, pre, run)]])
+            # code in a cell (a command, an example) is a value: its lines are the cell's, its row stays one line
+            cell_lines = [text] if pre < 0 else [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+            if row != last_row:
+                lines.append([cell_lines])
+            elif cell == last_cell:
+                lines[-1][-1].extend(cell_lines)
+            else:
+                lines[-1].append(cell_lines)
         last_row, last_cell = row, cell
     return "\n".join(CELLS_APART.join(CELL_LINES_APART.join(cell) for cell in line) for line in lines)
 

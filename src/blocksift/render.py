@@ -89,6 +89,7 @@ class Item:
     nest: tuple[Frame, ...] = ()  # the list items and quotations around the item (a table's, a code's), outermost first
     place: tuple[int, int] = (-1, -1)  # a cell's row and first column in its table's grid (-1: not known)
     language: str = ""  # code's language, where the page names it ("js", "python")
+    preformatted: bool = False  # a data table cell's item that is a <pre>'s code (``text`` keeps its lines)
 
     @property
     def lists(self) -> tuple[ListLevel, ...]:
@@ -116,14 +117,14 @@ def classify(seg: Segmentation, block: Block, layout: frozenset[int] = frozenset
     if h >= 0:
         return Item("heading", block.text, level=HEADINGS[tags[h]], nest=_nest(tags, path, h))
     pre = next((i for i, tag in enumerate(tags) if tag in PRE_TAGS), -1)  # the outermost, as ``pre_runs`` reads
-    if pre >= 0:
-        return Item("code", block.text, group=(path[pre],), nest=_nest(tags, path, pre))
     cell, table = _data_cell(tags, path, layout)
-    if cell >= 0:
+    if cell >= 0 and (pre < 0 or pre > cell):  # code in a data table's cell is a value of the table
         row = _nearest(tags[:cell], ("tr",))
         ids = (path[table] if table >= 0 else -1, path[row] if row >= 0 else -1, path[cell])
         nest = _nest(tags, path, table if table >= 0 else cell)
-        return Item("cell", block.text, level=int(tags[cell] == "th"), group=ids, nest=nest)
+        return Item("cell", block.text, level=int(tags[cell] == "th"), group=ids, nest=nest, preformatted=pre >= 0)
+    if pre >= 0:
+        return Item("code", block.text, group=(path[pre],), nest=_nest(tags, path, pre))
     nest = _nest(tags, path, len(tags))
     li, quote = _nearest(tags, ("li", "dd", "dt")), _nearest(tags, ("blockquote",))
     if li > quote and tags[li] == "li":
@@ -472,9 +473,12 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     sources: list[Block | None] = []  # each item's block (None: a <pre>'s code)
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
-            element = seg.containers[pre].element
-            nest = classify(seg, run[0], layout).nest  # the list items and quotations around the <pre>
-            out.append(Item("code", code_text(seg, pre, run), group=(pre,), language=code_language(element), nest=nest))
+            around = classify(seg, run[0], layout)  # a data cell's value, or code in the list items around it
+            text, language = code_text(seg, pre, run), code_language(seg.containers[pre].element)
+            if around.kind == "cell":
+                out.append(replace(around, text=text, language=language))
+            else:
+                out.append(Item("code", text, group=(pre,), nest=around.nest, language=language))
             sources.append(None)
             continue
         block = run[0]
@@ -505,8 +509,11 @@ def _in_columns(seg: Segmentation, out: list[Item], sources: list[Block | None],
         return out
     flat = layout | column
     for i, (item, block) in enumerate(zip(out, sources, strict=True)):
-        if block is not None and item.kind == "cell" and item.group[0] in column:
-            out[i] = replace(classify(seg, block, flat), spans=item.spans)
+        if item.kind == "cell" and item.group[0] in column:
+            if block is not None:
+                out[i] = replace(classify(seg, block, flat), spans=item.spans)
+            else:  # a <pre>'s code, in a cell that is no table's: a code block
+                out[i] = Item("code", item.text, nest=item.nest, language=item.language)
     return out
 
 
@@ -687,12 +694,14 @@ def _frame(item: Item, depth: int) -> Frame | None:
     return item.nest[depth] if depth < len(item.nest) else None
 
 
-def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[tuple[str, bool]]]:
-    """The kept cells of one table as rows of equal width: each cell's blocks rendered by ``text`` and joined by a
-    space, with whether it is a header cell (``<th>``). A cell goes in its column of the table's grid, an empty
-    string where the table has nothing kept, and the columns and rows that hold nothing kept are left out. Where a
-    cell's place is not known (a cell outside a ``<tr>``), the cells are set side by side in their rows as they
-    come."""
+def _rows(
+    cells: list[Item], text: Callable[[Item], str], join: Callable[[list[str]], str]
+) -> list[list[tuple[str, bool]]]:
+    """The kept cells of one table as rows of equal width: each cell's blocks rendered by ``text`` and joined by
+    ``join`` (a line break: ``_md_cell``, ``_html_cell_lines``), with whether it is a header cell (``<th>``). A cell
+    goes in its column of the table's grid, an empty string where the table has nothing kept, and the columns and
+    rows that hold nothing kept are left out. Where a cell's place is not known (a cell outside a ``<tr>``), the
+    cells are set side by side in their rows as they come."""
     if any(c.place[0] < 0 for c in cells):
         cells = _side_by_side(cells)
     placed: dict[tuple[int, int], tuple[list[str], bool]] = {}  # parts joined at the end: a cell of 100,000 lines
@@ -702,7 +711,7 @@ def _rows(cells: list[Item], text: Callable[[Item], str]) -> list[list[tuple[str
     columns = {col: i for i, col in enumerate(sorted({col for _, col in placed}))}
     grid = {r: [("", False)] * len(columns) for r in rows}
     for (r, col), (parts, header) in placed.items():
-        grid[r][columns[col]] = (" ".join(parts), header)
+        grid[r][columns[col]] = (join(parts), header)
     return [grid[r] for r in rows]
 
 
@@ -721,6 +730,41 @@ def _side_by_side(cells: list[Item]) -> list[Item]:
         out.append(replace(c, place=(r, col)))
         last_row, last_cell = row, cell
     return out
+
+
+# Between the lines of a table cell of several (a <br>, paragraphs, list items, a <pre>'s lines): a line break. A GFM
+# table's row is one line, so Markdown cannot break a cell's line itself; "<br>" is how GitHub and the other GFM
+# renderers are told to (an inline tag they pass through), and a reader or a model sees a line break in it too. The
+# plain text's " / " (``extraction.CELL_LINES_APART``) would be ambiguous here: "5.4 / 5.10" cannot be told from a
+# value that holds a slash ("TCP/IP", "1/2 cup"), and a renderer would show it as part of the value.
+CELL_LINE_BREAK = "<br>"
+
+
+def _md_cell(parts: list[str]) -> str:
+    """A table cell's blocks, in Markdown, as one line: a line break between them (``CELL_LINE_BREAK``), the
+    character before one escaped where it would make it text ("C:\\<br>" would show the tag)."""
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            _md_append(out, CELL_LINE_BREAK)
+        _md_append(out, part)
+    return "".join(out)
+
+
+def _md_cell_part(item: Item) -> str:
+    """A block of a table cell in Markdown: a ``<pre>``'s code a code span per line (a GFM row is one line)."""
+    if item.preformatted:
+        return CELL_LINE_BREAK.join(_md_code(line) for line in item.text.split("\n") if line.strip())
+    return _md(item)
+
+
+def _html_cell_lines(parts: list[str]) -> str:
+    return CELL_LINE_BREAK.join(parts)
+
+
+def _html_cell_part(item: Item) -> str:
+    """A block of a table cell in HTML: a ``<pre>``'s code as the code block it is, which a cell may hold."""
+    return f"<pre><code>{_e(item.text)}</code></pre>" if item.preformatted else _h(item)
 
 
 def _html_cell(text: str, header: bool) -> str:
@@ -783,7 +827,7 @@ def _md_leaf(group: list[Item]) -> str:
         fence = _fence(first.text)
         return f"{fence}{first.language}\n{first.text}\n{fence}"
     if first.kind == "cell":
-        return "\n\n".join(_md_table(_rows(group, _md)))
+        return "\n\n".join(_md_table(_rows(group, _md_cell_part, _md_cell)))
     return _md(first)
 
 
@@ -852,7 +896,7 @@ def _html_leaf(group: list[Item]) -> list[str]:
         language = f' class="language-{first.language}"' if first.language else ""
         return [f"<pre><code{language}>{_e(first.text)}</code></pre>"]
     if first.kind == "cell":
-        return _html_table(_rows(group, _h))
+        return _html_table(_rows(group, _html_cell_part, _html_cell_lines))
     return [f"<p>{_h(first)}</p>"]
 
 
