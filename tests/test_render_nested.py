@@ -183,3 +183,14 @@ def test_a_backslash_before_a_cell_line_break_stays_text() -> None:
         _all_kept("<table><tr><th>Drive</th><th>Use</th></tr><tr><td>C:\\<br>D:\\</td><td>data</td></tr></table>")
     )
     assert _table_rows(_shown(md))[1] == ["C:\\\nD:\\", "data"]
+
+
+def test_a_list_holding_nothing_kept_but_nested_lists_is_left_out() -> None:
+    """A contents box's outer item whose own text the model dropped: its nested list is written in its place, not
+    as an item of no text around it ("- - CoreDNS"); an item with text of its own keeps its nested list."""
+    html = "<ul><li><span>Contents</span><ul><li>CoreDNS</li><li>Local DNS</li></ul></li></ul>"
+    ex = _all_kept(html)
+    ex = Extraction(ex.segmentation, ex.proba, np.array([b.text != "Contents" for b in ex.blocks]), 0.5, "str")
+    assert to_markdown(ex) == "- CoreDNS\n- Local DNS\n"
+    assert [el.tag for el in _body(ex)] == ["ul"] and not _body(ex).xpath("ul/li/ul")
+    assert to_markdown(_all_kept(html)) == "- Contents\n  - CoreDNS\n  - Local DNS\n"

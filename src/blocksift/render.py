@@ -694,6 +694,13 @@ def _frame(item: Item, depth: int) -> Frame | None:
     return item.nest[depth] if depth < len(item.nest) else None
 
 
+def _bare(run: list[Item], depth: int) -> bool:
+    """Whether the list at ``depth`` holds nothing kept but lists nested in its items (a slider's or a contents
+    box's outer list, whose items' own text was dropped): it is left out, its nested lists written in its place,
+    rather than as items of no text around them ("- - Install")."""
+    return all(isinstance(_frame(it, depth + 1), ListLevel) for it in run)
+
+
 def _rows(
     cells: list[Item], text: Callable[[Item], str], join: Callable[[list[str]], str]
 ) -> list[list[tuple[str, bool]]]:
@@ -805,7 +812,9 @@ def _md_blocks(run: list[Item], depth: int, in_item: bool = False) -> str:
             block, kind = _md_prefixed(_md_blocks(group, depth + 1), "> ", "> "), "quote"
         elif frame is not None:
             turn = 1 - turn if last == "list" else 0
-            block, kind = _md_list(group, depth, turn), "list"
+            bare = _bare(group, depth)
+            block = _md_blocks(group, depth + 1, in_item) if bare else _md_list(group, depth, turn)
+            kind = "list"
             if in_item and last == "para" and (not frame.ordered or frame.number == 1):
                 out.append("\n" + block)
                 last = kind
@@ -878,6 +887,8 @@ def _html_blocks(run: list[Item], depth: int, in_item: bool = False) -> list[str
         frame = _frame(group[0], depth)
         if isinstance(frame, Quote):
             out.append("<blockquote>" + "\n".join(_html_blocks(group, depth + 1)) + "</blockquote>")
+        elif frame is not None and _bare(group, depth):
+            out.extend(_html_blocks(group, depth + 1, in_item))
         elif frame is not None:
             out.append(_html_list(group, depth))
         elif in_item and not out and group[0].kind in ("item", "quote", "para"):
