@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from blocksift.blocks import segment
 from blocksift.extraction import Extraction
 from blocksift.page import parse_html
-from blocksift.render import items, to_html, to_markdown
+from blocksift.render import MAX_WRITTEN_NESTING, items, to_html, to_markdown
 
 
 def _all_kept(body: str) -> Extraction:
@@ -194,3 +194,12 @@ def test_a_list_holding_nothing_kept_but_nested_lists_is_left_out() -> None:
     assert to_markdown(ex) == "- CoreDNS\n- Local DNS\n"
     assert [el.tag for el in _body(ex)] == ["ul"] and not _body(ex).xpath("ul/li/ul")
     assert to_markdown(_all_kept(html)) == "- Contents\n  - CoreDNS\n  - Local DNS\n"
+
+
+def test_lists_nested_hundreds_deep_are_written_without_recursing_that_deep() -> None:
+    """The writers recurse once per level: past ``MAX_WRITTEN_NESTING`` levels a block is written at that depth,
+    its words kept, rather than failing with a RecursionError."""
+    ex = _all_kept("<ul><li>step" * 600)
+    md, page = to_markdown(ex), to_html(ex)
+    assert md.count("step") == len(ex.blocks) == page.count("step")
+    assert max(len(line) - len(line.lstrip()) for line in md.splitlines()) == 2 * MAX_WRITTEN_NESTING

@@ -694,11 +694,32 @@ def _frame(item: Item, depth: int) -> Frame | None:
     return item.nest[depth] if depth < len(item.nest) else None
 
 
-def _bare(run: list[Item], depth: int) -> bool:
-    """Whether the list at ``depth`` holds nothing kept but lists nested in its items (a slider's or a contents
-    box's outer list, whose items' own text was dropped): it is left out, its nested lists written in its place,
-    rather than as items of no text around them ("- - Install")."""
-    return all(isinstance(_frame(it, depth + 1), ListLevel) for it in run)
+# The list items and quotations a block is written inside at most; deeper ones are not written (its text stays). The
+# writers recurse once per level, and no page nests content this deep (a hostile one nests 500 lists: MAX_NESTING);
+# markdown-it stops reading nested blocks at 100.
+MAX_WRITTEN_NESTING = 50
+
+
+def _written(run: list[Item]) -> list[Item]:
+    """The items as the writers take them: nested at most ``MAX_WRITTEN_NESTING`` deep, bare list levels left out."""
+    deep = MAX_WRITTEN_NESTING
+    return _unwrapped([replace(it, nest=it.nest[:deep]) if len(it.nest) > deep else it for it in run])
+
+
+def _unwrapped(run: list[Item], depth: int = 0) -> list[Item]:
+    """``run`` without the list levels that hold nothing kept but lists nested in their items (a slider's or a
+    contents box's outer list, whose items' own text was dropped): their nested lists are written in their place,
+    not as items of no text around them ("- - CoreDNS")."""
+    out: list[Item] = []
+    for group in _groups(run, depth):
+        frame = _frame(group[0], depth)
+        if frame is None:
+            out.extend(group)
+        elif isinstance(frame, ListLevel) and all(isinstance(_frame(it, depth + 1), ListLevel) for it in group):
+            out.extend(_unwrapped([replace(it, nest=it.nest[:depth] + it.nest[depth + 1 :]) for it in group], depth))
+        else:
+            out.extend(_unwrapped(group, depth + 1))
+    return out
 
 
 def _rows(
@@ -795,7 +816,7 @@ def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     *italics*, `code`; ``url`` (where the page came from) resolves relative links. A block inside a list item or a
     quotation (code, a table, a nested list or quotation, another paragraph) is written inside it: its lines take the
     item's indent or the quotation's "> ", as CommonMark reads them."""
-    body = _md_blocks(items(extraction, url), 0)
+    body = _md_blocks(_written(items(extraction, url)), 0)
     return body + "\n" if body else ""
 
 
@@ -812,9 +833,7 @@ def _md_blocks(run: list[Item], depth: int, in_item: bool = False) -> str:
             block, kind = _md_prefixed(_md_blocks(group, depth + 1), "> ", "> "), "quote"
         elif frame is not None:
             turn = 1 - turn if last == "list" else 0
-            bare = _bare(group, depth)
-            block = _md_blocks(group, depth + 1, in_item) if bare else _md_list(group, depth, turn)
-            kind = "list"
+            block, kind = _md_list(group, depth, turn), "list"
             if in_item and last == "para" and (not frame.ordered or frame.number == 1):
                 out.append("\n" + block)
                 last = kind
@@ -887,8 +906,6 @@ def _html_blocks(run: list[Item], depth: int, in_item: bool = False) -> list[str
         frame = _frame(group[0], depth)
         if isinstance(frame, Quote):
             out.append("<blockquote>" + "\n".join(_html_blocks(group, depth + 1)) + "</blockquote>")
-        elif frame is not None and _bare(group, depth):
-            out.extend(_html_blocks(group, depth + 1, in_item))
         elif frame is not None:
             out.append(_html_list(group, depth))
         elif in_item and not out and group[0].kind in ("item", "quote", "para"):
@@ -934,7 +951,7 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
     """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
     only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes, but the
     page's ``lang`` and ``dir`` (``text_direction``) on ``<html>`` and a code block's language."""
-    body = _html_blocks(items(extraction, url), 0)
+    body = _html_blocks(_written(items(extraction, url)), 0)
     title = f"<title>{_e(extraction.title)}</title>\n" if extraction.title else ""
     lang = extraction.meta.language
     attributes = f' lang="{htmlmod.escape(lang, quote=True)}"' if lang else ""
