@@ -1131,6 +1131,7 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
     if "shadowroot" in text or "shadowRoot" in text:
         _open_shadow_roots(root)
     _end_foreign_content(root, text)
-    formulas_as_text(root)
+    if any(f"<{name}" in text for name in ("math", "MATH", "Math")):  # a walk of the tree saved elsewhere
+        formulas_as_text(root)
     _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)
