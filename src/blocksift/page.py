@@ -50,7 +50,6 @@ from blocksift.charset import (
     widened,
 )
 from blocksift.errors import InputError
-from blocksift.mathml import formulas_as_text
 from blocksift.mhtml import is_mhtml, page_part
 from blocksift.mojibake import may_hold_mojibake, repair_mojibake
 
@@ -63,10 +62,9 @@ if TYPE_CHECKING:
 # (<map> and <picture> are not among them: browsers show what they hold besides their <area> and <source>
 # elements, and an unclosed one holds the rest of the page.)
 # A <title> outside the head is hidden too (browsers' style sheet: display none); the page's title is read before.
-# (<math> is not among them: a formula is text, which ``mathml.formulas_as_text`` reads before these are dropped.)
 DROP_TAGS = frozenset(
     {
-        "script", "style", "template", "iframe", "svg", "param", "canvas", "title",
+        "script", "style", "template", "iframe", "svg", "math", "param", "canvas", "title",
         "head", "select", "datalist", "video", "audio", "area", "noframes",
     }
 )  # fmt: skip
@@ -1131,7 +1129,5 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
     if "shadowroot" in text or "shadowRoot" in text:
         _open_shadow_roots(root)
     _end_foreign_content(root, text)
-    if any(f"<{name}" in text for name in ("math", "MATH", "Math")):  # a walk of the tree saved elsewhere
-        formulas_as_text(root)
     _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)

@@ -34,11 +34,8 @@ _BACKTICKS_RE = re.compile("`+")
 # (tt) and a variable's name (var) are shown in a monospace font, as code is: they are code spans.
 INLINE = {
     "a": "link", "strong": "strong", "b": "strong", "em": "em", "i": "em",
-    "code": "code", "kbd": "code", "samp": "code", "tt": "code", "var": "code", "math": "math",
+    "code": "code", "kbd": "code", "samp": "code", "tt": "code", "var": "code",
 }  # fmt: skip
-# A formula (a <math> the cleaner left holding its TeX: ``mathml.formulas_as_text``) set in its line, and one set
-# apart as a display (display="block").
-MATH_KINDS = frozenset({"math", "display-math"})
 # Link targets that are not places to go (or are unsafe in a document made of scraped pages).
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
 CODE_TAGS = frozenset(tag for tag, kind in INLINE.items() if kind == "code")
@@ -372,8 +369,6 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
                 walk.skip_subtree()  # its text is its own blocks'; its tail (at its end event) is the owner's
                 continue
             kind = INLINE.get(tag)
-            if kind == "math" and node.get("display") == "block":
-                kind = "display-math"
             if kind == "link" and not open_links:
                 if code.element is not None:
                     code.close(elements, offsets, known)
@@ -617,18 +612,12 @@ def _md_text(item: Item) -> str:
     it an image, "C:\\" would escape the link's "["), that character escaped as well."""
     parts: list[str] = []
     at = 0
-    # Beside a formula, a dollar sign of the text ("$5") would pair with the formula's for a math renderer.
-    plain = _md_inline_beside_math if any(sp.kind in MATH_KINDS for sp in item.spans) else _md_inline
     for sp in item.spans:
-        _md_append(parts, plain(item.text[at : sp.start]))
+        _md_append(parts, _md_inline(item.text[at : sp.start]))
         _md_append(parts, _md_span(sp, item.text[sp.start : sp.end]))
         at = sp.end
-    _md_append(parts, plain(item.text[at:]))
+    _md_append(parts, _md_inline(item.text[at:]))
     return "".join(parts)
-
-
-def _md_inline_beside_math(text: str) -> str:
-    return _md_inline(text).replace("$", "\\$")
 
 
 def _md_append(parts: list[str], part: str) -> None:
@@ -647,22 +636,8 @@ def _md_span(sp: Span, text: str) -> str:
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
         return _md_code(text)
-    if sp.kind in MATH_KINDS:
-        return _md_math(text, sp.kind == "display-math")
     mark = MD_MARKS[sp.kind]
     return _md_inline(text) if "*" in text else f"{mark}{_md_inline(text)}{mark}"
-
-
-# "<" before a letter in a formula ("a<b"), which Markdown would read as a tag: TeX's own name for it.
-_TEX_LESS_RE = re.compile(r"<(?=[A-Za-z/!?])")
-
-
-def _md_math(tex: str, display: bool) -> str:
-    """A formula as Markdown's math: ``$tex$`` in its line, ``$$tex$$`` set apart (as pandoc, GitHub, and KaTeX's and
-    MathJax's renderers read them). The TeX is written as it is, not escaped as text ("a\\_{i}" is no TeX), but for
-    a "<" that would open a tag, written as TeX's ``\\lt``."""
-    tex = _TEX_LESS_RE.sub(r"\\lt ", tex)
-    return f"$${tex}$$" if display else f"${tex}$"
 
 
 def _md_code(text: str) -> str:
@@ -680,10 +655,6 @@ def _html_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
         label = f"<code>{_e(text)}</code>" if sp.code else _e(text)
         return f'<a href="{htmlmod.escape(sp.href, quote=True)}">{label}</a>'
-    if sp.kind == "display-math":  # pandoc's HTML for a formula, which MathJax and KaTeX typeset where it is shown
-        return f'<span class="math display">\\[{_e(text)}\\]</span>'
-    if sp.kind == "math":
-        return f'<span class="math inline">\\({_e(text)}\\)</span>'
     tag = HTML_TAGS[sp.kind]
     return f"<{tag}>{_e(text)}</{tag}>"
 
@@ -842,8 +813,7 @@ def _fence(code: str) -> str:
 
 def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     """Content as Markdown: # headings, - and 1. lists, | tables |, ``` code, > quotations, [links](href), **bold**,
-    *italics*, `code`, $formulas$ (their TeX); ``url`` (where the page came from) resolves relative links. A block
-    inside a list item or a
+    *italics*, `code`; ``url`` (where the page came from) resolves relative links. A block inside a list item or a
     quotation (code, a table, a nested list or quotation, another paragraph) is written inside it: its lines take the
     item's indent or the quotation's "> ", as CommonMark reads them."""
     body = _md_blocks(_written(items(extraction, url)), 0)
@@ -980,7 +950,7 @@ def _html_list(run: list[Item], depth: int) -> str:
 def to_html(extraction: Extraction, url: str | None = None) -> str:
     """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
     only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes, but the
-    page's ``lang`` and ``dir`` (``text_direction``) on ``<html>``, a code block's language and a formula's class."""
+    page's ``lang`` and ``dir`` (``text_direction``) on ``<html>`` and a code block's language."""
     body = _html_blocks(_written(items(extraction, url)), 0)
     title = f"<title>{_e(extraction.title)}</title>\n" if extraction.title else ""
     lang = extraction.meta.language

@@ -29,7 +29,6 @@ import blocksift.features as features_module
 import blocksift.labels as labels_module
 import blocksift.lexicon as lexicon_module
 import blocksift.markup as markup_module
-import blocksift.mathml as mathml_module
 import blocksift.mhtml as mhtml_module
 import blocksift.mojibake as mojibake_module
 import blocksift.page as page_module
@@ -156,7 +155,7 @@ def rows_fingerprint() -> str:
     h = hashlib.sha1(f"rows{ROWS_FORMAT}:{__version__}:{SCHEMA_VERSION}:{' '.join(FEATURE_NAMES)}".encode())
     for module in (page_module, charset_module, webcodecs_module, mhtml_module, mojibake_module, blocks_module,
                    charclass_module, features_module, lexicon_module, align_module, labels_module,
-                   markup_module, mathml_module):  # fmt: skip
+                   markup_module):  # fmt: skip
         h.update(inspect.getsource(module).encode())
     h.update(resources.files("blocksift").joinpath("assets", "lexicon.npz").read_bytes())
     return h.hexdigest()[:16]
