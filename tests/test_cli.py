@@ -496,3 +496,16 @@ def test_a_page_with_no_visible_text_is_said_to_have_none(tmp_path: Path, jobs: 
     code, _, err = run("predict", tmp_path / "spa.html", PAGE, "-o", tmp_path / "out", "-j", jobs)
     assert code == 0 and "spa.html: the page has no visible text" in err and "blog-rye-bread" not in err
     assert (tmp_path / "out" / "spa.txt").read_text() == ""
+
+
+def test_messages_keep_their_square_brackets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich read "[bold]" in a file name, and "[report]" in the install hint, as its markup and dropped them: the
+    message named another file, and `pip install 'blocksift'` installed no matplotlib."""
+    missing = tmp_path / "[bold]missing.html"
+    code, _, err = run("predict", missing)
+    assert code == 2 and f"no such file or directory: {missing}" in err
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as where matplotlib is not installed
+    report = tmp_path / "report"
+    code, out, err = run("evaluate", SAMPLE, "--report", report, "--no-cache")
+    assert code == 2 and "pip install 'blocksift[report]'" in err
+    assert "scoring" not in err and out == "" and not report.exists()  # refused before a page was scored

@@ -42,8 +42,11 @@ app = typer.Typer(
     # Plain click help: typer's rich help imports rich's Markdown and pygments, which doubled `blocksift --help`.
     rich_markup_mode=None,
 )
-err = lazy_console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line, for grep and logs
-out = lazy_console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+# markup=False: messages carry file names, page text and option values, and rich read "[bold]" or "[report]" in them
+# as its markup and dropped it (`pip install 'blocksift[report]'` came out as `pip install 'blocksift'`). A message
+# that wants a style says so with markup=True and escapes what it quotes.
+err = lazy_console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # an error is one line, for grep
+out = lazy_console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 120)
 # Messages on stderr at the level of the global --quiet / --verbose, which main_options sets on every invocation.
 reporter = Reporter(err)
 
@@ -58,8 +61,11 @@ NoCache = Annotated[bool, typer.Option("--no-cache", help="Recompute feature row
 
 
 def fail(message: str, code: int = MISUSE) -> typer.Exit:
-    """Report ``message`` on stderr and return the exit to raise."""
-    err.print(f"[red]blocksift:[/red] {message}", markup=True, highlight=False)
+    """Report ``message`` on stderr and return the exit to raise; ``message`` is printed as it is, never read as
+    markup (it quotes paths and values a user typed)."""
+    from rich.markup import escape
+
+    err.print(f"[red]blocksift:[/red] {escape(message)}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -190,6 +196,8 @@ def _clip(text: str, limit: int = 600) -> str:
 
 def show_worst(report: Report, n: int, floor: float) -> None:
     """For each dataset under ``floor``, the worst pages with the text kept and the gold text missed."""
+    from rich.markup import escape
+
     from blocksift.evaluate import worst_pages
     from blocksift.metrics import shingles
 
@@ -197,7 +205,7 @@ def show_worst(report: Report, n: int, floor: float) -> None:
         if d.f1 >= floor:
             continue
         out.print(
-            f"\n[bold]{d.dataset}[/bold]: shingle F1 {d.f1:.4f} is under {floor}; its {n} worst pages:",
+            f"\n[bold]{escape(d.dataset)}[/bold]: shingle F1 {d.f1:.4f} is under {floor}; its {n} worst pages:",
             markup=True,
         )
         for r in worst_pages(d, n):
@@ -799,8 +807,7 @@ def evaluate(
     _check_threshold(threshold)
     if json_out is not None:
         _check_side_file("--json", json_out, [str(d) for d in dirs])
-    if report_dir is not None:
-        _check_report_dir(report_dir, dirs)
+    made_report_dir = _check_report_dir(report_dir, dirs) if report_dir is not None else False
     peer_figures = _peer_figures(peers)
     pages = _pages(dirs, split or ["test"])
     try:
@@ -823,26 +830,54 @@ def evaluate(
             with atomic_write(json_out) as fh:
                 fh.write(figures + "\n")
     if report_dir is not None:
-        _evaluation_report(report_dir, pages, clf, model, threshold, peer_figures, worst_pages, jobs, no_cache)
+        try:
+            _evaluation_report(report_dir, pages, clf, model, threshold, peer_figures, worst_pages, jobs, no_cache)
+        except typer.Exit:
+            if made_report_dir:
+                _remove_if_empty(report_dir)
+            raise
     failures = [r for d in report.datasets for r in d.results if r.error is not None]
     for r in failures:
         reporter.error(f"{r.page.key}: {r.error}")
     raise typer.Exit(PARTIAL if failures else OK)
 
 
-def _check_report_dir(report_dir: Path, dirs: Iterable[Path]) -> None:
-    """Refuse, before any page is scored, a report folder that is a file, cannot be made, or is (or lies in) a
-    dataset folder: `evaluate flat --report flat` wrote the report over a page named index.html."""
+def _check_report_dir(report_dir: Path, dirs: Iterable[Path]) -> bool:
+    """Refuse, before any page is scored, a report without matplotlib, and a report folder that is a file, cannot be
+    made, or is (or lies in) a dataset folder: `evaluate flat --report flat` wrote the report over a page named
+    index.html. Returns whether the folder was made here, so that a report that fails does not leave it empty."""
+    from blocksift.report import check_plotting
+
+    try:
+        check_plotting()
+    except BlocksiftError as exc:
+        raise fail(str(exc)) from exc
     if report_dir.exists() and not report_dir.is_dir():
         raise fail(f"--report {report_dir} is a file; give a folder for the report")
-    target = report_dir.resolve()
-    for d in dirs:
-        if target == d.resolve() or d.resolve() in target.parents:
-            raise fail(f"--report {report_dir} is inside the dataset {d}; give a folder outside the datasets")
+    _check_outside_datasets("--report", report_dir, dirs)
+    existed = report_dir.exists()
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fail(f"--report {report_dir}: cannot make the folder ({exc.strerror or exc})") from exc
+    return not existed
+
+
+def _check_outside_datasets(option: str, target: Path, dirs: Iterable[Path]) -> None:
+    """Refuse an output that is, or lies inside, one of the dataset folders ``dirs``: a report or page written there
+    would be read back as one of the dataset's pages (and its page counted as not labelled)."""
+    resolved = target.resolve()
+    for d in dirs:
+        if resolved == d.resolve() or d.resolve() in resolved.parents:
+            raise fail(f"{option} {target} is inside the dataset {d}; give a place outside the datasets")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` where it holds nothing (made for an output that was never written)."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _learned_from(clf: Any, pages: list[Page]) -> dict[str, list[str]]:

@@ -322,11 +322,19 @@ def permutation_importance(
 # Plots
 
 
-def _pyplot() -> Any:
+def check_plotting() -> None:
+    """Raise ReportError where matplotlib is missing: ``evaluate --report`` asks before it scores a page, since the
+    plots come last and a missing library found then cost the whole run."""
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError as exc:
         raise ReportError("the report's plots need matplotlib: pip install 'blocksift[report]'") from exc
+
+
+def _pyplot() -> Any:
+    check_plotting()
+    import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
