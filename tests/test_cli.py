@@ -509,3 +509,16 @@ def test_messages_keep_their_square_brackets(tmp_path: Path, monkeypatch: pytest
     code, out, err = run("evaluate", SAMPLE, "--report", report, "--no-cache")
     assert code == 2 and "pip install 'blocksift[report]'" in err
     assert "scoring" not in err and out == "" and not report.exists()  # refused before a page was scored
+
+
+@pytest.mark.parametrize("command", ["predict", "train", "evaluate", "label"])
+@pytest.mark.parametrize("jobs", ["0", "-3"])
+def test_every_command_refuses_a_number_of_jobs_that_names_none(tmp_path: Path, command: str, jobs: str) -> None:
+    """--jobs 0 stopped train, evaluate and label with joblib's traceback (exit 1) once they had started; predict
+    refused it as misuse. Every command refuses it now, before a page is read."""
+    data = tmp_path / "mine"
+    _copy_sample(data, without_gold=set())
+    extra = {"predict": [], "train": ["--out", tmp_path / "m.npz"], "evaluate": [], "label": ["--report"]}[command]
+    code, out, err = run(command, data, *extra, "--jobs", jobs, *(["--no-cache"] if command != "predict" else []))
+    assert code == 2 and f"--jobs must be a number of processes (1, 2, ...) or -1 for one per core, not {jobs}" in err
+    assert out == "" and not (tmp_path / "m.npz").exists()

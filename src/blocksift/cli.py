@@ -80,6 +80,13 @@ def _check_encoding(encoding: str | None) -> None:
             raise fail(f"--encoding: {exc}") from None
 
 
+def _check_jobs(jobs: int) -> None:
+    """Refuse, before any page is read, a ``--jobs`` that names no number of processes: joblib stopped train,
+    evaluate and label with a traceback for 0 after the command had started, and read -5 as "all cores but four"."""
+    if jobs == 0 or jobs < -1:
+        raise fail(f"--jobs must be a number of processes (1, 2, ...) or -1 for one per core, not {jobs}")
+
+
 def _check_threshold(threshold: float | None) -> None:
     """Refuse a ``--threshold`` outside [0, 1] before any work, by the library's rule
     (``decide.checked_threshold``), as a misuse of the command."""
@@ -249,6 +256,7 @@ def label(
 
     if output is None and not report:
         raise fail("nothing to do: give --output FILE for the block table, --report for the oracle figure, or both")
+    _check_jobs(jobs)
     if output is not None and output.suffix.lower() not in (".parquet", ".csv"):
         raise fail(f"--output must end in .parquet or .csv, not {output.name!r}")
     pages = _pages(dirs, split)
@@ -337,6 +345,7 @@ def train(
 
     _check_model_out(out_path)
     _check_train_options(ctx, base)
+    _check_jobs(jobs)
     pages = _pages(dirs, split or ["train"])
     if base is not None:
         _adapt(base, pages, out_path, rounds, learning_rate, seed, jobs, no_cache)
@@ -577,8 +586,7 @@ def predict(
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     _check_threshold(threshold)
     _check_encoding(encoding)
-    if jobs == 0 or jobs < -1:
-        raise fail("--jobs must be a number of processes (1, 2, ...) or -1 for one per core")
+    _check_jobs(jobs)
     if max_bytes < 1 or not timeout >= 0 or not math.isfinite(timeout) or max_memory < 0:
         raise fail("--max-bytes must be positive, --timeout (seconds) and --max-memory zero or positive")
     if skip_existing and output is None:
@@ -805,6 +813,7 @@ def evaluate(
     if report_dir is None and peers is not None:
         raise fail("--peers goes with --report DIR")
     _check_threshold(threshold)
+    _check_jobs(jobs)
     if json_out is not None:
         _check_side_file("--json", json_out, [str(d) for d in dirs])
     made_report_dir = _check_report_dir(report_dir, dirs) if report_dir is not None else False
