@@ -522,3 +522,24 @@ def test_every_command_refuses_a_number_of_jobs_that_names_none(tmp_path: Path, 
     code, out, err = run(command, data, *extra, "--jobs", jobs, *(["--no-cache"] if command != "predict" else []))
     assert code == 2 and f"--jobs must be a number of processes (1, 2, ...) or -1 for one per core, not {jobs}" in err
     assert out == "" and not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs /sys, where no file can be made (Linux)")
+def test_train_refuses_an_out_it_cannot_write_before_reading_a_page() -> None:
+    """A permission check said yes to root for /sys: training ran to its end, then the save died with a traceback."""
+    code, out, err = run("train", SAMPLE, "--out", "/sys/m.npz", "--no-cache")
+    assert code == 2 and "--out /sys/m.npz: cannot write a file there" in err and out == ""
+    assert "reading pages" not in err
+
+
+def test_a_model_that_cannot_be_saved_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk filled up while the model trained: the save died with a traceback and left a half file behind."""
+
+    def full_disk(file: object, **arrays: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("blocksift.modelfile.np.savez_compressed", full_disk)
+    model = tmp_path / "m.npz"
+    code, out, err = run("train", SAMPLE, "--out", model, "--max-iter", "5", "--no-context", "--no-cache")
+    assert code == 1 and f"blocksift: cannot write the model {model}: No space left on device" in err
+    assert list(tmp_path.iterdir()) == [] and "Validation" not in out

@@ -411,8 +411,6 @@ def _check_train_options(ctx: typer.Context, base: str | None) -> None:
 def _check_model_out(out_path: Path) -> None:
     """Refuse, before any page is read, a model path that cannot be written: not a ``.npz`` (a typo would write the
     model over a page or a dataset's ``meta.jsonl``), a directory, or in a folder that cannot be made or written."""
-    import os
-
     if out_path.is_dir():
         raise fail(f"--out {out_path} is a directory; give the model file's name, such as {out_path / 'model.npz'}")
     if out_path.suffix.lower() != ".npz":
@@ -421,8 +419,21 @@ def _check_model_out(out_path: Path) -> None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fail(f"--out {out_path}: cannot make its folder ({exc.strerror or exc})") from exc
-    if not os.access(out_path.parent, os.W_OK):
-        raise fail(f"--out {out_path}: its folder is not writable")
+    _check_writable(out_path)
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a file that cannot be written where ``path`` names it, by writing (and removing) a file beside it: a
+    permission check said yes to root for /sys, a read-only mount or a full disk, and training then ran to its end
+    before the save failed with a traceback."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe") as probe:
+            probe.write(b"blocksift")
+            probe.flush()
+    except OSError as exc:
+        raise fail(f"--out {path}: cannot write a file there ({exc.strerror or exc})") from exc
 
 
 def _save_and_exit(model: Any, out_path: Path, record: dict[str, Any]) -> None:
@@ -430,7 +441,10 @@ def _save_and_exit(model: Any, out_path: Path, record: dict[str, Any]) -> None:
     from blocksift.modelfile import card_markdown, save_model
 
     record["command"] = "blocksift " + shlex.join(sys.argv[1:])
-    card = save_model(model, out_path, record)
+    try:
+        card = save_model(model, out_path, record)
+    except OSError as exc:  # the disk filled up, or the folder changed, while the model was trained
+        raise fail(f"cannot write the model {out_path}: {exc.strerror or exc}", PARTIAL) from exc
     out.print(card_markdown(card))
     raise typer.Exit(PARTIAL if record["failed_pages"] else OK)
 

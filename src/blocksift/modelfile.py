@@ -15,6 +15,7 @@ import hashlib
 import json
 import platform
 import zipfile
+from contextlib import suppress
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata, resources
@@ -143,10 +144,15 @@ def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = Non
     card["digest"] = arrays_digest(arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        arrays["card"] = np.frombuffer(json.dumps(card).encode("utf-8"), dtype=np.uint8)
-        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
-    tmp.replace(path)
+    try:
+        with tmp.open("wb") as fh:
+            arrays["card"] = np.frombuffer(json.dumps(card).encode("utf-8"), dtype=np.uint8)
+            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+        tmp.replace(path)
+    except BaseException:  # a full disk, Ctrl-C: no half-written model is left beside the target
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
     stem = path.with_suffix("")
     stem.with_name(stem.name + ".card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     stem.with_name(stem.name + ".card.md").write_text(card_markdown(card), encoding="utf-8")
