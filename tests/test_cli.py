@@ -543,3 +543,25 @@ def test_a_model_that_cannot_be_saved_is_one_line(tmp_path: Path, monkeypatch: p
     code, out, err = run("train", SAMPLE, "--out", model, "--max-iter", "5", "--no-context", "--no-cache")
     assert code == 1 and f"blocksift: cannot write the model {model}: No space left on device" in err
     assert list(tmp_path.iterdir()) == [] and "Validation" not in out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["evaluate", str(SAMPLE), "--json", "-", "--no-cache"], ["label", str(SAMPLE), "--report"]],
+)
+def test_every_command_reports_a_full_disk_on_stdout_in_one_line(args: list[str]) -> None:
+    """predict said so in one line; every other command (even --help) ended in an OSError traceback."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "blocksift", *args], stdout=full, stderr=subprocess.PIPE)
+    assert done.returncode == 1 and b"blocksift: cannot write the output: No space left on device" in done.stderr
+    assert b"Traceback" not in done.stderr and b"Exception ignored" not in done.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`blocksift ... | head`: the closed pipe is the reader's choice, not an error to print (the figures of
+    `evaluate --json -` were flushed at exit, where it printed "Exception ignored ... BrokenPipeError", exit 120)."""
+    command = [sys.executable, "-m", "blocksift", "-q", "evaluate", str(SAMPLE), "--json", "-", "--no-cache"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # type: ignore[union-attr]
+    assert proc.wait(timeout=60) == 1 and proc.stderr.read() == b""  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ Results go to stdout or ``--output``; progress, warnings and errors go to stderr
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import shlex
@@ -1129,7 +1130,36 @@ def main() -> None:
     # A SIGTERM (a job scheduler's stop, `kill`) unwinds as Ctrl-C does, so that worker processes are stopped and
     # temporary files removed; by default it ended the parent alone, and its workers lived on.
     signal.signal(signal.SIGTERM, _stop)
-    app()
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, not at the interpreter's exit, where a failure is a traceback-like notice
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRORS:
+            raise
+        raise SystemExit(_output_failed(exc)) from None
+
+
+# What writing a command's results can fail with (stdout on a full disk or quota, a reader that went away): a state of
+# the machine, said in one line, where a traceback would have suggested a bug.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE})
+
+
+def _output_failed(exc: OSError) -> int:
+    """Report a failure to write the output (nothing to say for a closed pipe: `blocksift ... | head` is done
+    reading) and the exit code; stdout is pointed at /dev/null, since Python flushes it again at exit and would
+    print that second failure."""
+    import os
+    from contextlib import suppress
+
+    if exc.errno != errno.EPIPE:
+        where = f" {exc.filename}" if exc.filename else ""
+        reporter.error(f"cannot write the output{where}: {exc.strerror or exc}")
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return PARTIAL
 
 
 def _stop(signum: int, frame: object) -> None:
