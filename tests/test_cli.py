@@ -565,3 +565,23 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # type: ignore[union-attr]
     assert proc.wait(timeout=60) == 1 and proc.stderr.read() == b""  # type: ignore[union-attr]
+
+
+def test_a_page_decoded_with_an_encoding_it_cannot_be_in_is_said_to_be(tmp_path: Path) -> None:
+    """--encoding cp500 on a windows-1250 page gave "text": "" and nothing on stderr (its one block of garbage was
+    dropped by the model), and utf-16 a line of CJK letters kept as content: both look like the model's doing."""
+    text = "Včera jsme šli k řece a dívali se na lodě, které pomalu pluly po proudu směrem k přístavu."
+    page = tmp_path / "zpravy.html"
+    page.write_bytes(f"<html><body><article><h1>Den u řeky</h1><p>{text}</p><p>{text}</p></article></body></html>"
+                     .encode("cp1250"))  # fmt: skip
+    code, out, err = run("predict", page, "--encoding", "cp500", "-f", "jsonl")
+    assert code == 0 and json.loads(out)["text"] == ""
+    assert "zpravy.html: decoded as cp500, its tags are no longer tags" in err and "its output is empty" in err
+    code, out, err = run("predict", page, "--encoding", "utf-16")
+    assert code == 0 and "decoded as utf-16, its tags are no longer tags" in err
+    code, out, err = run("predict", page, "--encoding", "utf-8")
+    assert code == 0 and "characters outside ASCII" in err and "are not valid there" in err
+    code, out, err = run("predict", page, "--encoding", "windows-1250")
+    assert code == 0 and text in out and err == ""
+    code, _, err = run("show", page, "--encoding", "cp500", "-o", tmp_path / "report.html")
+    assert code == 0 and "its tags are no longer tags" in err

@@ -43,10 +43,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from blocksift.charset import misreading, named_codec
 from blocksift.datasets import HTML_SUFFIXES, read_html_file
 from blocksift.defaults import MAX_PAGE_BYTES, PAGE_TIMEOUT
 from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
-from blocksift.extraction import extract_blocks
+from blocksift.extraction import Extraction, extract_blocks
 from blocksift.heap import collect_less_often
 from blocksift.modelfile import default_model, load_model
 from blocksift.page import decode_payload, names_a_page
@@ -244,7 +245,17 @@ def render(
         output = warc_page_record(source.name, source.record, extraction)
     else:
         output = page_record(source.name, extraction)
-    return Result(source, output, note=None if extraction.blocks else NO_TEXT)
+    return Result(source, output, note=output_note(extraction, encoding))
+
+
+def output_note(extraction: Extraction, encoding: str | None) -> str | None:
+    """What a user should hear of an output that is not an error: a page decoded with an ``--encoding`` it cannot be
+    in (its output is empty or garbled through no choice of the model's), or a page with no block at all."""
+    if encoding is not None and isinstance(extraction.source, bytes) and extraction.encoding == named_codec(encoding):
+        wrong = misreading(extraction.source, extraction.encoding)  # (a byte-order mark may have overridden it)
+        if wrong is not None:
+            return f"{wrong} (--encoding {encoding})" + ("" if extraction.text else "; its output is empty")
+    return None if extraction.blocks else NO_TEXT
 
 
 @contextmanager

@@ -307,3 +307,35 @@ def latin_reading(text: bytes) -> str:
         if clear and (misses, -count) < best_key:  # a tie goes to the reading with more letters
             best, best_key = codec, (misses, -count)
     return best
+
+
+# The bytes of a page that ``misreading`` looks at: enough for its tags and a few paragraphs, whatever its size.
+MISREADING_SAMPLE = 1 << 16
+# A tag as bytes: "<" and a letter, "/" or "!" (every HTML page has some, in every encoding that reads ASCII).
+_TAG_BYTES_RE = re.compile(rb"<[A-Za-z/!]")
+_TAG_TEXT_RE = re.compile(r"<[A-Za-z/!]")
+# Undecodable characters (U+FFFD) that make a reading wrong rather than a page with a stray byte: at least this many,
+# and at least this share of the characters outside ASCII (a page of another encoding has almost all of them so).
+MISREAD_MIN_REPLACED = 8
+MISREAD_SHARE = 0.25
+
+
+def misreading(data: bytes, codec: str) -> str | None:
+    """Why ``data`` cannot be in ``codec`` (None where it may be), for a page decoded with the encoding a caller
+    named: a wrong ``--encoding`` otherwise gave an empty or garbled output that looked like the model's choice.
+
+    Two signs, each of a reading no author meant: the page's tags, plain ASCII in its bytes, are no tags once decoded
+    (EBCDIC's cp500, UTF-16 on an 8-bit page: the whole page becomes one run of other letters); or a large share of
+    its characters outside ASCII do not decode at all (a windows-1250 page read as UTF-8)."""
+    sample = data[:MISREADING_SAMPLE]
+    text = sample.decode(codec, errors="replace")
+    if _TAG_BYTES_RE.search(sample) and not _TAG_TEXT_RE.search(text):
+        return f"decoded as {codec}, its tags are no longer tags: the page is not in that encoding"
+    replaced = text.count("\ufffd")
+    beyond_ascii = sum(not c.isascii() for c in text)
+    if replaced >= MISREAD_MIN_REPLACED and replaced >= MISREAD_SHARE * beyond_ascii:
+        return (
+            f"decoded as {codec}, {replaced:,} of its {beyond_ascii:,} characters outside ASCII (in its first "
+            f"{len(sample):,} bytes) are not valid there: the page is probably in another encoding"
+        )
+    return None

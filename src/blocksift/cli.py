@@ -1079,7 +1079,7 @@ def show(
     timeout: Annotated[float, typer.Option(help="Seconds the page may take (0: no limit), as predict.")] = PAGE_TIMEOUT,
 ) -> None:
     """Write a self-contained HTML report of one page: every block coloured by its label, and why."""
-    from blocksift.batch import time_limit
+    from blocksift.batch import output_note, time_limit
     from blocksift.datasets import read_html_file
     from blocksift.modelfile import load_model
     from blocksift.outputs import output_name
@@ -1115,6 +1115,9 @@ def show(
         write_report(view, target)
     except OSError as exc:
         raise fail(f"cannot write {target}: {exc.strerror or exc}", PARTIAL) from exc
+    note = output_note(view.extraction, encoding)
+    if note is not None:
+        reporter.info(f"{page}: {note}")
     n, kept = len(view.extraction.blocks), int(view.extraction.keep.sum())
     err.print(f"wrote {target} ({n:,} blocks, {kept:,} kept)", markup=False, soft_wrap=True)
     raise typer.Exit(OK)
