@@ -585,3 +585,15 @@ def test_a_page_decoded_with_an_encoding_it_cannot_be_in_is_said_to_be(tmp_path:
     assert code == 0 and text in out and err == ""
     code, _, err = run("show", page, "--encoding", "cp500", "-o", tmp_path / "report.html")
     assert code == 0 and "its tags are no longer tags" in err
+
+
+def test_predict_refuses_an_output_directory_inside_an_input_one(tmp_path: Path) -> None:
+    """`predict pages/ -o pages/sub` was accepted: with -f html the next run over pages/ read the outputs as pages."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.html").write_text("<html><body><article><p>A short page of our own, with a sentence.</p></article>")
+    code, out, err = run("predict", pages, "-o", pages / "sub", "-f", "html")
+    assert code == 2 and f"--output {pages / 'sub'} is inside the input directory {pages}" in err
+    assert out == "" and not (pages / "sub").exists()
+    code, _, _ = run("predict", pages / "a.html", "-o", pages / "sub", "-f", "html")  # a page, not a folder, given
+    assert code == 0 and [p.name for p in (pages / "sub").iterdir()] == ["a.content.html"]

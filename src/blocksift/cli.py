@@ -630,6 +630,7 @@ def predict(
     names: dict[str, Path] = {}
     total = len(sources) if isinstance(sources, list) else 0
     if output is not None and isinstance(sources, list):
+        _check_output_dir(output, paths)
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -758,6 +759,21 @@ def _check_side_file(option: str, path: Path, inputs: Iterable[str]) -> None:
         raise fail(f"{option} {path} would write over an input or a page; give a new file outside the inputs")
 
 
+def _check_output_dir(output: Path, inputs: Iterable[str]) -> None:
+    """Refuse, before it is made, an output directory that is an input directory or lies inside one: its other files
+    (a dataset's gold texts beside its pages) would be written over, and `predict pages/ -o pages/out -f html` read
+    its own outputs back as pages on the next run over pages/."""
+    target = output.resolve()
+    for item in inputs:
+        folder = Path(item)
+        if item == "-" or not folder.is_dir():
+            continue
+        if target == folder.resolve():
+            raise fail(f"--output {output} is an input directory; write the outputs to another one")
+        if folder.resolve() in target.parents:
+            raise fail(f"--output {output} is inside the input directory {item}; write the outputs outside it")
+
+
 def _close_quietly(fh: IO[str]) -> None:
     """Close a side file; a failure to flush it (a full disk) is reported, not raised over the run's own result."""
     try:
@@ -771,11 +787,8 @@ def _output_plan(
 ) -> tuple[dict[str, Path], list[Source]]:
     """The output file of every source (in the folder it was found in below its directory; numbered where two pages
     would share a name), and the sources left to run. The output directory is not an input directory: its other
-    files (a dataset's gold texts beside its pages) would be written over."""
+    files (a dataset's gold texts beside its pages) would be written over (``_check_output_dir``)."""
     from blocksift.outputs import output_name, remove_temporaries
-
-    if any(i != "-" and Path(i).is_dir() and Path(i).resolve() == output.resolve() for i in inputs):
-        raise fail(f"--output {output} is an input directory; write the outputs to another one")
 
     used: set[str] = set()
     names = {s.name: output / output_name(s.name, extension, used, s.folder) for s in sources}
