@@ -597,3 +597,30 @@ def test_predict_refuses_an_output_directory_inside_an_input_one(tmp_path: Path)
     assert out == "" and not (pages / "sub").exists()
     code, _, _ = run("predict", pages / "a.html", "-o", pages / "sub", "-f", "html")  # a page, not a folder, given
     assert code == 0 and [p.name for p in (pages / "sub").iterdir()] == ["a.content.html"]
+
+
+def test_show_never_writes_its_report_among_a_dataset_s_pages(tmp_path: Path) -> None:
+    """`show samp/html/x.html -o samp/html/x.show.html` was written, and then read as a page of the dataset that
+    has no gold: evaluate, label and train reported it as not labelled and exited 1."""
+    page = "<html><body><article><h1>Our page</h1><p>A paragraph we wrote for this test, long enough.</p></article>"
+    nested, flat = tmp_path / "samp", tmp_path / "pairs"
+    for html_dir, gold_dir in ((nested / "html", nested / "gold"), (flat, flat)):
+        html_dir.mkdir(parents=True, exist_ok=True)
+        gold_dir.mkdir(parents=True, exist_ok=True)
+        (html_dir / "x.html").write_text(page)
+        (gold_dir / "x.txt").write_text("Our page\nA paragraph we wrote for this test, long enough.\n")
+    for target in (nested / "html" / "x.show.html", flat / "x.show.html"):
+        code, _, err = run("show", target.parent / "x.html", "-o", target)
+        assert code == 2 and "is inside the dataset" in err and not target.exists()
+    code, _, err = run("show", nested / "html" / "x.html", "-o", nested / "x.show.html")  # beside html/: not a page
+    assert code == 0, err
+
+
+def test_show_on_a_warc_file_says_what_show_reads(tmp_path: Path) -> None:
+    """It said "name it .warc ... to have its records read one by one" of a file named .warc, which show never reads."""
+    warc = b"WARC/1.0\r\nWARC-Type: response\r\n\r\nHTTP/1.1 200 OK\r\n\r\n<html><body><p>A page</p></body></html>"
+    for name in ("crawl.warc", "crawl.html"):
+        (tmp_path / name).write_bytes(warc)
+        code, _, err = run("show", tmp_path / name, "-o", tmp_path / "r.html")
+        assert code == 2 and "show reports on one HTML or MHTML page" in err and "blocksift predict" in err
+        assert "name it .warc" not in err

@@ -1097,6 +1097,7 @@ def show(
     from blocksift.modelfile import load_model
     from blocksift.outputs import output_name
     from blocksift.show import build_view, model_name, write_report
+    from blocksift.warc import is_warc
 
     _check_threshold(threshold)
     _check_encoding(encoding)
@@ -1105,9 +1106,14 @@ def show(
     for given in (page, gold):
         if given is not None and not given.is_file():
             raise fail(f"no such file: {given}")
+    if is_warc(page):
+        raise fail(_SHOW_TAKES_A_PAGE.format(page=page))
     target = output or Path(output_name(page.name, ".show.html", set()))
     if target.is_dir():
         raise fail(f"--output {target} is a directory; give the report's file name, such as {target / 'page.html'}")
+    holder = _dataset_of(target.parent)
+    if holder is not None:
+        _check_outside_datasets("--output", target, [holder])
     if any(given is not None and target.resolve() == given.resolve() for given in (page, gold)):
         raise fail("the report would overwrite its page or gold text; choose another --output")
     try:
@@ -1123,6 +1129,8 @@ def show(
                 gold=gold_text, url=url, encoding=encoding,
             )  # fmt: skip
     except (BlocksiftError, OSError) as exc:
+        if "a WARC file, not a page" in str(exc):  # named as a page: its hint (name it .warc) is predict's
+            raise fail(_SHOW_TAKES_A_PAGE.format(page=page)) from exc
         raise fail(f"{page}: {exc}", PARTIAL) from exc
     try:
         write_report(view, target)
@@ -1134,6 +1142,30 @@ def show(
     n, kept = len(view.extraction.blocks), int(view.extraction.keep.sum())
     err.print(f"wrote {target} ({n:,} blocks, {kept:,} kept)", markup=False, soft_wrap=True)
     raise typer.Exit(OK)
+
+
+# show reads one page; a crawl's many records are predict's (page.py's hint, to name the file .warc, is for predict).
+_SHOW_TAKES_A_PAGE = (
+    "{page} is a WARC file: show reports on one HTML or MHTML page; extract a crawl's records with "
+    "`blocksift predict {page}`, or save one record's HTML as a page and show that"
+)
+
+
+def _dataset_of(folder: Path) -> Path | None:
+    """The dataset whose pages ``folder`` holds, or None: a report written there would be read as one of its pages
+    (`show samp/html/x.html -o samp/html/x.show.html` made evaluate, label and train fail on it as not labelled).
+    A dataset's pages are in its html/ (beside gold/ or meta.jsonl), or in a folder with a meta.jsonl, or beside
+    their gold texts (<id>.html with <id>.txt)."""
+    from blocksift.datasets import is_html_file, page_id
+
+    if not folder.is_dir():
+        return None
+    if folder.name == "html" and ((folder.parent / "gold").is_dir() or (folder.parent / "meta.jsonl").is_file()):
+        return folder.parent
+    if (folder / "meta.jsonl").is_file():
+        return folder
+    pairs = (p for p in folder.iterdir() if is_html_file(p) and (folder / f"{page_id(p)}.txt").is_file())
+    return folder if next(pairs, None) is not None else None
 
 
 def main() -> None:
