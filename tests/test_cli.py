@@ -284,7 +284,8 @@ def test_a_page_without_gold_or_labels_is_reported_not_learned_as_all_boilerplat
     (data / "html" / "blog-rye-bread.html").unlink()
     code, out, _ = run("evaluate", data, "--split", "train", "--json", "-", "--no-cache")
     without = json.loads(out)["datasets"][0]
-    assert code == 0 and (with_it["pages"], with_it["failed"]) == (without["pages"] + 1, 1)
+    # "pages" counts the pages in the figures: the one left out failed, and is not among them.
+    assert code == 0 and (with_it["pages"], with_it["failed"], with_it["left_out"]) == (without["pages"], 1, 1)
     assert all(with_it[k] == without[k] for k in ("precision", "recall", "f1", "word_f1", "block_accuracy"))
 
 
@@ -624,3 +625,17 @@ def test_show_on_a_warc_file_says_what_show_reads(tmp_path: Path) -> None:
         code, _, err = run("show", tmp_path / name, "-o", tmp_path / "r.html")
         assert code == 2 and "show reports on one HTML or MHTML page" in err and "blocksift predict" in err
         assert "name it .warc" not in err
+
+
+def test_evaluate_counts_the_pages_it_scores(tmp_path: Path) -> None:
+    """16 good pages, a binary one and one without gold showed "pages 18, failed 2", though 17 were scored (the
+    binary page as an empty extraction; the one without gold left out)."""
+    data = tmp_path / "mine"
+    _copy_sample(data, without_gold={"blog-rye-bread"})
+    (data / "html" / "broken.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (data / "gold" / "broken.txt").write_text("What the page would have said.\n")
+    code, out, _ = run("evaluate", data, "--split", "train", "--json", "-", "--no-cache")
+    [figures] = json.loads(out)["datasets"]
+    assert code == 1 and (figures["pages"], figures["failed"], figures["left_out"]) == (16, 2, 1)
+    code, out, _ = run("evaluate", data, "--split", "train", "--no-cache")
+    assert "left out" in out and "pages: scored" in out

@@ -173,23 +173,33 @@ def main_options(
     reporter.level = QUIET if quiet else VERBOSE if verbose else NORMAL
 
 
+# What the count columns hold (a page without gold fails but is not scored; one that cannot be read is scored empty).
+_COLUMNS = (
+    "pages: scored (an unreadable page as an empty extraction); failed: named on stderr; left out: failed and not "
+    "scored (no gold, or a refused labels file)"
+)
+
+
 def report_table(report: Report, title: str) -> Table:
     """Per-dataset figures and their mean as a rich table."""
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
-    for col in ("dataset", "pages", "failed", "precision", "recall", "shingle F1", "word F1", "block acc."):
+    table = Table(title=title, title_justify="left", caption=_COLUMNS, caption_justify="left")
+    columns = ("dataset", "pages", "failed", "left out", "precision", "recall", "shingle F1", "word F1", "block acc.")
+    for col in columns:
         table.add_column(col, justify="left" if col == "dataset" else "right")
     for d in report.datasets:
         table.add_row(
             d.dataset,
             str(d.pages),
             str(d.failed),
+            str(d.left_out),
             *(f"{v:.4f}" for v in (d.precision, d.recall, d.f1, d.word_f1, d.block_accuracy)),
         )
     m = report.mean
     table.add_row(
         "mean",
+        "",
         "",
         "",
         *(f"{m[k]:.4f}" for k in ("precision", "recall", "f1", "word_f1", "block_accuracy")),

@@ -37,11 +37,17 @@ class PageResult:
 
 @dataclass
 class DatasetScore:
-    """The figures of one dataset: shingle precision, recall, F1 (benchmark averaging), word F1, block accuracy."""
+    """The figures of one dataset: shingle precision, recall, F1 (benchmark averaging), word F1, block accuracy.
+
+    ``pages``: the pages the figures are over (one that cannot be read among them, as an empty extraction);
+    ``failed``: the pages that failed, each named on stderr; ``left_out``: those of them not in the figures (no gold,
+    or a refused labels file). The pages read are ``pages + left_out``: "pages 18, failed 2" over 17 pages scored
+    read as if every page counted."""
 
     dataset: str
     pages: int = 0
     failed: int = 0
+    left_out: int = 0
     precision: float = 0.0
     recall: float = 0.0
     f1: float = 0.0
@@ -51,8 +57,13 @@ class DatasetScore:
 
     def as_dict(self) -> dict[str, Any]:
         """The figures without the page results."""
-        keys = ("dataset", "pages", "failed", "precision", "recall", "f1", "word_f1", "block_accuracy")
+        keys = ("dataset", "pages", "failed", "left_out", "precision", "recall", "f1", "word_f1", "block_accuracy")
         return {k: getattr(self, k) for k in keys}
+
+    @property
+    def read(self) -> int:
+        """The pages among the figures that were read (not failed): a dataset without one is left out of the mean."""
+        return self.pages - (self.failed - self.left_out)
 
 
 @dataclass
@@ -65,7 +76,7 @@ class Report:
     def mean(self) -> dict[str, float]:
         """Mean of each figure over the datasets."""
         keys = ("precision", "recall", "f1", "word_f1", "block_accuracy")
-        scored = [d for d in self.datasets if d.pages > d.failed]
+        scored = [d for d in self.datasets if d.read > 0]
         return {k: float(np.mean([getattr(d, k) for d in scored])) if scored else 0.0 for k in keys}
 
     def as_dict(self) -> dict[str, Any]:
@@ -112,10 +123,12 @@ def _dataset_score(name: str, results: list[PageResult]) -> DatasetScore:
     scored = [r for r in results if r.page.labelled and not labels_refused(r.error)]
     s = shingle_score([r.counts for r in scored])
     blocks = sum(r.blocks for r in scored)
+    left_out = len(results) - len(scored)
     return DatasetScore(
         dataset=name,
-        pages=len(results),
-        failed=sum(r.error is not None for r in results),
+        pages=len(scored),
+        failed=sum(r.error is not None for r in scored) + left_out,
+        left_out=left_out,
         precision=s.precision,
         recall=s.recall,
         f1=s.f1,

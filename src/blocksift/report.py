@@ -552,9 +552,9 @@ def _summary(ev: Evaluated, model: Predictor, peers: PeerFigures | None, model_l
             f"{peers.created[:10] or '?'}), on the datasets both runs have; they are comparable only where this run "
             "scored the same pages."
         )
-    head = ["dataset", "pages", "failed", "precision", "recall", "shingle F1", "word F1", "block acc."]
+    head = ["dataset", "pages", "failed", "left out", "precision", "recall", "shingle F1", "word F1", "block acc."]
     rows = [
-        [d.dataset, f"{d.pages:,}", f"{d.failed:,}", *(f"{v:.4f}" for v in
+        [d.dataset, f"{d.pages:,}", f"{d.failed:,}", f"{d.left_out:,}", *(f"{v:.4f}" for v in
          (d.precision, d.recall, d.f1, d.word_f1, d.block_accuracy))]
         for d in report.datasets
     ]  # fmt: skip
