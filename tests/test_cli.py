@@ -639,3 +639,21 @@ def test_evaluate_counts_the_pages_it_scores(tmp_path: Path) -> None:
     assert code == 1 and (figures["pages"], figures["failed"], figures["left_out"]) == (16, 2, 1)
     code, out, _ = run("evaluate", data, "--split", "train", "--no-cache")
     assert "left out" in out and "pages: scored" in out
+
+
+def test_shipped_names_the_shipped_model_wherever_a_model_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`train --from shipped` and the Python API took it; predict, evaluate and show said "no model file at shipped".
+    The word wins over a file of that name in the working directory, which is given as ./shipped."""
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><article><h1>Our news</h1><p>" + "A sentence of our own page. " * 20 + "</p></article>"
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shipped").write_text("not a model")
+    assert run("predict", page, "--model", "shipped")[0] == 0
+    assert run("show", page, "--model", "shipped", "-o", tmp_path / "r.html")[0] == 0
+    assert run("evaluate", SAMPLE, "--model", "shipped", "--json", "-", "--no-cache")[0] == 0
+    code, _, err = run("predict", page, "--model", "./shipped")
+    assert code == 2 and "shipped is not a blocksift model file" in err

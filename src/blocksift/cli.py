@@ -59,6 +59,14 @@ DatasetDirs = Annotated[
 ]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", help="Pages processed in parallel (-1: one per core).")]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Recompute feature rows instead of using the row cache.")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", help="Model file, or 'shipped' for the shipped model (the default; ./shipped: a file)."
+    ),
+]
+# The name of the shipped model wherever a model is given (train --from, the Python API's model="shipped").
+SHIPPED = "shipped"
 
 
 def fail(message: str, code: int = MISUSE) -> typer.Exit:
@@ -68,6 +76,13 @@ def fail(message: str, code: int = MISUSE) -> typer.Exit:
 
     err.print(f"[red]blocksift:[/red] {escape(message)}", markup=True, highlight=False)
     return typer.Exit(code)
+
+
+def _model_file(option: str | None) -> Path | None:
+    """The model file an option names; None for the shipped model, which ``shipped`` names as ``train --from`` and the
+    Python API take it (predict, evaluate and show said "no model file at shipped"). The word wins over a file of that
+    name in the working directory, as it does for ``--from``: such a file is given as ``./shipped``."""
+    return None if option is None or option == SHIPPED else Path(option)
 
 
 def _check_encoding(encoding: str | None) -> None:
@@ -470,7 +485,7 @@ def _adapt(
     from blocksift.training import adapt_model
 
     try:
-        model = load_model(None if base in ("shipped", "default") else base)
+        model = load_model(None if base in (SHIPPED, "default") else base)
         settings = AdaptSettings(rounds=rounds, learning_rate=learning_rate, random_state=seed)
         with progress_bar("reading pages", len(pages), names=[p.key for p in pages]) as advance:
             adapted, record = adapt_model(
@@ -558,9 +573,7 @@ def predict(
         Path | None,
         typer.Option("--output", "-o", help="Write one file per page into this directory."),
     ] = None,
-    model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
-    ] = None,
+    model_option: ModelOption = None,
     jobs: Jobs = 1,
     threshold: Annotated[
         float | None,
@@ -601,6 +614,7 @@ def predict(
     ] = None,
 ) -> None:
     """Extract the content of pages with a trained model."""
+    model = _model_file(model_option)
     from blocksift.batch import expand, has_warc, memory_limit_supported, run
     from blocksift.modelfile import load_model
     from blocksift.warc import WarcStats
@@ -819,9 +833,7 @@ def _output_plan(
 def evaluate(
     dirs: DatasetDirs,
     split: Annotated[list[str] | None, typer.Option("--split", help="Splits to score (repeatable).")] = None,
-    model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
-    ] = None,
+    model_option: ModelOption = None,
     threshold: Annotated[
         float | None, typer.Option(help="One decision threshold for every page (default: the model's per-page cut).")
     ] = None,
@@ -844,6 +856,7 @@ def evaluate(
     ] = 10,
 ) -> None:
     """Score a model's extractions against the gold text: per dataset and the mean over datasets."""
+    model = _model_file(model_option)
     from blocksift.evaluate import model_chooser, score
     from blocksift.modelfile import load_model
     from blocksift.outputs import atomic_write
@@ -993,11 +1006,15 @@ def annotate(
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Dataset folder; the labelling pages go into its annotate/ folder.")
     ],
-    model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Model whose labels pre-fill the pages (default: shipped).")
+    model_option: Annotated[
+        str | None,
+        typer.Option(
+            "--model", "-m", help="Model whose labels pre-fill the pages: a file, or 'shipped' (the default)."
+        ),
     ] = None,
 ) -> None:
     """Write a labelling page per page (open it in a browser, fix the labels, save the labels file)."""
+    model = _model_file(model_option)
     from blocksift.annotate import annotate_page, check_ids, write_index
     from blocksift.datasets import is_html_file
     from blocksift.modelfile import load_model
@@ -1089,9 +1106,7 @@ def show(
         Path | None,
         typer.Option("--gold", help="The page's gold text: marks the blocks wrongly kept and wrongly dropped."),
     ] = None,
-    model: Annotated[
-        Path | None, typer.Option("--model", "-m", help="Model file (default: the shipped model).")
-    ] = None,
+    model_option: ModelOption = None,
     threshold: Annotated[
         float | None, typer.Option(help="One decision threshold for every page (default: the model's per-page cut).")
     ] = None,
@@ -1102,6 +1117,7 @@ def show(
     timeout: Annotated[float, typer.Option(help="Seconds the page may take (0: no limit), as predict.")] = PAGE_TIMEOUT,
 ) -> None:
     """Write a self-contained HTML report of one page: every block coloured by its label, and why."""
+    model = _model_file(model_option)
     from blocksift.batch import output_note, time_limit
     from blocksift.datasets import read_html_file
     from blocksift.modelfile import load_model
