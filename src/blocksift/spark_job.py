@@ -81,12 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         print(f"blocksift.spark_job: {refused}", file=sys.stderr)
         return 2
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # a bare ModuleNotFoundError traceback said nothing of the extra that brings it
+        print("blocksift.spark_job: needs pyspark: pip install 'blocksift[spark]'", file=sys.stderr)
+        return 2
     if args.model is not None:
         from blocksift.modelfile import load_model
 
         load_model(args.model)  # a bad model fails here, not in every task
-    from pyspark.sql import SparkSession
-
     builder = SparkSession.builder.appName("blocksift")
     if args.master:
         builder = builder.master(args.master)
