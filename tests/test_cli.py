@@ -657,3 +657,43 @@ def test_shipped_names_the_shipped_model_wherever_a_model_is_taken(
     assert run("evaluate", SAMPLE, "--model", "shipped", "--json", "-", "--no-cache")[0] == 0
     code, _, err = run("predict", page, "--model", "./shipped")
     assert code == 2 and "shipped is not a blocksift model file" in err
+
+
+def test_report_only_options_and_out_of_range_counts_are_refused(tmp_path: Path) -> None:
+    """--worst-pages -1, label --worst -1 and --floor 2 were accepted, and --worst-pages without --report ignored
+    (while --peers without it was refused)."""
+    cases = [
+        (("evaluate", SAMPLE, "--worst-pages", "3"), "--worst-pages goes with --report"),
+        (("evaluate", SAMPLE, "--report", tmp_path / "r", "--worst-pages", "-1"), "--worst-pages is a number of pages"),
+        (("evaluate", SAMPLE, "--peers", tmp_path / "p.json"), "--peers goes with --report"),
+        (("label", SAMPLE, "--report", "--worst", "-1"), "--worst is a number of pages, 0 or more, not -1"),
+        (("label", SAMPLE, "-o", tmp_path / "b.csv", "--worst", "2"), "--worst goes with --report"),
+        (("label", SAMPLE, "--report", "--worst", "2", "--floor", "2"), "--floor is a shingle F1, from 0 to 1, not 2"),
+    ]
+    for args, message in cases:
+        code, out, err = run(*args, "--no-cache")
+        assert code == 2 and message in err and out == "", args
+    assert not (tmp_path / "r").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_stdin_is_read_once(tmp_path: Path) -> None:
+    """`predict - -` read stdin twice, and the second read failed as an empty page."""
+    code, out, err = run("predict", "-", "-", input=b"<html><body><p>A page of our own.</p></body></html>")
+    assert code == 2 and "- (stdin) is given more than once" in err and out == ""
+
+
+def test_a_bool_is_no_threshold() -> None:
+    """extract(html, threshold=True) was read as 1.0 and kept nothing, as if the model had chosen so."""
+    from blocksift import extract
+
+    with pytest.raises(TypeError, match="threshold is a probability"):
+        extract("<html><body><p>A page of our own.</p></body></html>", threshold=True)  # type: ignore[arg-type]
+
+
+def test_train_keeps_scikit_learn_s_own_lines_for_verbose(tmp_path: Path) -> None:
+    """At the normal level train printed scikit-learn's "Binning ..." and "Time spent ..." lines on stderr."""
+    args = ["train", SAMPLE, "--max-iter", "3", "--no-context", "--no-conventions", "--no-cache"]
+    code, _, err = run(*args, "--out", tmp_path / "a.npz")
+    assert code == 0 and "Binning" not in err and "Time spent" not in err
+    code, _, err = run("--verbose", *args, "--out", tmp_path / "b.npz")
+    assert code == 0 and "Binning" in err

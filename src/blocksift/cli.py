@@ -256,6 +256,7 @@ def show_worst(report: Report, n: int, floor: float) -> None:
 
 @app.command()
 def label(
+    ctx: typer.Context,
     dirs: DatasetDirs,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the block table here (.parquet or .csv).")
@@ -282,6 +283,9 @@ def label(
 
     if output is None and not report:
         raise fail("nothing to do: give --output FILE for the block table, --report for the oracle figure, or both")
+    _check_report_options(ctx, report, {"worst": "--worst", "floor": "--floor"})
+    if not 0 <= floor <= 1:
+        raise fail(f"--floor is a shingle F1, from 0 to 1, not {floor:g}")
     _check_jobs(jobs)
     if output is not None and output.suffix.lower() not in (".parquet", ".csv"):
         raise fail(f"--output must end in .parquet or .csv, not {output.name!r}")
@@ -385,7 +389,8 @@ def train(
         "context": context,
         "conventions": conventions,
         "random_state": seed,
-        "verbose": int(reporter.level >= NORMAL),  # the stages and boosting iterations, on stderr
+        # the stages on stderr; scikit-learn's binning and iteration lines only with --verbose
+        "verbose": 2 if reporter.level >= VERBOSE else int(reporter.level >= NORMAL),
     }
     try:
         with progress_bar("reading pages", len(pages), names=[p.key for p in pages]) as advance:
@@ -409,11 +414,28 @@ _SCRATCH_OPTIONS = (
 )  # fmt: skip
 
 
+def _given(ctx: typer.Context) -> set[str]:
+    """The parameters given on the command line (not left at their defaults)."""
+    # By the source's name: typer may carry its own copy of click, whose enum is not click's.
+    return {name for name in ctx.params if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
+
+
+def _check_report_options(ctx: typer.Context, report: object, needs_report: dict[str, str]) -> None:
+    """Refuse an option that only a report reads when no report is asked for (``--peers`` was refused without
+    ``--report``, but ``--worst-pages`` and ``label --worst`` were silently ignored), and a count below zero."""
+    given = _given(ctx)
+    for name, option in needs_report.items():
+        if name in given and not report:
+            raise fail(f"{option} goes with --report")
+        value = ctx.params[name]
+        if isinstance(value, int) and value < 0:
+            raise fail(f"{option} is a number of pages, 0 or more, not {value}")
+
+
 def _check_train_options(ctx: typer.Context, base: str | None) -> None:
     """Refuse, before any page is read, option values that training would fail on at its end, and options that the
     kind of training asked for does not use (they would be written into the card's "reproduce with" line)."""
-    # By the source's name: typer may carry its own copy of click, whose enum is not click's.
-    given = {name for name in ctx.params if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
+    given = _given(ctx)
     unused = sorted(given & set(_SCRATCH_OPTIONS)) if base is not None else sorted(given & {"rounds"})
     if unused:
         names = ", ".join("--" + name.replace("_", "-") for name in unused)
@@ -626,6 +648,8 @@ def predict(
     _check_threshold(threshold)
     _check_encoding(encoding)
     _check_jobs(jobs)
+    if paths.count("-") > 1:  # the second read of stdin found it empty and failed as an empty page
+        raise fail("- (stdin) is given more than once; stdin holds one page, so give - once")
     if max_bytes < 1 or not timeout >= 0 or not math.isfinite(timeout) or max_memory < 0:
         raise fail("--max-bytes must be positive, --timeout (seconds) and --max-memory zero or positive")
     if skip_existing and output is None:
@@ -831,6 +855,7 @@ def _output_plan(
 
 @app.command()
 def evaluate(
+    ctx: typer.Context,
     dirs: DatasetDirs,
     split: Annotated[list[str] | None, typer.Option("--split", help="Splits to score (repeatable).")] = None,
     model_option: ModelOption = None,
@@ -861,8 +886,7 @@ def evaluate(
     from blocksift.modelfile import load_model
     from blocksift.outputs import atomic_write
 
-    if report_dir is None and peers is not None:
-        raise fail("--peers goes with --report DIR")
+    _check_report_options(ctx, report_dir, {"peers": "--peers", "worst_pages": "--worst-pages"})
     _check_threshold(threshold)
     _check_jobs(jobs)
     if json_out is not None:
@@ -988,7 +1012,7 @@ def _evaluation_report(
     splits = ", ".join(sorted({p.split for p in pages}))
     try:
         written = write_report(
-            report_dir, evaluated, clf, peers=peers, worst=max(worst, 0), model_label=model_name(clf, model),
+            report_dir, evaluated, clf, peers=peers, worst=worst, model_label=model_name(clf, model),
             subtitle=f"split {splits}; {len(pages):,} pages", log=lambda m: err.print(f"report: {m}", markup=False),
         )  # fmt: skip
     except BlocksiftError as exc:

@@ -133,9 +133,12 @@ def decide(
 
 def checked_threshold(threshold: float | None) -> float | None:
     """``threshold`` as a float in [0, 1], or None (the model's per-page cut). Anything else is refused: a threshold
-    above 1 (or NaN) keeps nothing and one below 0 keeps everything, which would pass for an extraction."""
+    above 1 (or NaN) keeps nothing and one below 0 keeps everything, which would pass for an extraction; a bool is no
+    probability (``threshold=True`` is a mistake for another argument)."""
     if threshold is None:
         return None
+    if isinstance(threshold, bool):  # a flag passed for a probability: True read as 1.0 kept nothing
+        raise TypeError(f"threshold is a probability between 0 and 1 or None, not {threshold!r}")
     value = float(threshold)
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"threshold must lie between 0 and 1, not {threshold!r} (lower keeps more text)")

@@ -125,6 +125,10 @@ def validation_split(
     return tr, va
 
 
+# The ``verbose`` level from which scikit-learn's boosting prints its internals; below it only the stages are said.
+VERBOSE_INTERNALS = 2
+
+
 class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     """Gradient-boosted block classifier with a validated decision threshold.
 
@@ -142,7 +146,8 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
     scores the second stage learns from): half the trees to walk. ``conventions`` adds a page classifier of the
     training sources' conventions (``convention.py``; ``convention_max_iter`` boosting iterations per class) when
     ``fit`` is given each page's source and markup signals.
-    ``random_state`` seeds the page splits, the subsample and the boosting.
+    ``random_state`` seeds the page splits, the subsample and the boosting. ``verbose``: 1 says each stage, 2 also
+    lets scikit-learn print its boosting's internals (binning, the time of each iteration).
 
     ``fit`` and ``predict_proba`` take the rows of whole pages: ``groups`` names each row's page (rows of a page
     contiguous, in document order), ``tokens`` its token count and ``structure`` its container ids
@@ -217,7 +222,8 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
             max_bins=self.max_bins,
             early_stopping=False,
             random_state=self.random_state,
-            verbose=self.verbose,
+            # scikit-learn's own lines ("Binning ...", "Time spent ...") are detail: at the level that asks for it.
+            verbose=int(self.verbose >= VERBOSE_INTERNALS),
         )
 
     def fit(
