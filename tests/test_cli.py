@@ -253,9 +253,11 @@ def test_a_url_argument_says_nothing_is_downloaded(tmp_path: Path) -> None:
 
 
 def test_a_page_file_that_holds_only_a_url_is_that_page_s_error(tmp_path: Path) -> None:
-    (tmp_path / "saved.html").write_text("https://example.com/the-real-page\n")
-    (tmp_path / "ok.html").write_bytes(PAGE.read_bytes())
-    code, _, err = run("predict", tmp_path, "--output", tmp_path / "out")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "saved.html").write_text("https://example.com/the-real-page\n")
+    (pages / "ok.html").write_bytes(PAGE.read_bytes())
+    code, _, err = run("predict", pages, "--output", tmp_path / "out")  # outside its input folder
     assert code == 1  # one page failed, the other was extracted
     assert "saved.html" in err and "is a URL" in err
     assert (tmp_path / "out" / "ok.txt").read_text().strip()
