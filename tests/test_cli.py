@@ -571,15 +571,15 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
 
 
 def test_a_page_decoded_with_an_encoding_it_cannot_be_in_is_said_to_be(tmp_path: Path) -> None:
-    """--encoding cp500 on a windows-1250 page gave "text": "" and nothing on stderr (its one block of garbage was
-    dropped by the model), and utf-16 a line of CJK letters kept as content: both look like the model's doing."""
+    """--encoding cp500 on a windows-1250 page gave one block of garbage, which the model dropped or kept, and nothing
+    on stderr, and utf-16 a line of CJK letters kept as content: both looked like the model's doing."""
     text = "Včera jsme šli k řece a dívali se na lodě, které pomalu pluly po proudu směrem k přístavu."
     page = tmp_path / "zpravy.html"
     page.write_bytes(f"<html><body><article><h1>Den u řeky</h1><p>{text}</p><p>{text}</p></article></body></html>"
                      .encode("cp1250"))  # fmt: skip
     code, out, err = run("predict", page, "--encoding", "cp500", "-f", "jsonl")
-    assert code == 0 and json.loads(out)["text"] == ""
-    assert "zpravy.html: decoded as cp500, its tags are no longer tags" in err and "its output is empty" in err
+    assert code == 0 and "šli" not in json.loads(out)["text"]  # garbage, kept or dropped as the model sees it
+    assert "zpravy.html: decoded as cp500, its tags are no longer tags" in err
     code, out, err = run("predict", page, "--encoding", "utf-16")
     assert code == 0 and "decoded as utf-16, its tags are no longer tags" in err
     code, out, err = run("predict", page, "--encoding", "utf-8")

@@ -106,9 +106,11 @@ def test_an_archive_without_a_page_is_a_clear_error() -> None:
 
 
 def test_predict_reads_mhtml_and_mht_files_in_a_folder(tmp_path: Path) -> None:
-    (tmp_path / "a.mhtml").write_bytes(archive(page(PARAGRAPHS)))
-    (tmp_path / "b.mht").write_bytes(archive(page([CZECH, CZECH[::-1]], charset="windows-1250"), "windows-1250"))
-    result = CliRunner().invoke(app, ["predict", str(tmp_path), "-o", str(tmp_path / "out")])
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.mhtml").write_bytes(archive(page(PARAGRAPHS)))
+    (pages / "b.mht").write_bytes(archive(page([CZECH, CZECH[::-1]], charset="windows-1250"), "windows-1250"))
+    result = CliRunner().invoke(app, ["predict", str(pages), "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert PARAGRAPHS[1] in (tmp_path / "out" / "a.txt").read_text()
     assert CZECH in (tmp_path / "out" / "b.txt").read_text()
