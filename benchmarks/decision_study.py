@@ -28,6 +28,7 @@ import numpy as np
 from blocksift.decide import REPEAT_MIN_TOKENS, decide, drop_islands, drop_repeats, half_best_f1
 from blocksift.defaults import DEFAULT_BALANCE
 from blocksift.evaluate import score_rows
+from blocksift.features import FEATURE_NAMES
 from blocksift.table import PageRows, default_cache_dir, rows_proba
 from blocksift.training import fit_classifier, stack
 from dataset_study import SHARED, log, write_json
@@ -93,6 +94,10 @@ RULES: dict[str, Rule] = {
     "repeats kept beside their first copy": lambda p, r, cut: drop_repeats(
         r.texts, r.n_tokens, drop_islands(r.n_tokens, p, p >= cut), r.structure[:, 1]
     ),
+    "headings are no islands (h1-h6), repeats beside their first kept": lambda p, r, cut: _headings_stay(
+        p, r, cut, HEADING_COLUMN
+    ),
+    "an h1 is no island, repeats beside their first kept": lambda p, r, cut: _headings_stay(p, r, cut, H1_COLUMN),
     "repeats dropped only in a run of copies": lambda p, r, cut: _run_repeats(
         r.texts, r.n_tokens, drop_islands(r.n_tokens, p, p >= cut), None
     ),
@@ -100,6 +105,21 @@ RULES: dict[str, Rule] = {
         r.texts, r.n_tokens, drop_islands(r.n_tokens, p, p >= cut), r.structure[:, 1]
     ),
 }
+
+
+# The feature columns that say a block is (in) a heading: any of h1-h6, and an <h1> owner.
+HEADING_COLUMN = FEATURE_NAMES.index("in_heading")
+H1_COLUMN = FEATURE_NAMES.index("owner_h1")
+
+
+def _headings_stay(p: np.ndarray, r: PageRows, cut: float, column: int) -> np.ndarray:
+    """A study rule (session 34): the shipped decision, but a heading the cut keeps is never dropped as an island. A
+    page's headline often stands alone between a dropped menu and a dropped byline, and short and unsure, the island
+    step dropped it above the page's cut (the README audit: sample's forum-mesh-wifi, p 0.51 against a cut of 0.47)."""
+    keep = p >= cut
+    heading = np.asarray(r.features[:, column]) > 0
+    kept = drop_islands(r.n_tokens, p, keep) | (keep & heading)
+    return drop_repeats(r.texts, r.n_tokens, kept, r.structure[:, 1])
 
 
 def _run_repeats(texts: Sequence[str], n_tokens: Any, keep: np.ndarray, parents: Any) -> np.ndarray:
