@@ -112,6 +112,16 @@ def test_annotate_with_another_model(tmp_path: Path, sample_model_path: Path) ->
     assert str(sample_model_path) in data["prefill"]
 
 
+def test_annotate_says_a_page_has_nothing_to_label(tmp_path: Path) -> None:
+    """A page that scripts fill in gave an empty labelling page and "0 of 0 blocks content", as if the model had
+    found nothing."""
+    empty = tmp_path / "app-shell.html"
+    empty.write_text('<html><body><div id="root"></div><script>render()</script></body></html>', encoding="utf-8")
+    code, out, err = run("annotate", empty, NEWS, "--out", tmp_path / "ds")
+    assert code == 0 and "app-shell: the page has no visible text" in err and "nothing to label" in err
+    assert len(out.splitlines()) == 2 and "0 of 0 blocks" not in err
+
+
 def test_annotate_misuse(tmp_path: Path) -> None:
     assert run("annotate", tmp_path / "missing.html", "--out", tmp_path)[0] == 2
     other = tmp_path / "other"

@@ -699,3 +699,17 @@ def test_train_keeps_scikit_learn_s_own_lines_for_verbose(tmp_path: Path) -> Non
     assert code == 0 and "Binning" not in err and "Time spent" not in err
     code, _, err = run("--verbose", *args, "--out", tmp_path / "b.npz")
     assert code == 0 and "Binning" in err
+
+
+def test_evaluate_on_pages_without_a_test_split_names_the_splits_they_hold(tmp_path: Path) -> None:
+    """A folder of pages and gold texts without meta.jsonl is all train, and evaluate asks for test: the message
+    said to check meta.jsonl, which the folder does not have; it now names the split the pages are in."""
+    page = next((SAMPLE / "html").glob("*.html"))
+    (tmp_path / "a.html").write_bytes(page.read_bytes())
+    gold = (SAMPLE / "gold" / f"{page.stem}.txt").read_text(encoding="utf-8")
+    (tmp_path / "a.txt").write_text(gold, encoding="utf-8")
+    code, _, err = run("evaluate", tmp_path)
+    assert code == 2 and "no pages in split(s) test" in err
+    assert "they hold train (1 page): choose it with --split" in err
+    code, out, _ = run("evaluate", tmp_path, "--split", "train")
+    assert code == 0 and "shingle F1" in out

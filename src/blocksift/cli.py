@@ -136,10 +136,23 @@ def _pages(dirs: list[Path], splits: list[str] | None) -> list[Page]:
     reporter.detail(f"{len(pages):,} pages in split(s) {', '.join(splits or ['any'])} of {len(dirs)} dataset(s)")
     if not pages:
         raise fail(
-            f"no pages in split(s) {', '.join(splits or ['any'])} of {', '.join(map(str, dirs))}; "
-            "choose another --split or check the split field of each dataset's meta.jsonl"
+            f"no pages in split(s) {', '.join(splits or ['any'])} of {', '.join(map(str, dirs))}; " + _splits_held(dirs)
         )
     return pages
+
+
+def _splits_held(dirs: list[Path]) -> str:
+    """What to do where the splits asked for hold no page: the splits the datasets do hold, with their pages (a folder
+    of pages and gold texts without meta.jsonl is all train, and evaluate asks for test by default)."""
+    from collections import Counter
+
+    from blocksift.datasets import load_datasets
+
+    held = Counter(page.split for page in load_datasets(dirs, splits=None))
+    if not held:
+        return "the folders hold no labelled pages"
+    listed = ", ".join(f"{split} ({n:,} page{'s' if n != 1 else ''})" for split, n in sorted(held.items()))
+    return f"they hold {listed}: choose it with --split, or set the split field of each dataset's meta.jsonl"
 
 
 def _cache(no_cache: bool) -> Path | None:
@@ -1040,6 +1053,7 @@ def annotate(
     """Write a labelling page per page (open it in a browser, fix the labels, save the labels file)."""
     model = _model_file(model_option)
     from blocksift.annotate import annotate_page, check_ids, write_index
+    from blocksift.batch import NO_TEXT
     from blocksift.datasets import is_html_file
     from blocksift.modelfile import load_model
 
@@ -1061,6 +1075,9 @@ def annotate(
             err.print(f"blocksift: {path}: {exc}", markup=False, soft_wrap=True)
             continue
         out.print(str(done.path), markup=False)
+        if not done.n_blocks:  # its labelling page is empty: say why, as predict does for such a page
+            err.print(f"  {done.id}: {NO_TEXT}: nothing to label", markup=False)
+            continue
         err.print(f"  {done.id}: {done.n_content} of {done.n_blocks} blocks content ({done.prefill})", markup=False)
     index = write_index(out_dir)
     written = len(files) - failed
