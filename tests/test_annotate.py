@@ -188,6 +188,26 @@ def test_reannotate_prefills_the_imported_labels_and_reimport_updates(annotated:
     assert len((annotated / "meta.jsonl").read_text().splitlines()) == 1
 
 
+def test_reimport_keeps_a_gold_text_edited_since_its_import(annotated: Path, tmp_path: Path) -> None:
+    """A gold text corrected by hand after its import was overwritten without a word by the next import of the
+    page's labels; it is now refused as a hand-written one is, and --replace writes over it."""
+    page = annotated / "annotate" / "news-ferry-timetable.html"
+    flags = [b["label"] for b in embedded(page)["blocks"]]
+    lf = write_json(tmp_path / "a.labels.json", labels_file(page, flags))
+    assert run("import-labels", lf, "--out", annotated)[0] == 0
+    assert run("import-labels", lf, "--out", annotated)[0] == 0  # the same import again: nothing of the user's lost
+    gold = annotated / "gold" / "news-ferry-timetable.txt"
+    gold.write_text(gold.read_text(encoding="utf-8") + "A line the user added.\n", encoding="utf-8")
+    flags[3] = 1 - flags[3]
+    write_json(lf, labels_file(page, flags))
+    code, _, err = run("import-labels", lf, "--out", annotated)
+    assert code == 1 and "written or edited by hand" in err and "--replace" in err
+    assert gold.read_text(encoding="utf-8").endswith("A line the user added.\n")
+    assert run("import-labels", lf, "--out", annotated, "--replace")[0] == 0
+    assert "A line the user added." not in gold.read_text(encoding="utf-8")
+    assert flags_of(annotated, "news-ferry-timetable") == flags
+
+
 def test_import_finds_the_page_by_its_recorded_source_or_pages(annotated: Path, tmp_path: Path) -> None:
     lf = write_json(tmp_path / "x.labels.json", labels_file(annotated / "annotate" / "news-ferry-timetable.html"))
     shutil.rmtree(annotated / "annotate" / "pages")

@@ -24,7 +24,7 @@ from blocksift.annotate import ANNOTATE_DIR, LABELS_FILE_KIND, LABELS_SUFFIX, PA
 from blocksift.blocks import Segmentation, segment
 from blocksift.datasets import HTML_SUFFIXES, read_html_file, read_meta_text
 from blocksift.errors import DatasetError, InputError
-from blocksift.labels import LABELS_SCHEMA, Label, write_block_labels
+from blocksift.labels import LABELS_SCHEMA, Label, read_block_labels, write_block_labels
 from blocksift.metadata import headline, page_meta
 from blocksift.outputs import atomic_write
 from blocksift.page import decode_html, parse_html
@@ -228,6 +228,21 @@ def _existing_page(dataset: Path, pid: str) -> Path | None:
     return next((p for p in (dataset / "html" / (pid + s) for s in HTML_SUFFIXES) if p.is_file()), None)
 
 
+def _edited(held: str, labels_path: Path, seg: Segmentation, same_page: bool) -> bool:
+    """Whether the gold text ``held`` is not what the earlier import of the page wrote: none wrote it (no labels
+    file), or it was edited since (the earlier labels' blocks give another text). A page replaced since has other
+    blocks, so its old gold is the old page's, which ``--replace`` already allowed to go."""
+    if not labels_path.exists():
+        return True
+    if not same_page:
+        return False
+    try:
+        earlier = read_block_labels(labels_path.read_text(encoding="utf-8"), seg)
+    except (DatasetError, OSError, ValueError):
+        return False  # an earlier labels file that no longer fits the page: the import replaces both
+    return held != "".join(b.text + "\n" for b in seg.blocks if earlier[b.index])
+
+
 def import_labels(lf: LabelsFile, dataset: Path, options: Options, search: Sequence[Path] = ()) -> Imported:
     """Check ``lf`` against its page and write the page into ``dataset`` (replacing an earlier import of it)."""
     data = find_page(lf, dataset, search)
@@ -246,13 +261,15 @@ def import_labels(lf: LabelsFile, dataset: Path, options: Options, search: Seque
     gold_path, labels_path = dataset / "gold" / f"{lf.id}.txt", dataset / "labels" / f"{lf.id}.json"
     content: npt.NDArray[np.bool_] = np.array(lf.content, dtype=bool)
     gold = "".join(b.text + "\n" for b in seg.blocks if content[b.index])
-    # A gold text no import wrote (a hand-written one): the blocks' lines would replace it without a word.
-    hand_written = gold_path.exists() and not labels_path.exists()
-    if hand_written and not options.replace and gold_path.read_text(encoding="utf-8", errors="replace") != gold:
-        raise DatasetError(
-            f"{lf.path}: {gold_path} is a gold text of its own, not an import's; pass --replace to write the "
-            "labelled blocks over it, or keep it and leave this labels file out"
-        )
+    # A gold text no import wrote (a hand-written one), or one edited by hand since its import: the blocks' lines
+    # would replace it without a word.
+    if not options.replace and gold_path.exists():
+        held = gold_path.read_text(encoding="utf-8", errors="replace")
+        if held != gold and _edited(held, labels_path, seg, replaced):
+            raise DatasetError(
+                f"{lf.path}: {gold_path} is a gold text of its own, not an import's (written or edited by hand); "
+                "pass --replace to write the labelled blocks over it, or keep it and leave this labels file out"
+            )
     records = read_meta(dataset)
     index = next((i for i, r in enumerate(records) if str(r.get("id")) == lf.id), None)
     record = _record(lf, seg, data, records[index] if index is not None else None, options)
