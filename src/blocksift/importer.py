@@ -228,6 +228,11 @@ def _existing_page(dataset: Path, pid: str) -> Path | None:
     return next((p for p in (dataset / "html" / (pid + s) for s in HTML_SUFFIXES) if p.is_file()), None)
 
 
+def gold_text(seg: Segmentation, content: npt.NDArray[np.bool_]) -> str:
+    """The gold text an import writes for a page: its content blocks' texts, a line each."""
+    return "".join(b.text + "\n" for b in seg.blocks if content[b.index])
+
+
 def _edited(held: str, labels_path: Path, seg: Segmentation, same_page: bool) -> bool:
     """Whether the gold text ``held`` is not what the earlier import of the page wrote: none wrote it (no labels
     file), or it was edited since (the earlier labels' blocks give another text). A page replaced since has other
@@ -240,7 +245,7 @@ def _edited(held: str, labels_path: Path, seg: Segmentation, same_page: bool) ->
         earlier = read_block_labels(labels_path.read_text(encoding="utf-8"), seg)
     except (DatasetError, OSError, ValueError):
         return False  # an earlier labels file that no longer fits the page: the import replaces both
-    return held != "".join(b.text + "\n" for b in seg.blocks if earlier[b.index])
+    return held != gold_text(seg, earlier)
 
 
 def import_labels(lf: LabelsFile, dataset: Path, options: Options, search: Sequence[Path] = ()) -> Imported:
@@ -260,7 +265,7 @@ def import_labels(lf: LabelsFile, dataset: Path, options: Options, search: Seque
         html_path = dataset / "html" / f"{lf.id}.html"
     gold_path, labels_path = dataset / "gold" / f"{lf.id}.txt", dataset / "labels" / f"{lf.id}.json"
     content: npt.NDArray[np.bool_] = np.array(lf.content, dtype=bool)
-    gold = "".join(b.text + "\n" for b in seg.blocks if content[b.index])
+    gold = gold_text(seg, content)
     # A gold text no import wrote (a hand-written one), or one edited by hand since its import: the blocks' lines
     # would replace it without a word.
     if not options.replace and gold_path.exists():
