@@ -50,7 +50,7 @@ from blocksift.errors import BlocksiftError, InputError, PageTimeoutError
 from blocksift.extraction import Extraction, extract_blocks
 from blocksift.heap import collect_less_often
 from blocksift.modelfile import default_model, load_model
-from blocksift.page import decode_payload, names_a_page
+from blocksift.page import WARC_NOT_A_PAGE, decode_payload, names_a_page
 from blocksift.predictor import Predictor, load_compiled
 from blocksift.render import block_records, page_record, to_html, to_markdown
 from blocksift.warc import PLAIN_MAGIC, WarcPage, WarcStats, is_warc, read_warc, warc_page_record
@@ -128,7 +128,7 @@ def expand(
             stream = stdin if stdin is not None else sys.stdin.buffer
             data = stream.read(max_bytes + 1)
             if data.lstrip()[: len(PLAIN_MAGIC)] == PLAIN_MAGIC:  # read as one page, its records' headers were text
-                yield Source("<stdin>", error="the input is a WARC file, not a page: save it and give its path")
+                yield Source("<stdin>", error=f"the input is {WARC_NOT_A_PAGE}: save it and give its path")
             else:
                 yield Source("<stdin>", data=data)
             continue

@@ -384,6 +384,7 @@ def train(
     rounds: Annotated[int, typer.Option(help="With --from: trees added to the model.")] = 40,
 ) -> None:
     """Train a model on the train split of labelled datasets and save it with its card."""
+    from blocksift.model import VERBOSE_INTERNALS
     from blocksift.training import train as train_model
 
     _check_model_out(out_path)
@@ -403,7 +404,7 @@ def train(
         "conventions": conventions,
         "random_state": seed,
         # the stages on stderr; scikit-learn's binning and iteration lines only with --verbose
-        "verbose": 2 if reporter.level >= VERBOSE else int(reporter.level >= NORMAL),
+        "verbose": VERBOSE_INTERNALS if reporter.level >= VERBOSE else int(reporter.level >= NORMAL),
     }
     try:
         with progress_bar("reading pages", len(pages), names=[p.key for p in pages]) as advance:
@@ -1163,6 +1164,7 @@ def show(
     from blocksift.datasets import read_html_file
     from blocksift.modelfile import load_model
     from blocksift.outputs import output_name
+    from blocksift.page import WARC_NOT_A_PAGE
     from blocksift.show import build_view, model_name, write_report
     from blocksift.warc import is_warc
 
@@ -1196,7 +1198,7 @@ def show(
                 gold=gold_text, url=url, encoding=encoding,
             )  # fmt: skip
     except (BlocksiftError, OSError) as exc:
-        if "a WARC file, not a page" in str(exc):  # named as a page: its hint (name it .warc) is predict's
+        if WARC_NOT_A_PAGE in str(exc):  # named as a page: its hint (name it .warc) is predict's
             raise fail(_SHOW_TAKES_A_PAGE.format(page=page)) from exc
         raise fail(f"{page}: {exc}", PARTIAL) from exc
     try:

@@ -740,12 +740,17 @@ _PASS_THE_PAGE = {
 }
 
 
+# What a WARC file read as a page is said to be: the start of page.py's, batch's and show's messages for it (show
+# tells such a file by it, to give its own advice).
+WARC_NOT_A_PAGE = "a WARC file, not a page"
+
+
 def _crawl_archive(text: str) -> str | None:
     """What a web crawl's archive is, where ``text`` is one that was not named as one (read as a page, its first
     record's headers were its text); None for anything else."""
     start = text[:16].lstrip()
     if start.startswith("WARC/"):
-        return "a WARC file, not a page: name it .warc (.warc.gz where compressed) to have its records read one by one"
+        return f"{WARC_NOT_A_PAGE}: name it .warc (.warc.gz where compressed) to have its records read one by one"
     if start.startswith("filedesc://"):
         return "an ARC file, not a page (the WARC format's predecessor, which blocksift does not read): make it a WARC"
     return None
