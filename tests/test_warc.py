@@ -237,6 +237,20 @@ def test_warc_input_refuses_per_page_outputs(crawl: Path, args: list[str], messa
     assert result.exit_code == 2 and message in result.stderr.replace("\n", " ")
 
 
+def test_a_crawl_file_in_a_folder_of_pages_is_named_when_it_changes_the_run(tmp_path: Path, crawl: Path) -> None:
+    # A folder of pages with a crawl file left in it is WARC input: per-page --output is refused, naming the file
+    # that made it so (the user gave a folder and may not know the crawl file is there).
+    pages = tmp_path / "pages"
+    (pages / "old").mkdir(parents=True)
+    (pages / "old" / "crawl.warc.gz").write_bytes(crawl.read_bytes())
+    (pages / "b.html").write_bytes(PAGES[0].read_bytes())
+    result = runner.invoke(app, ["predict", str(pages), "--output", str(tmp_path / "out")])
+    message = result.stderr.replace("\n", " ")
+    assert result.exit_code == 2 and "--output writes one file per page" in message
+    assert str(pages / "old" / "crawl.warc.gz") in message.replace(" ", "")
+    assert not (tmp_path / "out").exists()
+
+
 @needs_fork
 def test_records_stream_through_the_pool_without_reading_the_whole_file(tmp_path: Path) -> None:
     path = tmp_path / "many.warc.gz"

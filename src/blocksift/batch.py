@@ -197,15 +197,20 @@ def warc_sources(path: Path, max_bytes: int, stats: WarcStats | None = None) -> 
         yield Source(item.name, data=item.data, error=item.error, record=item.page)
 
 
-def has_warc(inputs: Iterable[str]) -> bool:
-    """True where an input is a WARC file or a directory that holds one (what makes ``predict`` write JSON lines)."""
+def first_warc(inputs: Iterable[str]) -> Path | None:
+    """The first WARC file among ``inputs`` or inside a directory of them (what makes ``predict`` write JSON lines
+    and refuse ``--output``), so that a message can name the file that did it: a crawl file left in a folder of
+    pages changes the whole run's output."""
     for item in inputs:
         path = Path(item)
         if is_warc(path) and not path.is_dir():
-            return True
-        if path.is_dir() and any(is_warc(f) for _root, _dirs, files in os.walk(path) for f in files):
-            return True
-    return False
+            return path
+        if path.is_dir():
+            for root, _dirs, files in os.walk(path):
+                found = next((f for f in sorted(files) if is_warc(f)), None)
+                if found is not None:
+                    return Path(root) / found
+    return None
 
 
 @lru_cache(maxsize=4)

@@ -651,11 +651,12 @@ def predict(
 ) -> None:
     """Extract the content of pages with a trained model."""
     model = _model_file(model_option)
-    from blocksift.batch import expand, has_warc, memory_limit_supported, run
+    from blocksift.batch import expand, first_warc, memory_limit_supported, run
     from blocksift.modelfile import load_model
     from blocksift.warc import WarcStats
 
-    warc_input = has_warc(p for p in paths if p != "-")
+    warc_file = first_warc(p for p in paths if p != "-")
+    warc_input = warc_file is not None
     fmt = fmt or ("jsonl" if warc_input else "text")
     if fmt not in FORMATS:
         raise fail(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -670,8 +671,8 @@ def predict(
         raise fail("--skip-existing leaves out pages whose output file exists: it needs --output DIR")
     if max_memory and not memory_limit_supported():
         raise fail("--max-memory needs a system with RLIMIT_AS (Linux, BSD); leave it out here")
-    if warc_input:
-        _check_warc_options(fmt, output, paths)
+    if warc_file is not None:
+        _check_warc_options(fmt, output, paths, warc_file)
     warc_stats = WarcStats()
     try:
         load_model(model)  # refuse a bad model before reading any page
@@ -747,12 +748,14 @@ def _tracked(results: Iterator[Result], sources: object, output: Path | None) ->
     reporter.detail(tracker.summary())  # the summary that follows says what happened; --verbose adds how fast
 
 
-def _check_warc_options(fmt: str, output: Path | None, paths: list[str]) -> None:
-    """WARC input holds many pages in one file: it is written as records to stdout, never one file per page."""
+def _check_warc_options(fmt: str, output: Path | None, paths: list[str], warc_file: Path) -> None:
+    """WARC input holds many pages in one file: it is written as records to stdout, never one file per page. The
+    messages name the WARC file, which may sit unseen in a folder of pages."""
+    found = f"WARC input ({warc_file})"
     if fmt not in ("jsonl", "json", "blocks"):
-        raise fail(f"WARC input gives one record per page: use --format jsonl (its default), json or blocks, not {fmt}")
+        raise fail(f"{found} gives one record per page: use --format jsonl (its default), json or blocks, not {fmt}")
     if output is not None:
-        raise fail("--output writes one file per page, which WARC input does not have: redirect stdout instead")
+        raise fail(f"--output writes one file per page, which {found} does not have: redirect stdout instead")
     from blocksift.batch import missing_input
 
     for item in paths:
