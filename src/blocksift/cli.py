@@ -835,8 +835,13 @@ def _check_output_dir(output: Path, inputs: Iterable[str]) -> None:
             continue
         if target == folder.resolve():
             raise fail(f"--output {output} is an input directory; write the outputs to another one")
-        if folder.resolve() in target.parents:
+        if _within(target, folder):
             raise fail(f"--output {output} is inside the input directory {item}; write the outputs outside it")
+
+
+def _within(target: Path, folder: Path) -> bool:
+    """Whether ``target`` is ``folder`` or lies inside it, links resolved (``out`` and ``./pages/../out`` alike)."""
+    return target.resolve().is_relative_to(folder.resolve())
 
 
 def _close_quietly(fh: IO[str]) -> None:
@@ -967,9 +972,8 @@ def _check_report_dir(report_dir: Path, dirs: Iterable[Path]) -> bool:
 def _check_outside_datasets(option: str, target: Path, dirs: Iterable[Path]) -> None:
     """Refuse an output that is, or lies inside, one of the dataset folders ``dirs``: a report or page written there
     would be read back as one of the dataset's pages (and its page counted as not labelled)."""
-    resolved = target.resolve()
     for d in dirs:
-        if resolved == d.resolve() or d.resolve() in resolved.parents:
+        if _within(target, d):
             raise fail(f"{option} {target} is inside the dataset {d}; give a place outside the datasets")
 
 
@@ -1183,9 +1187,7 @@ def show(
     target = output or Path(output_name(page.name, ".show.html", set()))
     if target.is_dir():
         raise fail(f"--output {target} is a directory; give the report's file name, such as {target / 'page.html'}")
-    holder = _dataset_of(target.parent)
-    if holder is not None:
-        _check_outside_datasets("--output", target, [holder])
+    _check_outside_datasets("--output", target, filter(None, [_dataset_of(target.parent)]))
     if any(given is not None and target.resolve() == given.resolve() for given in (page, gold)):
         raise fail("the report would overwrite its page or gold text; choose another --output")
     try:
