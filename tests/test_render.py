@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmlmod
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -631,3 +632,27 @@ def test_html_keeps_the_text_direction_of_the_page() -> None:
     assert opening(f'<html lang="he" dir="RTL"><body>{text}</body></html>') == {"lang": "he", "dir": "rtl"}
     assert opening(f'<html lang="he"><body dir="rtl">{text}</body></html>') == {"lang": "he", "dir": "rtl"}
     assert opening(f'<html dir="sideways"><body>{text}</body></html>') == {}
+
+
+def test_html_keeps_the_direction_of_a_block_set_apart_from_the_page() -> None:
+    """A ``dir`` below ``<body>`` was lost: an Arabic quotation on an English page came out left to right, and a
+    site that sets ``dir="rtl"`` on its article's ``<div>`` (not on ``<html>``) lost it for the whole text."""
+    from lxml import html as lxml_html
+
+    def shown(page: str) -> Any:
+        seg = segment(parse_html(page))
+        ex = Extraction(seg, np.ones(len(seg.blocks)), np.ones(len(seg.blocks), dtype=bool), 0.5, "str", source=page)
+        return lxml_html.document_fromstring(to_html(ex))
+
+    arabic = "العبارة تغادر الميناء في الساعة الثامنة صباحا كل يوم."
+    mixed = shown(
+        f'<html lang="en"><body><p>The notice at the pier reads:</p><div dir="RTL"><p>{arabic}</p>'
+        f"<ul><li>{arabic}</li></ul><h2>{arabic}</h2></div><p>It is posted in two languages.</p></body></html>"
+    )
+    assert "dir" not in mixed.attrib and [p.get("dir") for p in mixed.xpath("//p")] == [None, "rtl", None]
+    assert mixed.xpath("//li")[0].get("dir") == "rtl" and mixed.xpath("//h2")[0].get("dir") == "rtl"
+    wrapped = shown(f'<html><body><div dir="rtl"><h1>{arabic}</h1><p>{arabic}</p></div></body></html>')
+    assert wrapped.get("dir") == "rtl" and not wrapped.xpath("//body//*[@dir]")  # said once, on <html>
+    english = shown(f'<html dir="rtl"><body><p>{arabic}</p><pre dir="ltr">ferry --at 08:00</pre></body></html>')
+    assert english.get("dir") == "rtl" and english.xpath("//pre")[0].get("dir") == "ltr"
+    assert english.xpath("//p")[0].get("dir") is None

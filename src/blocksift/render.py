@@ -90,6 +90,7 @@ class Item:
     place: tuple[int, int] = (-1, -1)  # a cell's row and first column in its table's grid (-1: not known)
     language: str = ""  # code's language, where the page names it ("js", "python")
     preformatted: bool = False  # a data table cell's item that is a <pre>'s code (``text`` keeps its lines)
+    direction: str = ""  # the ``dir`` of its nearest block-level ancestor that sets one ("rtl": ``block_direction``)
 
     @property
     def lists(self) -> tuple[ListLevel, ...]:
@@ -475,16 +476,18 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
             around = classify(seg, run[0], layout)  # a data cell's value, or code in the list items around it
             text, language = code_text(seg, pre, run), code_language(seg.containers[pre].element)
+            direction = block_direction(seg, run[0].path)
             if around.kind == "cell":
-                out.append(replace(around, text=text, language=language))
+                out.append(replace(around, text=text, language=language, direction=direction))
             else:
-                out.append(Item("code", text, group=(pre,), nest=around.nest, language=language))
+                out.append(Item("code", text, group=(pre,), nest=around.nest, language=language, direction=direction))
             sources.append(None)
             continue
         block = run[0]
         if block.owner not in inline:
             inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
-        out.append(replace(classify(seg, block, layout), spans=spans(block, inline[block.owner], base)))
+        found = spans(block, inline[block.owner], base)
+        out.append(replace(classify(seg, block, layout), spans=found, direction=block_direction(seg, block.path)))
         sources.append(block)
     numbers: dict[int, dict[Any, int]] = {}  # per ordered list, counted once for all its items
     return [_numbered(seg, it, numbers) if it.lists else it for it in _in_columns(seg, out, sources, layout)]
@@ -898,37 +901,45 @@ def _e(text: str) -> str:
     return htmlmod.escape(text, quote=False)
 
 
-def _html_blocks(run: list[Item], depth: int, in_item: bool = False) -> list[str]:
+def _html_blocks(run: list[Item], depth: int, page_dir: str, in_item: bool = False) -> list[str]:
     """The items of ``run`` (all inside the same frames before ``depth``) as HTML blocks, each quotation and list
-    the page's own, and what they hold inside them. A list item's first paragraph is its text, without a ``<p>``."""
+    the page's own, and what they hold inside them. A list item's first paragraph is its text, without a ``<p>``;
+    a block set in another direction than ``page_dir`` (the ``dir`` on ``<html>``) has its own ``dir``."""
     out: list[str] = []
     for group in _groups(run, depth):
         frame = _frame(group[0], depth)
         if isinstance(frame, Quote):
-            out.append("<blockquote>" + "\n".join(_html_blocks(group, depth + 1)) + "</blockquote>")
+            out.append("<blockquote>" + "\n".join(_html_blocks(group, depth + 1, page_dir)) + "</blockquote>")
         elif frame is not None:
-            out.append(_html_list(group, depth))
+            out.append(_html_list(group, depth, page_dir))
         elif in_item and not out and group[0].kind in ("item", "quote", "para"):
             out.append(_h(group[0]))
         else:
-            out.extend(_html_leaf(group))
+            out.extend(_html_leaf(group, page_dir))
     return out
 
 
-def _html_leaf(group: list[Item]) -> list[str]:
+def _html_leaf(group: list[Item], page_dir: str) -> list[str]:
     """A heading, a code block, a table, or a paragraph."""
     first = group[0]
+    own = _own_direction(first, page_dir)
     if first.kind == "heading":
-        return [f"<h{first.level}>{_h(first)}</h{first.level}>"]
+        return [f"<h{first.level}{own}>{_h(first)}</h{first.level}>"]
     if first.kind == "code":
         language = f' class="language-{first.language}"' if first.language else ""
-        return [f"<pre><code{language}>{_e(first.text)}</code></pre>"]
+        return [f"<pre{own}><code{language}>{_e(first.text)}</code></pre>"]
     if first.kind == "cell":
         return _html_table(_rows(group, _html_cell_part, _html_cell_lines))
-    return [f"<p>{_h(first)}</p>"]
+    return [f"<p{own}>{_h(first)}</p>"]
 
 
-def _html_list(run: list[Item], depth: int) -> str:
+def _own_direction(item: Item, page_dir: str) -> str:
+    """A ``dir`` attribute for an element of ``item``'s, where its direction is not the page's (left to right where
+    the page sets none: many pages mark every paragraph ``dir="ltr"``, which says nothing new)."""
+    return f' dir="{item.direction}"' if item.direction not in ("", page_dir or "ltr") else ""
+
+
+def _html_list(run: list[Item], depth: int, page_dir: str) -> str:
     """One list (``run``: its items' blocks, their frame at ``depth`` its items) as an ``<ul>`` or ``<ol>``: an
     ordered list starting at its first written item's number, an item out of the count with its own ``value``."""
     first = run[0].nest[depth]
@@ -942,7 +953,8 @@ def _html_list(run: list[Item], depth: int) -> str:
         assert isinstance(level, ListLevel)
         value = f' value="{level.number}"' if level.ordered and level.number != expected else ""
         expected = level.number + 1
-        lines.append(f"<li{value}>" + "\n".join(_html_blocks(item, depth + 1, in_item=True)) + "</li>")
+        own = _own_direction(item[0], page_dir)
+        lines.append(f"<li{value}{own}>" + "\n".join(_html_blocks(item, depth + 1, page_dir, in_item=True)) + "</li>")
     lines.append(f"</{tag}>")
     return "\n".join(lines)
 
@@ -950,12 +962,18 @@ def _html_list(run: list[Item], depth: int) -> str:
 def to_html(extraction: Extraction, url: str | None = None) -> str:
     """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
     only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes, but the
-    page's ``lang`` and ``dir`` (``text_direction``) on ``<html>`` and a code block's language."""
-    body = _html_blocks(_written(items(extraction, url)), 0)
+    page's ``lang`` and ``dir`` (``text_direction``) on ``<html>``, a block's own ``dir`` where it differs from the
+    page's, and a code block's language."""
+    written = _written(items(extraction, url))
+    direction = text_direction(extraction)
+    ways = {item.direction for item in written}
+    if not direction and len(ways) == 1:  # the page sets its direction on a wrapper of all its content
+        direction = ways.pop()
+    body = _html_blocks(written, 0, direction)
     title = f"<title>{_e(extraction.title)}</title>\n" if extraction.title else ""
     lang = extraction.meta.language
     attributes = f' lang="{htmlmod.escape(lang, quote=True)}"' if lang else ""
-    if direction := text_direction(extraction):
+    if direction:
         attributes += f' dir="{direction}"'
     opening = f"<html{attributes}>"
     return (
@@ -979,6 +997,17 @@ def text_direction(extraction: Extraction) -> str:
         return ""
     for element in (root, root.find("body")):
         value = (element.get("dir") or "").strip().lower() if element is not None else ""
+        if value in _DIRECTIONS:
+            return value
+    return ""
+
+
+def block_direction(seg: Segmentation, path: tuple[int, ...]) -> str:
+    """The direction a block is set in: the ``dir`` of its nearest block-level ancestor that sets a value browsers
+    know ("" where none does). An Arabic quotation on an English page, or an Arabic site that sets ``dir`` on its
+    article's ``<div>`` rather than on ``<html>``, reads right to left only if the output says so."""
+    for container in reversed(path):
+        value = (seg.containers[container].element.get("dir") or "").strip().lower()
         if value in _DIRECTIONS:
             return value
     return ""
