@@ -122,6 +122,13 @@ def _inline_image(el: etree._Element) -> bool:
     )
 
 
+def breaks_run(el: etree._Element) -> bool:
+    """Whether ``el`` ends a run of text, as ``segment`` reads it (which tests the same inline, for speed): a line
+    break, an input, or an image that does not stand for a character in the line."""
+    tag = el.tag
+    return tag in BREAK_TAGS and not (tag == "img" and _inline_image(el))
+
+
 # A heading's or a definition's permalink: a link to the page's own anchor whose text is one of these marks (Sphinx's
 # "¶", rustdoc's "§", GitHub's and many blogs' "#"). It is no word of the text, and "## Options¶" is no heading.
 PERMALINK_MARKS = frozenset({"¶", "§", "#", "🔗", "⚓", "⚓︎", "🔗︎"})

@@ -50,6 +50,7 @@ from blocksift.charset import (
     widened,
 )
 from blocksift.errors import InputError
+from blocksift.formulas import mark_formulas
 from blocksift.mhtml import is_mhtml, page_part
 from blocksift.mojibake import may_hold_mojibake, repair_mojibake
 
@@ -1134,5 +1135,6 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
     if "shadowroot" in text or "shadowRoot" in text:
         _open_shadow_roots(root)
     _end_foreign_content(root, text)
+    mark_formulas(root, text)  # before <math> and <script> go: their TeX, for rendering only (formulas.py)
     _drop_invisible(root)
     return Document(root=root, encoding=encoding, title=title)

@@ -18,13 +18,15 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from lxml import etree
 
-from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, without_invisible
+from blocksift.blocks import BLOCK_TAGS, TOKEN_RE, Block, Segmentation, breaks_run, without_invisible
 from blocksift.extraction import CELL_TAGS, PRE_TAGS, Extraction, code_text, pre_runs, table_cells
+from blocksift.formulas import DISPLAY_ATTRIBUTE, FORMULA_TAG, TEX_ATTRIBUTE
 from blocksift.metadata import tree_root
 
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
@@ -34,8 +36,10 @@ _BACKTICKS_RE = re.compile("`+")
 # (tt) and a variable's name (var) are shown in a monospace font, as code is: they are code spans.
 INLINE = {
     "a": "link", "strong": "strong", "b": "strong", "em": "em", "i": "em",
-    "code": "code", "kbd": "code", "samp": "code", "tt": "code", "var": "code",
+    "code": "code", "kbd": "code", "samp": "code", "tt": "code", "var": "code", FORMULA_TAG: "math",
 }  # fmt: skip
+# A formula (``formulas.py``: its TeX on the element around it) set in its line, and one set apart as a display.
+MATH_KINDS = frozenset({"math", "display-math"})
 # Link targets that are not places to go (or are unsafe in a document made of scraped pages).
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
 CODE_TAGS = frozenset(tag for tag, kind in INLINE.items() if kind == "code")
@@ -54,6 +58,7 @@ class Span:
     kind: str
     href: str = ""
     code: bool = False  # a link on code (an API name linked to its documentation): its label is a code span
+    tex: str = ""  # a formula's TeX, written in place of ``text[start:end]`` (its glyphs, or nothing)
 
 
 class ListLevel(NamedTuple):
@@ -291,13 +296,24 @@ class OwnerText:
     # block index -> the non-space characters of the owner's text before the block and to its end (absent: unknown)
     places: dict[int, tuple[int, int]]
     code_links: frozenset[int] = frozenset()  # the elements that are links on code
+    # The elements with a run's end (a nested block element, a line break) between them and the text before them,
+    # and between them and the text after them: a formula without text of its own is in a block only where no end
+    # stands between the two (a displayed formula alone between two headings is in neither).
+    apart_before: frozenset[int] = frozenset()
+    apart_after: frozenset[int] = frozenset()
 
     def within(self, block: Block) -> range:
-        """The elements that start in ``block``'s part of the owner's text; all of them where that is unknown."""
+        """The elements that start in ``block``'s part of the owner's text, or at its end (a formula with no text
+        of its own ending a paragraph); all of them where that is unknown."""
         place = self.places.get(block.index)
         if place is None:
             return range(len(self.elements))
-        return range(bisect_left(self.offsets, place[0]), bisect_left(self.offsets, place[1]))
+        return range(bisect_left(self.offsets, place[0]), bisect_right(self.offsets, place[1]))
+
+    @cached_property
+    def ends(self) -> frozenset[int]:
+        """Where the owner's blocks end in its text."""
+        return frozenset(end for _, end in self.places.values())
 
 
 def _squeezed(text: str | None) -> str:
@@ -360,16 +376,28 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
     size = len(parts[0])
     open_inline = open_links = 0
     code = _CodePieces()
+    apart_before: set[int] = set()
+    apart_after: set[int] = set()
+    waiting: list[int] = []  # elements since the last text, which a run's end before the next text sets apart
+    broken = False  # a run's end since the last text
     walk = etree.iterwalk(owner, events=("start", "end"))
     for event, node in walk:
         if node is owner:
             continue
         tag = node.tag
         if event == "start":
+            if tag in BLOCK_TAGS or breaks_run(node):
+                apart_after.update(waiting)
+                waiting.clear()
+                broken = True
             if tag in BLOCK_TAGS:
                 walk.skip_subtree()  # its text is its own blocks'; its tail (at its end event) is the owner's
                 continue
             kind = INLINE.get(tag)
+            if kind is not None and not open_inline:
+                waiting.append(len(elements))
+                if broken:
+                    apart_before.add(len(elements))
             if kind == "link" and not open_links:
                 if code.element is not None:
                     code.close(elements, offsets, known)
@@ -399,11 +427,16 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
         if text and (part := _squeezed(text)):
             parts.append(part)
             size += len(part)
+            waiting.clear()
+            broken = False
         if text and code.element is not None and not open_links:
             code.text.append(text)
     # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
     texts = [known[i] if i in known else without_invisible("".join(n.itertext())) for i, (_, n) in enumerate(elements)]
-    return OwnerText(elements, texts, offsets, _places("".join(parts), blocks), frozenset(code_links))
+    places = _places("".join(parts), blocks)
+    return OwnerText(
+        elements, texts, offsets, places, frozenset(code_links), frozenset(apart_before), frozenset(apart_after)
+    )
 
 
 def _places(stream: str, blocks: list[Block]) -> dict[int, tuple[int, int]]:
@@ -432,6 +465,12 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
         (kind, node), text = where.elements[i], where.texts[i]
         href = _href(node, base) if kind == "link" else ""
         code = i in where.code_links
+        if kind == "math":
+            formula = _formula(block, where, i, node, place, gaps)
+            if formula is not None and formula.start >= cursor:
+                out.append(formula)
+                cursor = formula.end
+            continue
         if not text:
             continue
         if kind == "link" and (not href or href == base or not TOKEN_RE.search(text)):
@@ -457,6 +496,29 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
         out.append(Span(start, start + len(text), kind, href, code))
         cursor = start + len(text)
     return tuple(out)
+
+
+def _formula(
+    block: Block, where: OwnerText, i: int, node: Any, place: tuple[int, int] | None, gaps: list[int]
+) -> Span | None:
+    """The span of the formula ``where.elements[i]`` in ``block``: over its glyphs (KaTeX's, MathJax 2's), or at
+    its place where it shows none (MathJax 3, MediaWiki, a TeX script): there, a formula at a block's end is that
+    block's unless another block starts there. None where its place in the block is not known."""
+    if place is None:
+        return None
+    offset, text = where.offsets[i], where.texts[i]
+    if not text and not place[0] < offset < place[1]:
+        joined_before, joined_after = i not in where.apart_before, i not in where.apart_after
+        at_end = offset == place[1] and joined_before
+        at_start = offset == place[0] and joined_after and not (joined_before and offset in where.ends)
+        if not (at_end or at_start):
+            return None
+    k = offset - place[0]
+    start = k + bisect_right(gaps, k)
+    if text and not block.text.startswith(text, start):
+        return None  # its glyphs run on into another block
+    kind = "display-math" if node.get(DISPLAY_ATTRIBUTE) == "block" else "math"
+    return Span(start, start + len(text), kind, tex=node.get(TEX_ATTRIBUTE) or "")
 
 
 def items(extraction: Extraction, url: str | None = None) -> list[Item]:
@@ -563,10 +625,26 @@ def _apply(item: Item, plain: Callable[[str], str], mark: Callable[[Span, str], 
     parts, at = [], 0
     for sp in item.spans:
         parts.append(plain(item.text[at : sp.start]))
-        parts.append(mark(sp, item.text[sp.start : sp.end]))
+        parts.append(_spaced(item.text, sp, mark(sp, item.text[sp.start : sp.end])))
         at = sp.end
     parts.append(plain(item.text[at:]))
     return "".join(parts)
+
+
+def _spaced(text: str, sp: Span, written: str) -> str:
+    """``written`` (the span ``sp`` of ``text`` as written) with a space where a formula that shows no text of its
+    own would touch the text: the blocks' text has one space where "where <math> is" had two, and the formula sits
+    after it ("where |is"), and none where a block ended "is: <math>". A formula after an opening bracket, or before
+    a comma or a full stop, stays against it."""
+    if sp.kind not in MATH_KINDS or sp.start != sp.end:
+        return written
+    before = " " if sp.start > 0 and not text[sp.start - 1].isspace() and text[sp.start - 1] not in _OPENING else ""
+    after = " " if sp.start < len(text) and text[sp.start].isalnum() else ""
+    return f"{before}{written}{after}"
+
+
+# What a formula without a space before it may follow: an opening bracket or quotation mark.
+_OPENING = frozenset("([{\"'“‘«")
 
 
 def _md_url(href: str) -> str:
@@ -615,12 +693,18 @@ def _md_text(item: Item) -> str:
     it an image, "C:\\" would escape the link's "["), that character escaped as well."""
     parts: list[str] = []
     at = 0
+    # Beside a formula, a dollar sign of the text ("$5") would pair with the formula's for a math renderer.
+    plain = _md_inline_beside_math if any(sp.kind in MATH_KINDS for sp in item.spans) else _md_inline
     for sp in item.spans:
-        _md_append(parts, _md_inline(item.text[at : sp.start]))
-        _md_append(parts, _md_span(sp, item.text[sp.start : sp.end]))
+        _md_append(parts, plain(item.text[at : sp.start]))
+        _md_append(parts, _spaced(item.text, sp, _md_span(sp, item.text[sp.start : sp.end])))
         at = sp.end
-    _md_append(parts, _md_inline(item.text[at:]))
+    _md_append(parts, plain(item.text[at:]))
     return "".join(parts)
+
+
+def _md_inline_beside_math(text: str) -> str:
+    return _md_inline(text).replace("$", "\\$")
 
 
 def _md_append(parts: list[str], part: str) -> None:
@@ -639,8 +723,22 @@ def _md_span(sp: Span, text: str) -> str:
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
         return _md_code(text)
+    if sp.kind in MATH_KINDS:
+        return _md_math(sp.tex, sp.kind == "display-math")
     mark = MD_MARKS[sp.kind]
     return _md_inline(text) if "*" in text else f"{mark}{_md_inline(text)}{mark}"
+
+
+# "<" before a letter in a formula ("a<b"), which Markdown would read as a tag: TeX's own name for it.
+_TEX_LESS_RE = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _md_math(tex: str, display: bool) -> str:
+    """A formula as Markdown's math: ``$tex$`` in its line, ``$$tex$$`` set apart (as pandoc, GitHub, and KaTeX's and
+    MathJax's renderers read them). The TeX is written as it is, not escaped as text ("a\\_{i}" is no TeX), but for
+    a "<" that would open a tag, written as TeX's ``\\lt``."""
+    tex = _TEX_LESS_RE.sub(r"\\lt ", tex)
+    return f"$${tex}$$" if display else f"${tex}$"
 
 
 def _md_code(text: str) -> str:
@@ -658,6 +756,10 @@ def _html_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
         label = f"<code>{_e(text)}</code>" if sp.code else _e(text)
         return f'<a href="{htmlmod.escape(sp.href, quote=True)}">{label}</a>'
+    if sp.kind == "math":  # as pandoc writes a formula for MathJax and KaTeX to draw
+        return f'<span class="math inline">\\({_e(sp.tex)}\\)</span>'
+    if sp.kind == "display-math":
+        return f'<span class="math display">\\[{_e(sp.tex)}\\]</span>'
     tag = HTML_TAGS[sp.kind]
     return f"<{tag}>{_e(text)}</{tag}>"
 

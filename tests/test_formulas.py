@@ -1,0 +1,134 @@
+"""Formulas in the Markdown and HTML outputs (``formulas.py``, ``render.py``): each one's TeX where it stands on the
+page, while the blocks' text, which the model reads and the gold texts are scored against, stays as it was."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lxml import html as lxml_html
+
+import blocksift.page as page_module
+from blocksift.blocks import segment
+from blocksift.extraction import Extraction
+from blocksift.features import page_matrices
+from blocksift.formulas import FORMULA_TAG, formula_tex
+from blocksift.page import parse_html
+from blocksift.render import to_html, to_markdown
+
+KATEX = (
+    '<span class="katex"><span class="katex-mathml"><math><semantics><msub><mi>a</mi><mi>ij</mi></msub>'
+    '<annotation encoding="application/x-tex">a_{ij}</annotation></semantics></math></span>'
+    '<span class="katex-html" aria-hidden="true"><span class="mord">a</span><span class="msupsub">ij</span></span>'
+    "</span>"
+)
+# MathJax 3's CommonHTML output: glyphs drawn by CSS (no text), and MathML without TeX for screen readers.
+MATHJAX3_FRACTION = (
+    '<mjx-container class="MathJax" jax="CHTML"><mjx-math aria-hidden="true"><mjx-c class="mjx-c1D44E"></mjx-c>'
+    "</mjx-math><mjx-assistive-mml><math><mfrac><mi>a</mi><mrow><mi>b</mi><mo>+</mo><mn>1</mn></mrow></mfrac></math>"
+    "</mjx-assistive-mml></mjx-container>"
+)
+# MediaWiki: MathML hidden for browsers that draw an image, the image's alt its TeX in a style wrapper.
+MEDIAWIKI = (
+    '<span class="mwe-math-element"><span class="mwe-math-mathml-inline" style="display: none;">'
+    '<math alttext="{\\displaystyle x&lt;y}"><mi>x</mi><mo>&lt;</mo><mi>y</mi></math></span></span>'
+)
+
+
+def _kept(page: str) -> Extraction:
+    seg = segment(parse_html(page))
+    n = len(seg.blocks)
+    return Extraction(seg, np.ones(n), np.ones(n, dtype=bool), 0.5, "str", source=page)
+
+
+def test_katex_glyphs_are_written_as_the_formula_tex_in_markdown_and_html() -> None:
+    ex = _kept(f"<p>The element {KATEX} of the matrix costs $5.</p>")
+    assert ex.text == "The element aij of the matrix costs $5."  # the text the model reads and is scored on
+    # The glyphs give way to the TeX; the price's dollar sign is escaped, as a math renderer would pair it.
+    assert to_markdown(ex) == "The element $a_{ij}$ of the matrix costs \\$5.\n"
+    paragraph = lxml_html.document_fromstring(to_html(ex)).find(".//p")
+    assert paragraph is not None and paragraph.find("span").get("class") == "math inline"
+    assert paragraph.text_content() == "The element \\(a_{ij}\\) of the matrix costs $5."
+
+
+def test_formulas_without_visible_text_take_their_place_in_the_sentence() -> None:
+    ex = _kept(
+        f"<p>A fraction {MATHJAX3_FRACTION}, then more.</p>"
+        f"<p>We know {MEDIAWIKI} holds.</p>"
+        '<p>Unrendered <script type="math/tex">x^2</script> TeX, and a display'
+        '<script type="math/tex; mode=display">\\sum_i x_i</script></p>'
+    )
+    assert ex.text == "A fraction , then more.\nWe know holds.\nUnrendered TeX, and a display"
+    assert to_markdown(ex) == (
+        "A fraction $a/(b+1)$, then more.\n\nWe know $x\\lt y$ holds.\n\n"
+        "Unrendered $x^2$ TeX, and a display $$\\sum_i x_i$$\n"
+    )
+    assert '<span class="math display">\\[\\sum_i x_i\\]</span>' in to_html(ex)
+
+
+def test_mathjax2_frame_glyphs_are_replaced_by_the_script_tex() -> None:
+    page = (
+        '<p>Energy <span class="MathJax" id="MathJax-Element-1-Frame"><nobr><span class="math">E=mc2</span></nobr>'
+        '<span class="MJX_Assistive_MathML"><math><mi>E</mi></math></span></span>'
+        '<script type="math/tex" id="MathJax-Element-1">E=mc^2</script> is conserved.</p>'
+    )
+    ex = _kept(page)
+    assert ex.text == "Energy E=mc2 is conserved."
+    assert to_markdown(ex) == "Energy $E=mc^2$ is conserved.\n"
+
+
+def test_a_formula_alone_between_headings_is_not_put_into_the_next_paragraph() -> None:
+    """A displayed formula with no text of its own, between two headings, is in no block: it must not be carried
+    into the paragraph after them (all of a page's formulas had piled up there)."""
+    page = (
+        f"<body><h2>Quadratic</h2>{MATHJAX3_FRACTION}<h2>Note</h2>"
+        f"Where {MATHJAX3_FRACTION.replace('<mi>a</mi>', '<mi>c</mi>')} is small.</body>"
+    )
+    assert to_markdown(_kept(page)) == "## Quadratic\n\n## Note\n\nWhere $c/(b+1)$ is small.\n"
+
+
+def test_the_blocks_and_features_do_not_change() -> None:
+    """The formulas are for rendering only: the model's input on a page full of them is what it was without."""
+    page = (
+        f"<html><body><h1>Notes</h1><p>The element {KATEX} and {MATHJAX3_FRACTION} with {MEDIAWIKI}.</p>"
+        '<div><script type="math/tex">x</script>Next <a href="/x">link</a></div></body></html>'
+    )
+    with_formulas = segment(parse_html(page))
+    assert next(parse_html(page).root.iter(FORMULA_TAG), None) is not None
+    original = page_module.mark_formulas
+    page_module.mark_formulas = lambda root, text: None
+    try:
+        without = segment(parse_html(page))
+    finally:
+        page_module.mark_formulas = original
+    assert [(b.text, b.path, b.n_link_tokens) for b in with_formulas.blocks] == [
+        (b.text, b.path, b.n_link_tokens) for b in without.blocks
+    ]
+    assert np.array_equal(page_matrices(with_formulas)[0], page_matrices(without)[0], equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("mathml", "tex"),
+    [
+        ('<math alttext="{\\displaystyle \\alpha }"><mi>α</mi></math>', "\\alpha"),
+        ("<math><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo><msqrt><mi>y</mi></msqrt></math>", "x^2+√(y)"),
+        ("<math><msubsup><mi>a</mi><mi>k</mi><mn>10</mn></msubsup></math>", "a_k^{10}"),
+        ('<math><mover accent="true"><mi>x</mi><mo>˙</mo></mover><mo>=</mo><mi>y</mi></math>', "\\dot{x}=y"),
+        ("<math><mtable><mtr><mtd><mi>a</mi></mtd><mtd><mi>b</mi></mtd></mtr><mtr><mtd><mi>c</mi></mtd></mtr></mtable>"
+         "</math>", "a & b \\\\ c"),
+        ("<math><mi>x</mi><mtext>if</mtext><mi>y</mi></math>", "x if y"),
+    ],
+)  # fmt: skip
+def test_the_tex_of_a_formula(mathml: str, tex: str) -> None:
+    math = next(lxml_html.fromstring(f"<p>{mathml}</p>").iter("math"))
+    assert formula_tex(math) == tex
+
+
+def test_hostile_formulas_are_read_without_failing() -> None:
+    """Control characters, which no XML attribute holds, in a TeX script; a formula nested past Python's recursion
+    limit; an empty formula, which is left out."""
+    deep = "<math>" + "<mrow>" * 3000 + "<mi>z</mi>" + "</mrow>" * 3000 + "</math>"
+    ex = _kept(
+        '<p>Bad <script type="math/tex">a\x01b\x0c</script> bytes.</p>'
+        f"<p>Deep {deep} end.</p><p>Empty <math></math> one.</p>"
+    )
+    assert to_markdown(ex) == "Bad $ab$ bytes.\n\nDeep $z$ end.\n\nEmpty one.\n"
