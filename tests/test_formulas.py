@@ -76,14 +76,20 @@ def test_mathjax2_frame_glyphs_are_replaced_by_the_script_tex() -> None:
     assert to_markdown(ex) == "Energy $E=mc^2$ is conserved.\n"
 
 
-def test_a_formula_alone_between_headings_is_not_put_into_the_next_paragraph() -> None:
-    """A displayed formula with no text of its own, between two headings, is in no block: it must not be carried
-    into the paragraph after them (all of a page's formulas had piled up there)."""
-    page = (
-        f"<body><h2>Quadratic</h2>{MATHJAX3_FRACTION}<h2>Note</h2>"
-        f"Where {MATHJAX3_FRACTION.replace('<mi>a</mi>', '<mi>c</mi>')} is small.</body>"
-    )
-    assert to_markdown(_kept(page)) == "## Quadratic\n\n## Note\n\nWhere $c/(b+1)$ is small.\n"
+def test_a_formula_alone_between_headings_is_a_paragraph_of_its_own() -> None:
+    """A displayed formula with no text of its own, between two headings, is in no block: it is written where it
+    stands, as a paragraph of its own, and not carried into the paragraph after it (all of a page's formulas had
+    piled up there); it goes where the blocks on both sides of it are dropped."""
+    shown = MATHJAX3_FRACTION.replace('jax="CHTML"', 'jax="CHTML" display="true"')
+    page = f"<body><h2>Quadratic</h2>{shown}<h2>Note</h2>Where {shown.replace('<mi>a</mi>', '<mi>c</mi>')} is.</body>"
+    ex = _kept(page)
+    assert to_markdown(ex) == "## Quadratic\n\n$$a/(b+1)$$\n\n## Note\n\nWhere $$c/(b+1)$$ is.\n"
+    assert '<p><span class="math display">\\[a/(b+1)\\]</span></p>' in to_html(ex)
+    menu = f"<body><ul><li><a href=/a>Home</a></li></ul>{shown}<p>The article starts here.</p></body>"
+    seg = segment(parse_html(menu))
+    keep = np.array([False, True])
+    dropped_before = Extraction(seg, keep.astype(float), keep, 0.5, "str", source=menu)
+    assert to_markdown(dropped_before) == "The article starts here.\n"
 
 
 def test_the_blocks_and_features_do_not_change() -> None:

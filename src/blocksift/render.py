@@ -452,6 +452,60 @@ def _places(stream: str, blocks: list[Block]) -> dict[int, tuple[int, int]]:
     return places
 
 
+def standalone_formulas(root: Any, blocks: tuple[Block, ...]) -> list[tuple[int, Any]]:
+    """The formulas that show no text and stand apart from every run of text (a display alone between two
+    paragraphs, or under a heading), each with the number of ``blocks`` before it: no block holds them (``spans``
+    leaves them out), so they are written as paragraphs of their own. Read as ``owner_text`` reads a formula in its
+    owner's text (a run ends at a block element and at a line break), over the whole tree in document order."""
+    parts: list[str] = []
+    size = 0
+    apart: list[tuple[int, Any]] = []  # (where in the text, formula): apart from the text on both sides
+    waiting: list[tuple[int, Any, bool]] = []  # formulas since the last text: (where, which, apart before)
+    broken = True
+    for event, node in etree.iterwalk(root, events=("start", "end")):
+        tag = node.tag
+        if (event == "start" and breaks_run(node)) or tag in BLOCK_TAGS:
+            apart.extend((at, formula) for at, formula, before in waiting if before)
+            waiting.clear()
+            broken = True
+        if event == "start" and tag == FORMULA_TAG and not _squeezed("".join(node.itertext())):
+            waiting.append((size, node, broken))
+        text = node.text if event == "start" else node.tail
+        if text and (part := _squeezed(text)):
+            parts.append(part)
+            size += len(part)
+            waiting.clear()
+            broken = False
+    apart.extend((at, formula) for at, formula, before in waiting if before)
+    places = _places("".join(parts), list(blocks))
+    starts: list[int] = []
+    for block in blocks:  # a block not found starts where the one before it did
+        starts.append(places[block.index][0] if block.index in places else (starts[-1] if starts else 0))
+    return [(bisect_left(starts, at), formula) for at, formula in apart]
+
+
+def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
+    """The standalone formulas (``standalone_formulas``) between two content blocks (or after the last block, a
+    content one), as paragraphs of a displayed formula alone (MediaWiki sets its displays in inline style in a
+    ``<dd>``), under the index of the block they follow; inside the list items and quotations that both blocks are
+    in."""
+    seg = extraction.segmentation
+    root = tree_root(seg)
+    if root is None or next(root.iter(FORMULA_TAG), None) is None:
+        return {}
+    keep, n = extraction.keep, len(seg.blocks)
+    found: dict[int, list[Item]] = {}
+    for after, formula in standalone_formulas(root, seg.blocks):
+        if after == 0 or not keep[after - 1] or (after < n and not keep[after]):
+            continue
+        nest = classify(seg, seg.blocks[after - 1]).nest
+        if after < n and classify(seg, seg.blocks[after]).nest != nest:
+            nest = ()
+        span = Span(0, 0, "display-math", tex=formula.get(TEX_ATTRIBUTE) or "")  # set apart, whatever its style
+        found.setdefault(after - 1, []).append(Item("para", "", spans=(span,), nest=nest))
+    return found
+
+
 def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
     """The inline markup of ``block``: each of its owner's inline elements that is in it, at its own place (where
     the block's place in the owner's text is unknown, at the first copy of its text after the span before)."""
@@ -533,7 +587,8 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
         owned.setdefault(block.owner, []).append(block)
     inline: dict[int, OwnerText] = {}  # per owner element, found once for all its blocks
     out: list[Item] = []
-    sources: list[Block | None] = []  # each item's block (None: a <pre>'s code)
+    sources: list[Block | None] = []  # each item's block (None: a <pre>'s code, or a formula alone)
+    formulas = _formula_items(extraction)
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
             around = classify(seg, run[0], layout)  # a data cell's value, or code in the list items around it
@@ -544,13 +599,16 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
             else:
                 out.append(Item("code", text, group=(pre,), nest=around.nest, language=language, direction=direction))
             sources.append(None)
-            continue
-        block = run[0]
-        if block.owner not in inline:
-            inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
-        found = spans(block, inline[block.owner], base)
-        out.append(replace(classify(seg, block, layout), spans=found, direction=block_direction(seg, block.path)))
-        sources.append(block)
+        else:
+            block = run[0]
+            if block.owner not in inline:
+                inline[block.owner] = owner_text(seg.element(block), owned[block.owner])
+            found = spans(block, inline[block.owner], base)
+            out.append(replace(classify(seg, block, layout), spans=found, direction=block_direction(seg, block.path)))
+            sources.append(block)
+        alone = formulas.get(run[-1].index, [])  # the formulas set apart after the run's last block
+        out.extend(alone)
+        sources.extend([None] * len(alone))
     numbers: dict[int, dict[Any, int]] = {}  # per ordered list, counted once for all its items
     return [_numbered(seg, it, numbers) if it.lists else it for it in _in_columns(seg, out, sources, layout)]
 
