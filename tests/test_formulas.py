@@ -138,3 +138,13 @@ def test_hostile_formulas_are_read_without_failing() -> None:
         f"<p>Deep {deep} end.</p><p>Empty <math></math> one.</p>"
     )
     assert to_markdown(ex) == "Bad $ab$ bytes.\n\nDeep $z$ end.\n\nEmpty one.\n"
+
+
+def test_a_formula_alone_in_a_list_item_is_the_item_and_in_a_cell_is_left_out() -> None:
+    """A formula alone in its own list item is that item, not a paragraph of the item before; one alone in a table's
+    cell would cut the table in two, and is left out."""
+    alone = '<math alttext="x_1"><mi>x</mi></math>'
+    listed = _kept(f"<ol><li>First {alone}</li><li>{alone}</li></ol><p>After.</p>")
+    assert to_markdown(listed) == "1. First $x_1$\n2. $$x_1$$\n\nAfter.\n"
+    table = _kept(f"<table><tr><th>A</th><th>B</th></tr><tr><td>{alone}</td><td>v {alone} w</td></tr></table>")
+    assert to_markdown(table) == "| A | B |\n| --- | --- |\n|  | v $x_1$ w |\n"

@@ -84,7 +84,7 @@ def _drawn_before(script: etree._Element) -> etree._Element:
         return script
     if previous.get("id") == frame_id:
         return previous
-    inner = next((el for el in previous.iter() if el.get("id") == frame_id), None)
+    inner = next((child for child in previous if child.get("id") == frame_id), None)  # in a MathJax_Display
     return inner if inner is not None else script
 
 

@@ -486,23 +486,25 @@ def standalone_formulas(root: Any, blocks: tuple[Block, ...]) -> list[tuple[int,
 
 def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
     """The standalone formulas (``standalone_formulas``) between two content blocks (or after the last block, a
-    content one), as paragraphs of a displayed formula alone (MediaWiki sets its displays in inline style in a
-    ``<dd>``), under the index of the block they follow; inside the list items and quotations that both blocks are
-    in."""
+    content one), as items of a displayed formula alone (MediaWiki sets its displays in inline style in a ``<dd>``),
+    under the index of the block they follow: a paragraph, a list item or a heading as the elements around the
+    formula make it. One alone in a table's cell is left out, as a table's rows cannot hold a line of their own."""
     seg = extraction.segmentation
     root = tree_root(seg)
     if root is None or next(root.iter(FORMULA_TAG), None) is None:
         return {}
     keep, n = extraction.keep, len(seg.blocks)
+    ids = {c.element: c.id for c in seg.containers}
     found: dict[int, list[Item]] = {}
     for after, formula in standalone_formulas(root, seg.blocks):
         if after == 0 or not keep[after - 1] or (after < n and not keep[after]):
             continue
-        nest = classify(seg, seg.blocks[after - 1]).nest
-        if after < n and classify(seg, seg.blocks[after]).nest != nest:
-            nest = ()
+        path = tuple(reversed([ids[a] for a in formula.iterancestors() if a in ids]))
+        item = classify(seg, Block(-1, "", 0, 0, path)) if path else Item("para", "")
+        if item.kind == "cell":
+            continue
         span = Span(0, 0, "display-math", tex=formula.get(TEX_ATTRIBUTE) or "")  # set apart, whatever its style
-        found.setdefault(after - 1, []).append(Item("para", "", spans=(span,), nest=nest))
+        found.setdefault(after - 1, []).append(replace(item, spans=(span,)))
     return found
 
 
