@@ -148,3 +148,11 @@ def test_a_formula_alone_in_a_list_item_is_the_item_and_in_a_cell_is_left_out() 
     assert to_markdown(listed) == "1. First $x_1$\n2. $$x_1$$\n\nAfter.\n"
     table = _kept(f"<table><tr><th>A</th><th>B</th></tr><tr><td>{alone}</td><td>v {alone} w</td></tr></table>")
     assert to_markdown(table) == "| A | B |\n| --- | --- |\n|  | v $x_1$ w |\n"
+
+
+def test_a_formula_inside_emphasis_is_kept_and_the_emphasis_is_not() -> None:
+    """Marks cannot nest in the spans: where a formula sits inside an emphasis, the formula is written and the
+    emphasis is not (a link around a formula keeps its link, and the formula's glyphs, as before)."""
+    alone = '<math alttext="x_1"><mi>x</mi></math>'
+    ex = _kept(f"<p>So <em>then {alone}</em> holds, <strong>always</strong>.</p>")
+    assert to_markdown(ex) == "So then $x_1$ holds, **always**.\n"

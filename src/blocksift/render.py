@@ -394,11 +394,13 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
                 walk.skip_subtree()  # its text is its own blocks'; its tail (at its end event) is the owner's
                 continue
             kind = INLINE.get(tag)
-            if kind is not None and not open_inline:
+            if kind == "math":  # wherever it is: the emphasis around it is not kept (and a link's wins over it)
                 waiting.append(len(elements))
                 if broken:
                     apart_before.add(len(elements))
-            if kind == "link" and not open_links:
+                elements.append((kind, node))
+                offsets.append(size)
+            elif kind == "link" and not open_links:
                 if code.element is not None:
                     code.close(elements, offsets, known)
                 if code.element is not None or _code_only(node):
@@ -406,10 +408,10 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
                 elements.append((kind, node))
                 offsets.append(size)
             elif kind is not None and not open_inline:
-                if next(node.iter("a"), None) is None:
+                if next(node.iter("a", FORMULA_TAG), None) is None:
                     elements.append((kind, node))
                     offsets.append(size)
-                elif kind == "code":
+                elif kind == "code" and next(node.iter(FORMULA_TAG), None) is None:
                     code.open(node, size)
             open_inline += kind is not None
             open_links += kind == "link"
