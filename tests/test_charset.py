@@ -224,6 +224,17 @@ def test_a_given_encoding_replaces_detection_but_not_a_byte_order_mark() -> None
     assert CZECH in extract(bom, encoding="windows-1250")
 
 
+@pytest.mark.parametrize("name", [b"utf-8", 8859, ["utf-8"]])
+def test_an_encoding_that_is_not_a_str_is_a_type_error(name: object) -> None:
+    with pytest.raises(TypeError, match=r"an encoding is named by a str such as 'utf-8'"):
+        extract(page(FRENCH).encode("utf-8"), encoding=name)  # type: ignore[arg-type]
+
+
+def test_an_encoding_name_holding_a_nul_is_unknown() -> None:
+    with pytest.raises(ValueError, match="unknown encoding"):
+        named_codec("utf-8\x00")
+
+
 @pytest.mark.parametrize(("text", "codec"), [(CZECH, "cp1250"), (POLISH, "iso8859-2"), (FRENCH, "cp1252")])
 @pytest.mark.parametrize("declared", ["", '<meta charset="utf-8">'])
 def test_a_utf8_template_around_legacy_text_reads_each_as_itself(text: str, codec: str, declared: str) -> None:

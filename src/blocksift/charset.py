@@ -136,7 +136,10 @@ def web_codec(label: str) -> str | None:
 def named_codec(label: str) -> str:
     """The Python codec for an encoding a caller names (``--encoding``): a label of the standard, read as
     browsers read it, or any character encoding Python knows (UTF-16 too: the caller knows). Raises ``ValueError``
-    for a name that is neither."""
+    for a name that is neither, and ``TypeError`` for a label that is not a ``str`` (``b"utf-8"``, a number: the
+    caller's mistake, said as such rather than as an ``AttributeError`` from inside)."""
+    if not isinstance(label, str):
+        raise TypeError(f"an encoding is named by a str such as 'utf-8' or 'windows-1250', not {type(label).__name__}")
     key = label.strip().lower()
     if key in _CODEC_OF_LABEL:
         return _CODEC_OF_LABEL[key]
@@ -154,7 +157,7 @@ def _charset(name: str) -> codecs.CodecInfo | None:
     """Python's codec of that name where it is a character encoding (not ``rot13``, ``zlib`` or ``idna``)."""
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name holding a NUL character ("utf-8\x00")
         return None
     return info if info._is_text_encoding and info.name not in _NOT_CHARSETS else None
 
