@@ -224,6 +224,17 @@ def test_a_given_encoding_replaces_detection_but_not_a_byte_order_mark() -> None
     assert CZECH in extract(bom, encoding="windows-1250")
 
 
+def test_an_encoding_given_with_a_str_page_is_refused_not_ignored() -> None:
+    """A str is decoded already: the encoding named with it was silently not applied, so the caller got the text as
+    it was while believing it read as windows-1250."""
+    text = page(FRENCH)
+    with pytest.raises(ValueError, match=r"encoding='windows-1250' applies to a page's bytes, and this page is a str"):
+        extract(text, encoding="windows-1250")
+    with pytest.raises(ValueError, match="unknown encoding"):  # a name that is none is said as such first
+        extract(text, encoding="no-such-thing")
+    assert FRENCH in extract(text) == extract(text.encode("utf-8"), encoding="utf-8")
+
+
 @pytest.mark.parametrize("name", [b"utf-8", 8859, ["utf-8"]])
 def test_an_encoding_that_is_not_a_str_is_a_type_error(name: object) -> None:
     with pytest.raises(TypeError, match=r"an encoding is named by a str such as 'utf-8'"):

@@ -291,6 +291,23 @@ def resolve_model(model: Predictor | str | None) -> Predictor:
     return load_model(model)
 
 
+def given_codec(html: object, encoding: str | None) -> str | None:
+    """The Python codec of the ``encoding`` a caller names for the page ``html`` (None where none is named).
+
+    Only bytes are decoded: a ``str`` page is text already, so an encoding named with it could only be ignored, and
+    a caller who named one believes the page is read in it (``extract(text, encoding="latin-1")`` gave the text as it
+    was, with no sign that the encoding had not applied). Refused with ``ValueError`` instead, saying what to pass."""
+    if encoding is None:
+        return None
+    codec = named_codec(encoding)
+    if isinstance(html, str):
+        raise ValueError(
+            f"encoding={encoding!r} applies to a page's bytes, and this page is a str, already decoded: pass its "
+            "bytes to have them decoded as that encoding, or leave encoding out"
+        )
+    return codec
+
+
 def extract_blocks(
     html: bytes | bytearray | memoryview | str,
     model: Predictor | str | None = None,
@@ -298,13 +315,15 @@ def extract_blocks(
     encoding: str | None = None,
 ) -> Extraction:
     """Label every block of ``html``; ``threshold`` replaces the model's per-page cut (lower keeps more, higher
-    keeps less); ``encoding`` decodes the page's bytes instead of detecting how (a byte-order mark still wins).
+    keeps less); ``encoding`` decodes the page's bytes instead of detecting how (a byte-order mark still wins). A
+    ``str`` page is text already, decoded by whoever made it: ``encoding`` is refused with it (``given_codec``).
 
-    Raises ``InputError`` for input that holds no page (empty, not text), ``ModelError`` for an unusable model and
-    ``ValueError`` for a threshold outside [0, 1] or an unknown encoding.
+    Raises ``InputError`` for input that holds no page (empty, not text), ``ModelError`` for an unusable model,
+    ``ValueError`` for a threshold outside [0, 1], an unknown encoding or an encoding given with a ``str`` page, and
+    ``TypeError`` for an encoding that is not a ``str``.
     """
     threshold = checked_threshold(threshold)
-    codec = named_codec(encoding) if encoding is not None else None
+    codec = given_codec(html, encoding)
     if isinstance(html, bytearray | memoryview):  # a buffer of the page's bytes, as a socket or a mapped file gives
         html = bytes(html)
     html = unwrap_archive(html, codec)  # a page saved as MHTML: its own HTML from here on (signals, text, metadata)
