@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,4 +28,41 @@ def test_ruff_lint_and_format() -> None:
 def test_mypy() -> None:
     pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
     result = run(sys.executable, "-m", "mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# A script written as a user of the library writes one, checked as strictly as such a user checks theirs. The package
+# ships py.typed, so its hints are what the user's mypy reads: a hint narrower than what the function accepts fails
+# their check on code that runs.
+USER_SCRIPT = """
+from pathlib import Path
+
+import blocksift
+from blocksift.render import to_html, to_markdown
+
+
+def use(page: bytes, text: str, path: Path) -> str:
+    model = blocksift.load_model(path)
+    kept = blocksift.extract(page, model=model, threshold=0.3, encoding="windows-1250")
+    result: blocksift.Extraction = blocksift.extract_blocks(text, model=path)
+    shown = blocksift.extract_blocks(bytearray(page), model=str(path)).title + blocksift.extract(memoryview(page))
+    probabilities = [float(p) for p, keep in zip(result.proba, result.keep) if keep]
+    try:
+        blocksift.extract(b"", model="shipped")
+    except blocksift.BlocksiftError as exc:
+        shown += str(exc)
+    return kept + shown + to_markdown(result) + to_html(result, url="https://example.org/") + str(probabilities)
+"""
+
+
+def test_a_users_script_type_checks_strictly_against_the_api(tmp_path: Path) -> None:
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    script = tmp_path / "user.py"
+    script.write_text(USER_SCRIPT, encoding="utf-8")
+    # This checkout's blocksift, not whichever is installed; its own modules are checked by test_mypy, not here.
+    env = {**os.environ, "MYPYPATH": str(REPO / "src")}
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-incremental", str(script)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -279,7 +280,13 @@ def outermost_pre(seg: Segmentation) -> dict[int, int]:
     return under
 
 
-def resolve_model(model: Predictor | str | None) -> Predictor:
+# What ``model=`` takes: a model object, a model file's path (a str or a path object, as ``load_model`` takes), or None
+# (or "shipped") for the shipped model. One alias, so that the hints of ``extract`` and ``extract_blocks`` say what
+# ``resolve_model`` accepts: they said ``str`` alone, and a user's ``model=Path("m.npz")`` failed a type check.
+ModelChoice: TypeAlias = Predictor | str | os.PathLike[str] | None
+
+
+def resolve_model(model: ModelChoice) -> Predictor:
     """A classifier from an object, a model file path, or None (or "shipped", as ``train --from`` names it) for the
     shipped model."""
     if model is None or (isinstance(model, str) and model == "shipped"):
@@ -310,7 +317,7 @@ def given_codec(html: object, encoding: str | None) -> str | None:
 
 def extract_blocks(
     html: bytes | bytearray | memoryview | str,
-    model: Predictor | str | None = None,
+    model: ModelChoice = None,
     threshold: float | None = None,
     encoding: str | None = None,
 ) -> Extraction:
@@ -354,7 +361,7 @@ def extract_blocks(
 
 def extract(
     html: bytes | bytearray | memoryview | str,
-    model: Predictor | str | None = None,
+    model: ModelChoice = None,
     threshold: float | None = None,
     encoding: str | None = None,
 ) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import zipfile
 from contextlib import suppress
@@ -134,7 +135,7 @@ def _card_conventions(clf: Any) -> dict[str, Any]:
     return dict(((getattr(clf, "card_", None) or {}).get("conventions")) or {})
 
 
-def save_model(clf: Any, path: Path | str, training: dict[str, Any] | None = None) -> dict[str, Any]:
+def save_model(clf: Any, path: str | os.PathLike[str], training: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``clf`` to ``path`` (.npz) with its card inside and beside it; returns the card."""
     path = Path(path)
     if not hasattr(clf, "forest_"):
@@ -220,7 +221,7 @@ def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: 
         )
 
 
-def load_model(path: Path | str | None = None) -> Model:
+def load_model(path: str | os.PathLike[str] | None = None) -> Model:
     """Load a model file (default: the shipped model); raises ModelError for anything it cannot trust."""
     path = Path(path) if path is not None else default_model_path()
     card, arrays = _read(path)
