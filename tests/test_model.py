@@ -287,6 +287,19 @@ def test_classifier_is_a_scikit_learn_estimator() -> None:
     assert clf.score(X, y) > 0.9 and clf.predict_proba(X).shape == (400, 2)
 
 
+def test_an_unfitted_classifier_says_it_is_not_fitted() -> None:
+    """scikit-learn's contract for an estimator used before ``fit``; both raised ``AttributeError: ... 'stage1_'``."""
+    from sklearn.exceptions import NotFittedError
+
+    clf = BlockClassifier(max_iter=5)
+    X = np.random.default_rng(0).random((4, 3))
+    for call in (clf.predict_proba, clf.predict):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            call(X)
+    with pytest.raises(ModelError, match="the classifier is not fitted"):
+        blocksift.extract("<p>The ferry leaves at nine.</p>", model=clf)
+
+
 def test_compiled_and_numpy_tree_walks_agree(sample_model: BlockClassifier) -> None:
     forest = sample_model.forest_
     rng = np.random.default_rng(1)

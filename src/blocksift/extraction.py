@@ -292,6 +292,8 @@ def resolve_model(model: ModelChoice) -> Predictor:
     if model is None or (isinstance(model, str) and model == "shipped"):
         return default_model()
     if isinstance(model, Predictor):
+        if not hasattr(model, "forest_"):  # a BlockClassifier() never fitted: it has no trees to score with
+            raise ModelError("the classifier is not fitted; call fit() (or blocksift train) before extracting with it")
         return model
     if not isinstance(model, str | os.PathLike):
         raise ModelError(f"a model is a model object, a model file's path or None, not {type(model).__name__}")

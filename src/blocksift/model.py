@@ -38,6 +38,7 @@ import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
+from sklearn.utils.validation import check_is_fitted
 
 from blocksift.context import context_features, group_sum
 from blocksift.convention import FOLDS, Conventions, fit_conventions
@@ -202,6 +203,21 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.page_cut = page_cut
         self.random_state = random_state
         self.verbose = verbose
+
+    def predict_proba(
+        self,
+        X: npt.NDArray[Any],
+        *,
+        groups: npt.NDArray[Any] | None = None,
+        tokens: npt.NDArray[Any] | None = None,
+        structure: npt.NDArray[Any] | None = None,
+        markup: npt.NDArray[Any] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """As ``Predictor.predict_proba``; an estimator not fitted yet raises scikit-learn's ``NotFittedError``, as
+        every scikit-learn estimator does (it was an ``AttributeError`` naming ``stage1_``). ``predict`` comes
+        here too."""
+        check_is_fitted(self, "forest_")
+        return super().predict_proba(X, groups=groups, tokens=tokens, structure=structure, markup=markup)
 
     def _fit_booster(
         self, X: npt.NDArray[Any], y: npt.NDArray[np.bool_], weight: npt.NDArray[Any], stage1: bool = False
