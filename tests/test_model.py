@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
@@ -275,6 +276,32 @@ def test_cards_record_empty_below_and_older_cards_load_without_it(sample_model_p
     rewrite_model(sample_model_path, bad, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
     with pytest.raises(ModelError, match="empty_below"):
         load_model(bad)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("threshold", None, "threshold None is not a number between 0 and 1"),  # none: KeyError
+        ("threshold", "0.4", "threshold '0.4' is not a number"),  # a str: float() took it or raised ValueError
+        ("threshold", 7.0, "threshold 7.0 is not a number between 0 and 1"),  # kept: every block dropped
+        ("features", "schema 3", "its card's features is str, not an object"),  # AttributeError
+        ("validation", [1, 2], "its card's validation is list, not an object"),  # TypeError
+        ("params", "max_iter=150", "its card's params is str, not an object"),  # ValueError
+    ],
+)
+def test_a_card_of_another_shape_is_a_model_error(
+    sample_model_path: Path, tmp_path: Path, key: str, value: object, says: str
+) -> None:
+    """The digest covers the trees, not the card: a card edited by hand or laid out by a later version reaches the
+    loader, which promises a ModelError for any file it cannot trust, not a KeyError from inside."""
+    card = model_card(sample_model_path)
+    card[key] = value
+    if value is None:
+        del card[key]
+    edited = tmp_path / "edited.npz"
+    rewrite_model(sample_model_path, edited, {"card": np.frombuffer(json.dumps(card).encode(), np.uint8)})
+    with pytest.raises(ModelError, match=re.escape(says)):
+        load_model(edited)
 
 
 def test_classifier_is_a_scikit_learn_estimator() -> None:

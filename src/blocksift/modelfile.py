@@ -200,7 +200,7 @@ def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: 
             f"{path} has been altered or damaged: its tree arrays do not match the digest in its card; "
             "copy it again from where it came from, or retrain it"
         )
-    features = card.get("features") or {}
+    features = _mapping(card, "features", path)
     names = tuple(features.get("names") or ())
     context = tuple(features.get("context_names") or ())
     if (
@@ -236,11 +236,11 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
         conventions=conventions,
         forest=forest,
         stage1=stage1,
-        threshold=float(card["threshold"]),
+        threshold=_fraction(card.get("threshold"), "threshold", path),
         cut_floor=_cut_floor(card, path),
         empty_below=_empty_below(card, path),
-        validation=dict(card.get("validation") or {}),
-        params=dict(card.get("params") or {}),
+        validation=_mapping(card, "validation", path),
+        params=_mapping(card, "params", path),
         card=card,
     )
 
@@ -275,6 +275,18 @@ def _cut_floor(card: dict[str, Any], path: Path) -> float | None:
 def _empty_below(card: dict[str, Any], path: Path) -> float:
     """The card's expected F1 below which a page keeps nothing; 0 (no such pages) for models saved before it."""
     return _fraction(card.get("empty_below", 0.0), "empty_below", path)
+
+
+def _mapping(card: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    """A copy of the card's object at ``key`` (empty where the card has none), or ModelError naming the key.
+
+    The digest covers the trees, not the card, so a card edited by hand, or written by a later blocksift that
+    changed its layout without its format version, reaches here: it raised AttributeError or ValueError from
+    inside ``load_model``, whose promise is a ModelError for any file it cannot trust."""
+    value = card.get(key) or {}
+    if not isinstance(value, dict):
+        raise ModelError(f"{path}: its card's {key} is {type(value).__name__}, not an object; retrain or copy it again")
+    return dict(value)
 
 
 def _fraction(value: Any, key: str, path: Path) -> float:
