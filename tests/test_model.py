@@ -571,3 +571,14 @@ def test_the_shipped_model_is_named_as_train_from_names_it() -> None:
 
     page = (SAMPLE / "html" / "news-ferry-timetable.html").read_bytes()
     assert extract(page, model="shipped") == extract(page)
+
+
+def test_load_model_names_the_shipped_model_as_model_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """extract(model="shipped") and --model shipped name the shipped model; load_model("shipped") looked for a file
+    of that name in the working directory, which a path object still names."""
+    monkeypatch.chdir(tmp_path)
+    shipped = load_model("shipped")
+    assert shipped.card_["digest"] == default_model().card_["digest"]
+    assert shipped is not default_model()  # a copy of its own, as load_model() gives, free to change
+    with pytest.raises(ModelError, match="no model file at shipped"):
+        load_model(Path("shipped"))

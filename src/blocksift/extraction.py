@@ -25,7 +25,7 @@ from blocksift.features import page_matrices
 from blocksift.heap import release_freed_memory
 from blocksift.markup import markup_signals
 from blocksift.metadata import PageMeta, headline, page_location, page_meta, tree_root
-from blocksift.modelfile import default_model, load_model
+from blocksift.modelfile import SHIPPED, default_model, load_model
 from blocksift.page import decode_html, parse_html, unwrap_archive
 from blocksift.predictor import Predictor
 
@@ -289,7 +289,7 @@ ModelChoice: TypeAlias = Predictor | str | os.PathLike[str] | None
 def resolve_model(model: ModelChoice) -> Predictor:
     """A classifier from an object, a model file path, or None (or "shipped", as ``train --from`` names it) for the
     shipped model."""
-    if model is None or (isinstance(model, str) and model == "shipped"):
+    if model is None or (isinstance(model, str) and model == SHIPPED):
         return default_model()
     if isinstance(model, Predictor):
         if not hasattr(model, "forest_"):  # a BlockClassifier() never fitted: it has no trees to score with

@@ -37,6 +37,8 @@ from blocksift.predictor import Model, Predictor
 FORMAT = "blocksift-model"
 FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "default.npz"
+# The word that names the shipped model wherever a model is given: load_model, extract's model=, the command line.
+SHIPPED = "shipped"
 
 
 def default_model_path() -> Path:
@@ -222,8 +224,10 @@ def check_card(card: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], path: 
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> Model:
-    """Load a model file (default: the shipped model); raises ModelError for anything it cannot trust."""
-    path = Path(path) if path is not None else default_model_path()
+    """Load a model file (default: the shipped model, which the str ``"shipped"`` names too, as for ``model=`` and
+    the command line's ``--model``; ``Path("shipped")`` is a file of that name); raises ModelError for anything it
+    cannot trust."""
+    path = default_model_path() if path is None or (isinstance(path, str) and path == SHIPPED) else Path(path)
     card, arrays = _read(path)
     check_card(card, arrays, path)
     forest, stage1, convention_forests = _forests(arrays, path)
