@@ -582,3 +582,49 @@ def test_load_model_names_the_shipped_model_as_model_does(tmp_path: Path, monkey
     assert shipped is not default_model()  # a copy of its own, as load_model() gives, free to change
     with pytest.raises(ModelError, match="no model file at shipped"):
         load_model(Path("shipped"))
+
+
+PICKLED_PAGES = {
+    "utf-8 bytes": (SAMPLE / "html" / "news-ferry-timetable.html").read_bytes(),
+    "str": (SAMPLE / "html" / "forum-mesh-wifi.html").read_text(encoding="utf-8"),
+    "windows-1250 bytes": "<html><body><article><h1>Řeka</h1><p>Příliš žluťoučký kůň úpěl ďábelské ódy, když večer "
+    "přišel k řece a díval se na lodě u mola.</p></article></body></html>".encode("cp1250"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PICKLED_PAGES))
+def test_an_extraction_pickles_as_a_worker_process_returns_it(kind: str) -> None:
+    """``ProcessPoolExecutor.map(extract_blocks, pages)`` failed: "cannot pickle 'lxml.etree._Element' object". The
+    pickle holds the page and the model's output, and unpickling parses the page again with the codec it was read
+    with: every output of the copy is the original's."""
+    from blocksift.render import to_html, to_markdown
+
+    page = PICKLED_PAGES[kind]
+    original = blocksift.extract_blocks(page)
+    copy = pickle.loads(pickle.dumps(original))
+    assert copy.text == original.text != "" and copy.encoding == original.encoding
+    assert copy.blocks == original.blocks and copy.meta == original.meta and copy.title == original.title
+    np.testing.assert_array_equal(copy.proba, original.proba)
+    np.testing.assert_array_equal(copy.keep, original.keep)
+    assert to_markdown(copy) == to_markdown(original) and to_html(copy) == to_html(original)
+
+
+def test_an_extraction_pickled_by_a_blocksift_that_segments_otherwise_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its probabilities and labels belong to the blocks it was pickled with; read against others they would label
+    the wrong text without a word."""
+    from blocksift import extraction
+
+    data = pickle.dumps(blocksift.extract_blocks(PICKLED_PAGES["utf-8 bytes"]))
+    segment = extraction.segment
+
+    def one_block_fewer(doc: object) -> object:
+        seg = segment(doc)  # type: ignore[arg-type]
+        return type(seg)(seg.blocks[1:], seg.containers, seg.title)
+
+    monkeypatch.setattr(extraction, "segment", one_block_fewer)
+    with pytest.raises(
+        pickle.UnpicklingError, match=r"splits the page into other blocks \((\d+) then, (?!\1)\d+ now\)"
+    ):
+        pickle.loads(data)

@@ -7,11 +7,13 @@ map blocks back to their elements). ``extract`` is the one-call version that ret
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -118,6 +120,19 @@ class Extraction:
     # The page's markup signals, where the model has a page classifier that read them (``show`` weighs them again)
     markup: npt.NDArray[np.float32] | None = field(default=None, repr=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the page and what the model made of it, not the parsed tree, whose lxml elements do not pickle: an
+        Extraction returned from a worker process (``ProcessPoolExecutor.map(extract_blocks, pages)``) failed with
+        "cannot pickle 'lxml.etree._Element' object". Unpickling parses and segments the page again, which costs
+        about a third of the time of its extraction: a worker that returns only ``text`` or a rendering sends less
+        and leaves its parent that work. ``copy.copy`` shares the tree instead (``__copy__``)."""
+        state = (self.source, self.encoding, self.blocks, self.proba, self.keep, self.threshold, self.no_content)
+        return (_unpickled, (*state, self.markup))
+
+    def __copy__(self) -> Extraction:
+        """A shallow copy that shares the segmentation and arrays, without parsing the page again."""
+        return dataclasses.replace(self)
+
     @cached_property
     def meta(self) -> PageMeta:
         """What the page declares about itself: title (its visible headline first), author, date, language, URL."""
@@ -177,6 +192,29 @@ class Extraction:
         """The content as plain text, a line per block, code with its own lines and a data table's row on one
         (``plain_text``)."""
         return plain_text(self.segmentation, self.content)
+
+
+def _unpickled(
+    source: bytes | str,
+    encoding: str,
+    blocks: tuple[Block, ...],
+    proba: npt.NDArray[np.float64],
+    keep: npt.NDArray[np.bool_],
+    threshold: float,
+    no_content: bool,
+    markup: npt.NDArray[np.float32] | None,
+) -> Extraction:
+    """An Extraction from its pickled parts (``Extraction.__reduce__``): the page parsed again with the codec it was
+    read with, and segmented. Refused where that gives other blocks than were pickled (a pickle kept on disk and read
+    by a blocksift that segments otherwise): the probabilities and labels would belong to other blocks."""
+    doc = parse_html(source, None if isinstance(source, str) else encoding)
+    seg = segment(doc)
+    if seg.blocks != blocks:
+        raise pickle.UnpicklingError(
+            f"this Extraction was pickled by a blocksift that splits the page into other blocks ({len(blocks)} "
+            f"then, {len(seg.blocks)} now): extract the page again"
+        )
+    return Extraction(seg, proba, keep, threshold, doc.encoding, no_content, source=source, markup=markup)
 
 
 def plain_text(seg: Segmentation, content: Sequence[Block]) -> str:
