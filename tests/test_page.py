@@ -65,6 +65,24 @@ def test_str_input_is_taken_as_is() -> None:
     assert TEXT in body_text(f"<p>{TEXT}</p>")
 
 
+def test_surrogates_in_a_str_page_become_the_characters_they_encode() -> None:
+    """A str from a UTF-16 source holds an astral character as a surrogate pair: it came out as "??", and a lone
+    surrogate as a "?" no reader could tell from the page's own; now the character, and U+FFFD as undecodable bytes
+    give, in the text, the title and the metadata alike."""
+    import blocksift
+
+    pair = "\ud83d\ude00"  # U+1F600 as UTF-16 holds it
+    page = (
+        f"<html><head><title>Smile {pair}</title><meta name='author' content='Ana \udc80 Ruiz'></head><body><article>"
+        f"<h1>Smile {pair}</h1><p>A paragraph about the grin \ud800 emoji that kept its readers smiling all week."
+        "</p></article></body></html>"
+    )
+    result = blocksift.extract_blocks(page)
+    assert "Smile \U0001f600" in result.text and "grin \ufffd emoji" in result.text and "?" not in result.text
+    assert result.title == "Smile \U0001f600" and result.meta.author == "Ana \ufffd Ruiz"
+    assert result.text == blocksift.extract(page.encode("utf-16-le", errors="surrogatepass"), encoding="utf-16-le")
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n\t ", "", "\n \n"])
 def test_empty_input_is_a_clear_error(data: bytes | str) -> None:
     with pytest.raises(InputError, match="empty"):

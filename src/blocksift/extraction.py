@@ -28,7 +28,7 @@ from blocksift.heap import release_freed_memory
 from blocksift.markup import markup_signals
 from blocksift.metadata import PageMeta, headline, page_location, page_meta, tree_root
 from blocksift.modelfile import SHIPPED, default_model, load_model
-from blocksift.page import decode_html, parse_html, unwrap_archive
+from blocksift.page import decode_html, parse_html, unwrap_archive, whole_characters
 from blocksift.predictor import Predictor
 
 # Elements whose text is preformatted (white space and line breaks are part of it), and table cells: the two
@@ -373,6 +373,8 @@ def extract_blocks(
     codec = given_codec(html, encoding)
     if isinstance(html, bytearray | memoryview):  # a buffer of the page's bytes, as a socket or a mapped file gives
         html = bytes(html)
+    elif isinstance(html, str):  # before anything reads it: the signals, the parse and the metadata see one text
+        html = whole_characters(html)
     html = unwrap_archive(html, codec)  # a page saved as MHTML: its own HTML from here on (signals, text, metadata)
     clf = resolve_model(model)
     # Before the parse: the signals' few copies of the page (20 MB on a 10 MB page) are gone before the tree,
