@@ -120,6 +120,16 @@ class _Payload:
     target = ""
 
 
+def test_saving_a_model_to_a_directory_names_the_directory_and_writes_nothing(
+    sample_model: BlockClassifier, tmp_path: Path
+) -> None:
+    target = tmp_path / "models"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"models is a directory; a model is saved to a file: name it, such as"):
+        blocksift.save_model(sample_model, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models"] and not any(target.iterdir())
+
+
 def test_pickle_payload_never_runs(tmp_path: Path) -> None:
     marker = tmp_path / "payload-ran"
     _Payload.target = str(marker)

@@ -11,6 +11,7 @@ Beside the file, ``save_model`` writes the card again as ``<name>.card.json`` an
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -138,10 +139,15 @@ def _card_conventions(clf: Any) -> dict[str, Any]:
 
 
 def save_model(clf: Any, path: str | os.PathLike[str], training: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write ``clf`` to ``path`` (.npz) with its card inside and beside it; returns the card."""
+    """Write ``clf`` to ``path`` (.npz) with its card inside and beside it; returns the card. A ``path`` that is a
+    directory is refused with ``IsADirectoryError`` naming it: the save wrote ``<directory>.tmp`` beside it, then
+    failed to rename that over the directory with an error that named the temporary file."""
     path = Path(path)
     if not hasattr(clf, "forest_"):
         raise ModelError("the classifier is not fitted; call fit() (or blocksift train) before saving it")
+    if path.is_dir():
+        message = f"{path} is a directory; a model is saved to a file: name it, such as {path / 'model.npz'}"
+        raise IsADirectoryError(errno.EISDIR, message, str(path))
     card = build_card(clf, training)
     arrays = forest_arrays(clf)
     card["digest"] = arrays_digest(arrays)
