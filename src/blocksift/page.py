@@ -1107,6 +1107,7 @@ def parse_html(page: bytes | str, encoding: str | None = None) -> Document:
             raise InputError(f"the input looks like {what}, not HTML")
         text, encoding = decode_with_encoding(page, encoding)
     elif isinstance(page, str):
+        page = whole_characters(page)  # as extract_blocks reads it: a surrogate pair is its character, not "??"
         what = sniff_binary(page[:BINARY_SAMPLE].encode("latin-1", errors="replace"))
         if what is not None:
             raise InputError(f"the input looks like {what} (decoded as text), not HTML")
