@@ -57,6 +57,8 @@ def mark_formulas(root: etree._Element, text: str) -> None:
     """Wrap each formula of the tree (``text``: the page's source, to skip pages without one) in a ``FORMULA_TAG``
     element carrying its TeX: MathJax 2's TeX scripts first (with the glyphs MathJax drew just before each), then
     each outermost ``<math>`` not inside one of them (with its renderer's wrapper)."""
+    if "math" not in text and "MATH" not in text:  # most pages: two searches of the text, and done
+        return
     if "math/tex" in text or "math/TeX" in text:
         for script in list(root.iter("script")):
             kind = (script.get("type") or "").replace(" ", "").lower()
