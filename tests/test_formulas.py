@@ -120,7 +120,9 @@ def test_the_blocks_and_features_do_not_change() -> None:
         ("<math><msubsup><mi>a</mi><mi>k</mi><mn>10</mn></msubsup></math>", "a_k^{10}"),
         ('<math><mover accent="true"><mi>x</mi><mo>˙</mo></mover><mo>=</mo><mi>y</mi></math>', "\\dot{x}=y"),
         ("<math><mtable><mtr><mtd><mi>a</mi></mtd><mtd><mi>b</mi></mtd></mtr><mtr><mtd><mi>c</mi></mtd></mtr></mtable>"
-         "</math>", "a & b \\\\ c"),
+         "</math>", "\\begin{matrix} a & b \\\\ c \\end{matrix}"),
+        # TeX's own marks as a formula's text: a set's braces, a price, a percentage (a "$" ended the formula)
+        ("<math><mo>{</mo><mi>$</mi><mn>5</mn><mo>}</mo><mo>%</mo><mi>a_b</mi></math>", "\\{\\$5\\}\\%a\\_b"),
         ("<math><mi>x</mi><mtext>if</mtext><mi>y</mi></math>", "x if y"),
     ],
 )  # fmt: skip

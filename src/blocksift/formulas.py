@@ -11,8 +11,8 @@ rendering (``render.py``) reads it, writing ``$tex$`` where the formula is (in p
 
 The TeX is the one the page gives: MathJax 2's ``<script type="math/tex">``, KaTeX's, MediaWiki's and LaTeXML's
 ``<annotation encoding="application/x-tex">`` or ``alttext``; else the MathML layout read in a line in TeX's
-notation (``x^{2}``, ``(a)/(b)``, ``√(x)``, ``\\dot{x}``, rows of a table between ``\\\\``), as MathJax 3's
-assistive MathML has no TeX.
+notation (``x^{2}``, ``(a)/(b)``, ``√(x)``, ``\\dot{x}``, a table as a ``matrix``, ``\\{`` for a brace), as
+MathJax 3's assistive MathML has no TeX.
 """
 
 from __future__ import annotations
@@ -40,6 +40,12 @@ _ACCENTS = {
     "˙": "\\dot", "¨": "\\ddot", "^": "\\hat", "ˆ": "\\hat", "~": "\\tilde", "˜": "\\tilde", "¯": "\\bar", "→": "\\vec",
     "⃗": "\\vec",
 }  # fmt: skip
+# The characters TeX reads as markup, as a token's text in MathML means them ("{" of a set, "$" of a price, "%"): a
+# "$" written as it is ends the formula in Markdown, and "{x}" reads as x.
+_TEX_SPECIALS = str.maketrans({
+    "\\": "\\backslash ", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&", "#": "\\#", "%": "\\%", "_": "\\_",
+    "^": "\\hat{}", "~": "\\sim ",
+})  # fmt: skip
 # What a formula holds that is no part of its layout: its annotations and the empty marks of prescripts.
 _NOT_LAYOUT = frozenset({"annotation", "annotation-xml", "none", "mprescripts"})
 # Deeper layouts are read as their text in order: the reading recurses, and the parse keeps 2,048 levels.
@@ -141,20 +147,22 @@ def _tex(text: str | None) -> str:
 
 def linear_text(element: etree._Element, depth: int = 0) -> str:
     """A MathML layout read in a line, in TeX's notation: a script after ``^`` or ``_`` (braced where it is more
-    than one character), a fraction as ``(a)/(b)``, a root as ``√(x)``; other elements' parts in order. Below
+    than one character), a fraction as ``(a)/(b)``, a root as ``√(x)``, a table as a ``matrix``; other elements'
+    parts in order, and the characters TeX reads as markup escaped (``\\{``, ``\\$``). Below
     ``MAX_LAYOUT_DEPTH`` levels, the text in order."""
     if depth >= MAX_LAYOUT_DEPTH:
-        return " ".join("".join(element.itertext()).split())
+        return " ".join("".join(element.itertext()).split()).translate(_TEX_SPECIALS)
     tag = element.tag if isinstance(element.tag, str) else ""
     children = [c for c in element if isinstance(c.tag, str) and c.tag not in _NOT_LAYOUT]
     parts = [linear_text(child, depth + 1) for child in children]
     if not parts:
-        text = " ".join((element.text or "").split())
+        text = " ".join((element.text or "").split()).translate(_TEX_SPECIALS)
         return f" {text} " if tag == "mtext" else text  # words in a formula ("if", "for all") stay apart
-    if tag == "mover" and len(parts) == 2 and parts[1].strip() in _ACCENTS:
-        return f"{_ACCENTS[parts[1].strip()]}{{{parts[0].strip()}}}"
-    if tag == "mtable":
-        return " \\\\ ".join(part.strip() for part in parts)
+    if tag == "mover" and len(parts) == 2 and (accent := (children[1].text or "").strip()) in _ACCENTS:
+        return f"{_ACCENTS[accent]}{{{parts[0].strip()}}}"
+    if tag == "mtable":  # in an environment: "&" and "\\\\" outside one are errors to every TeX renderer
+        rows = " \\\\ ".join(part.strip() for part in parts)
+        return f"\\begin{{matrix}} {rows} \\end{{matrix}}"
     if tag in ("mtr", "mlabeledtr"):
         return " & ".join(part.strip() for part in parts)
     marks = _SCRIPTS.get(tag)
