@@ -132,14 +132,16 @@ def test_the_tex_of_a_formula(mathml: str, tex: str) -> None:
 
 
 def test_hostile_formulas_are_read_without_failing() -> None:
-    """Control characters, which no XML attribute holds, in a TeX script; a formula nested past Python's recursion
-    limit; an empty formula, which is left out."""
+    """Control characters, which no XML attribute holds, and zero-width marks in a TeX script; a formula nested past
+    Python's recursion limit; an empty formula, which is left out; a TeX ending in a control space, whose backslash
+    escaped the closing "$" and ran the formula on into the next one."""
     deep = "<math>" + "<mrow>" * 3000 + "<mi>z</mi>" + "</mrow>" * 3000 + "</math>"
     ex = _kept(
-        '<p>Bad <script type="math/tex">a\x01b\x0c</script> bytes.</p>'
+        '<p>Bad <script type="math/tex">a\x01b\x0c\u200b\x7f</script> bytes.</p>'
         f"<p>Deep {deep} end.</p><p>Empty <math></math> one.</p>"
+        '<p>Spaced <script type="math/tex">a\\ </script> then <script type="math/tex">b \\\\</script> end.</p>'
     )
-    assert to_markdown(ex) == "Bad $ab$ bytes.\n\nDeep $z$ end.\n\nEmpty one.\n"
+    assert to_markdown(ex) == "Bad $ab$ bytes.\n\nDeep $z$ end.\n\nEmpty one.\n\nSpaced $a$ then $b \\\\$ end.\n"
 
 
 def test_a_formula_alone_in_a_list_item_is_the_item_and_in_a_cell_is_left_out() -> None:

@@ -29,8 +29,9 @@ DISPLAY_ATTRIBUTE = "display"  # "block" for a formula set apart on its own line
 TEX_ENCODINGS = frozenset({"application/x-tex", "application/x-latex", "tex", "latex"})
 # MediaWiki wraps each formula's TeX in the style it sets it in: "{\displaystyle a_{ij}}" says no more than a_{ij}.
 _STYLE_WRAPPER_RE = re.compile(r"^\{\\(?:display|text|script|scriptscript)style\s*(.*)\}$", re.DOTALL)
-# Characters an XML attribute cannot hold (lxml refuses them): control characters, surrogates, non-characters.
-_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters an XML attribute cannot hold (lxml refuses them): control characters, surrogates, non-characters; and
+# those no TeX renderer reads, which the page's text leaves out too (DEL, the C1 controls, zero-width marks).
+_NOT_TEX_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\ud800-\udfff\ufffe\uffff]")
 # The layout elements with a base and scripts, and the mark each script is written after.
 _SCRIPTS = {
     "msup": ("^",), "msub": ("_",), "msubsup": ("_", "^"), "mover": ("^",), "munder": ("_",), "munderover": ("_", "^"),
@@ -116,15 +117,25 @@ def _unit(math: etree._Element) -> tuple[etree._Element, bool]:
 def _wrap(unit: etree._Element, tex: str, display: bool) -> None:
     """Put ``unit`` inside a new ``FORMULA_TAG`` element in its place (its tail after the new element)."""
     parent = unit.getparent()
-    if parent is None:
+    tex = _clean(tex)
+    if parent is None or not tex:
         return
     wrapper = etree.Element(FORMULA_TAG)
-    wrapper.set(TEX_ATTRIBUTE, _NOT_XML_RE.sub("", tex))
+    wrapper.set(TEX_ATTRIBUTE, tex)
     if display:
         wrapper.set(DISPLAY_ATTRIBUTE, "block")
     wrapper.tail, unit.tail = unit.tail, None
     parent.replace(unit, wrapper)
     wrapper.append(unit)
+
+
+def _clean(tex: str) -> str:
+    """``tex`` without the characters ``_NOT_TEX_RE`` names, and without a backslash left dangling at its end (a
+    control space, "a\\ ", once its white space is trimmed): it would escape the "$" that closes the formula in
+    Markdown, which then ran on into the text after it."""
+    tex = " ".join(_NOT_TEX_RE.sub("", tex).split())
+    dangling = (len(tex) - len(tex.rstrip("\\"))) % 2
+    return tex[: len(tex) - dangling].rstrip()
 
 
 def formula_tex(math: etree._Element) -> str:
