@@ -160,3 +160,15 @@ def test_a_formula_inside_emphasis_is_kept_and_the_emphasis_is_not() -> None:
     alone = '<math alttext="x_1"><mi>x</mi></math>'
     ex = _kept(f"<p>So <em>then {alone}</em> holds, <strong>always</strong>.</p>")
     assert to_markdown(ex) == "So then $x_1$ holds, **always**.\n"
+
+
+def test_a_page_s_own_element_of_our_tag_name_is_no_formula() -> None:
+    """A page may write ``<blocksift-formula tex=...>`` itself: its words stay words (its ``tex`` had been written in
+    their place, a line break in it opening a heading in Markdown), and a formula inside it is still one."""
+    page = (
+        '<p>Hello <BlockSift-Formula tex="a&#10;&#10;# b" display="block">world</BlockSift-Formula> and'
+        ' <blocksift-formula tex="outer"><math alttext="x_1"><mi>x</mi></math></blocksift-formula> end.</p>'
+    )
+    ex = _kept(page)
+    assert to_markdown(ex) == "Hello world and $x_1$ end.\n"
+    assert "outer" not in to_html(ex)

@@ -21,8 +21,10 @@ import re
 
 from lxml import etree
 
-# Our own element around a formula; no page has it, and segmentation reads it as an inline element without text.
+# Our own element around a formula; segmentation reads it as an inline element without text. A page's own element
+# of that name (any page may write one) is renamed to ``PAGE_FORMULA_TAG`` before the formulas are marked.
 FORMULA_TAG = "blocksift-formula"
+PAGE_FORMULA_TAG = "blocksift-formula-of-the-page"
 TEX_ATTRIBUTE = "tex"
 DISPLAY_ATTRIBUTE = "display"  # "block" for a formula set apart on its own line
 # What an annotation's encoding is called where it holds TeX.
@@ -63,17 +65,19 @@ _DISPLAY_CLASS_RE = re.compile(r"katex-display|math-display|mathjax_display", re
 def mark_formulas(root: etree._Element, text: str) -> None:
     """Wrap each formula of the tree (``text``: the page's source, to skip pages without one) in a ``FORMULA_TAG``
     element carrying its TeX: MathJax 2's TeX scripts first (with the glyphs MathJax drew just before each), then
-    each outermost ``<math>`` not inside one of them (with its renderer's wrapper)."""
-    if "math" not in text and "MATH" not in text:  # most pages: two searches of the text, and done
-        return
-    if "math/tex" in text or "math/TeX" in text:
+    each outermost ``<math>`` not inside one of them (with its renderer's wrapper). A page's own elements of our
+    tag's name are renamed first: their ``tex`` was written as a formula over the words they hold (TeX no formula
+    of the page holds, a line break in it opening a heading in Markdown), and a formula inside one was not marked.
+    Another name an HTML parser does not know leaves the blocks as they were."""
+    for own in list(root.iter(FORMULA_TAG)):  # next to free where the page has none: libxml2 knows no such name
+        own.tag = PAGE_FORMULA_TAG
+    mentioned = "math" in text  # a TeX script's type names it; one search of the text for most pages, which don't
+    if mentioned and "math/" in text:
         for script in list(root.iter("script")):
             kind = (script.get("type") or "").replace(" ", "").lower()
             if kind.startswith("math/tex") and (tex := _tex(script.text)):
                 _wrap(_drawn_before(script), tex, "mode=display" in kind)
-    if "<math" not in text and "<MATH" not in text:
-        return
-    for math in [m for m in root.iter("math") if _outermost(m)]:
+    for math in [m for m in root.iter("math") if _outermost(m)]:  # as free where the page holds no <math>
         if tex := formula_tex(math):
             unit, display = _unit(math)
             _wrap(unit, tex, display or (math.get("display") or "").strip().lower() == "block")
