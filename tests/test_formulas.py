@@ -172,3 +172,11 @@ def test_a_page_s_own_element_of_our_tag_name_is_no_formula() -> None:
     ex = _kept(page)
     assert to_markdown(ex) == "Hello world and $x_1$ end.\n"
     assert "outer" not in to_html(ex)
+
+
+def test_a_formula_without_glyphs_keeps_its_space_before_a_sign_or_an_emphasis() -> None:
+    """Where a formula shows no text, the space after it is put back before a word, a sign or an emphasis mark, and
+    not before punctuation that ends a clause."""
+    x = '<math alttext="x"><mi>x</mi></math>'
+    ex = _kept(f"<p>So {x} = 5 and {x} <em>is</em> {x}, ({x}) {x}-axis {x} is.</p>")
+    assert to_markdown(ex) == "So $x$ = 5 and $x$ *is* $x$, ($x$) $x$-axis $x$ is.\n"

@@ -697,16 +697,21 @@ def _spaced(text: str, sp: Span, written: str) -> str:
     """``written`` (the span ``sp`` of ``text`` as written) with a space where a formula that shows no text of its
     own would touch the text: the blocks' text has one space where "where <math> is" had two, and the formula sits
     after it ("where |is"), and none where a block ended "is: <math>". A formula after an opening bracket, or before
-    a comma or a full stop, stays against it."""
+    a comma, a full stop or a closing bracket, stays against it; before a word, a sign ("= 5") or an emphasis mark
+    ("*so*", which read as the formula's glyphs run into the word), it takes a space."""
     if sp.kind not in MATH_KINDS or sp.start != sp.end:
         return written
     before = " " if sp.start > 0 and not text[sp.start - 1].isspace() and text[sp.start - 1] not in _OPENING else ""
-    after = " " if sp.start < len(text) and text[sp.start].isalnum() else ""
+    following = text[sp.start] if sp.start < len(text) else " "
+    after = "" if following.isspace() or following in _ATTACHED else " "
     return f"{before}{written}{after}"
 
 
 # What a formula without a space before it may follow: an opening bracket or quotation mark.
 _OPENING = frozenset("([{\"'“‘«")
+# What a formula without a space after it may precede: punctuation that ends a sentence or a clause, a closing
+# bracket or quotation mark, and what joins a word to the one before ("x-axis", "a/b", "5%", "f(x)").
+_ATTACHED = frozenset(",.;:!?…)]}\"'”’»%-/(")
 
 
 def _md_url(href: str) -> str:
