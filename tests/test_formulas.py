@@ -180,3 +180,23 @@ def test_a_formula_without_glyphs_keeps_its_space_before_a_sign_or_an_emphasis()
     x = '<math alttext="x"><mi>x</mi></math>'
     ex = _kept(f"<p>So {x} = 5 and {x} <em>is</em> {x}, ({x}) {x}-axis {x} is.</p>")
     assert to_markdown(ex) == "So $x$ = 5 and $x$ *is* $x$, ($x$) $x$-axis $x$ is.\n"
+
+
+def test_latexml_equations_set_in_a_table_are_displays() -> None:
+    """LaTeXML (arXiv's HTML papers) sets each displayed equation in a table's cell beside its number: it is written
+    as a display (an aligned equation's sides, in cells of one row, as one), not left out as a formula alone in a
+    cell is."""
+
+    def math(tex: str) -> str:
+        return f'<td class="ltx_eqn_cell"><math alttext="{tex}" display="block"><mi>x</mi></math></td>'
+
+    page = (
+        "<p>Then</p>"
+        f'<table class="ltx_equation ltx_eqn_table"><tr><td class="ltx_eqn_cell"></td>{math("f(x)=0")}'
+        '<td class="ltx_eqn_eqno">(1)</td></tr></table><p>where</p>'
+        f'<table class="ltx_equationgroup ltx_eqn_table"><tr>{math("a")}{math("=b")}<td>(2)</td></tr></table>'
+        f"<p>Done.</p><table><tr><th>A</th><th>B</th></tr><tr><td>v</td>{math('c')}</tr></table>"
+    )
+    assert to_markdown(_kept(page)) == (
+        "Then\n\n$$f(x)=0$$\n\n(1)\n\nwhere\n\n$$a =b$$\n\n(2)\n\nDone.\n\n| A | B |\n| --- | --- |\n| v |  |\n"
+    )

@@ -490,7 +490,9 @@ def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
     """The standalone formulas (``standalone_formulas``) between two content blocks (or after the last block, a
     content one), as items of a displayed formula alone (MediaWiki sets its displays in inline style in a ``<dd>``),
     under the index of the block they follow: a paragraph, a list item or a heading as the elements around the
-    formula make it. One alone in a table's cell is left out, as a table's rows cannot hold a line of their own."""
+    formula make it. One alone in a table's cell is left out, as a table's rows cannot hold a line of their own,
+    but in an equation table (``_EQUATION_TABLE_RE``: LaTeXML's, which sets each of a paper's displayed formulas in
+    a table's cells beside its number), whose formulas were all lost: those of one row are one display there."""
     seg = extraction.segmentation
     root = tree_root(seg)
     if root is None or next(root.iter(FORMULA_TAG), None) is None:
@@ -498,16 +500,32 @@ def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
     keep, n = extraction.keep, len(seg.blocks)
     ids = {c.element: c.id for c in seg.containers}
     found: dict[int, list[Item]] = {}
+    last_row = (-1, -1)  # (where, row) of the last equation table's formula
     for after, formula in standalone_formulas(root, seg.blocks):
         if after == 0 or not keep[after - 1] or (after < n and not keep[after]):
             continue
         path = tuple(reversed([ids[a] for a in formula.iterancestors() if a in ids]))
         item = classify(seg, Block(-1, "", 0, 0, path)) if path else Item("para", "")
+        tex = formula.get(TEX_ATTRIBUTE) or ""
         if item.kind == "cell":
-            continue
-        span = Span(0, 0, "display-math", tex=formula.get(TEX_ATTRIBUTE) or "")  # set apart, whatever its style
+            table = item.group[0]
+            if not _EQUATION_TABLE_RE.search(seg.containers[table].element.get("class") or ""):
+                continue
+            row, item = (after, item.group[1]), classify(seg, Block(-1, "", 0, 0, path), frozenset({table}))
+            if row == last_row:  # LaTeXML's aligned equations: a row's sides in cells of their own
+                written = found[after - 1][-1]
+                joined = replace(written.spans[0], tex=f"{written.spans[0].tex} {tex}")
+                found[after - 1][-1] = replace(written, spans=(joined,))
+                continue
+            last_row = row
+        span = Span(0, 0, "display-math", tex=tex)  # set apart, whatever its style
         found.setdefault(after - 1, []).append(replace(item, spans=(span,)))
     return found
+
+
+# The class of a table that only sets displayed equations out beside their numbers (LaTeXML: "ltx_equation",
+# "ltx_equationgroup", "ltx_eqn_table").
+_EQUATION_TABLE_RE = re.compile(r"\bltx_eq")
 
 
 def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
