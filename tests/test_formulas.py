@@ -200,3 +200,11 @@ def test_latexml_equations_set_in_a_table_are_displays() -> None:
     assert to_markdown(_kept(page)) == (
         "Then\n\n$$f(x)=0$$\n\n(1)\n\nwhere\n\n$$a =b$$\n\n(2)\n\nDone.\n\n| A | B |\n| --- | --- |\n| v |  |\n"
     )
+
+
+def test_tex_in_the_text_of_a_page_saved_before_mathjax_ran_stays_text() -> None:
+    """TeX between dollar signs in the page's text (MathJax had not drawn it) is the page's text: its dollars are
+    escaped with the rest, not left for a math renderer to pair over escaped TeX ("a\\*b"); lone prices stay as they
+    are."""
+    ex = _kept("<p>Raw $a*b_{x}$ and $$x\\,y$$ here.</p><p>It costs $5 or $10.</p>")
+    assert to_markdown(ex) == "Raw \\$a\\*b\\_{x}\\$ and \\$\\$x\\\\,y\\$\\$ here.\n\nIt costs $5 or $10.\n"

@@ -778,14 +778,22 @@ def _md_text(item: Item) -> str:
     it an image, "C:\\" would escape the link's "["), that character escaped as well."""
     parts: list[str] = []
     at = 0
-    # Beside a formula, a dollar sign of the text ("$5") would pair with the formula's for a math renderer.
-    plain = _md_inline_beside_math if any(sp.kind in MATH_KINDS for sp in item.spans) else _md_inline
+    # Beside a formula, a dollar sign of the text ("$5") would pair with the formula's for a math renderer; so do
+    # two of the text's own that a math renderer pairs (the TeX of a page saved before MathJax ran, "$a*b$"), whose
+    # escaped text between them it would read as TeX ("a\\*b"): they are the page's text, written as text.
+    beside_math = any(sp.kind in MATH_KINDS for sp in item.spans) or _TEXT_MATH_RE.search(item.text)
+    plain = _md_inline_beside_math if beside_math else _md_inline
     for sp in item.spans:
         _md_append(parts, plain(item.text[at : sp.start]))
         _md_append(parts, _spaced(item.text, sp, _md_span(sp, item.text[sp.start : sp.end])))
         at = sp.end
     _md_append(parts, plain(item.text[at:]))
     return "".join(parts)
+
+
+# Two dollar signs a math renderer reads as a formula, as pandoc pairs them: the first before a character other than
+# white space, the second after one and not before a digit ("$5 and $10" is none).
+_TEXT_MATH_RE = re.compile(r"\$(?=[^\s$])(?:[^$\\]|\\.)*?(?<=\S)(?<!\\)\$(?!\d)")
 
 
 def _md_inline_beside_math(text: str) -> str:
