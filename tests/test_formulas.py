@@ -208,3 +208,22 @@ def test_tex_in_the_text_of_a_page_saved_before_mathjax_ran_stays_text() -> None
     are."""
     ex = _kept("<p>Raw $a*b_{x}$ and $$x\\,y$$ here.</p><p>It costs $5 or $10.</p>")
     assert to_markdown(ex) == "Raw \\$a\\*b\\_{x}\\$ and \\$\\$x\\\\,y\\$\\$ here.\n\nIt costs $5 or $10.\n"
+
+
+def test_stackexchange_formulas_mathjax_has_not_drawn_are_formulas() -> None:
+    """StackExchange serves each formula as its TeX between dollars in a "math-container" span: written as the
+    formula (its TeX as it is, not escaped as text), once, whether MathJax drew it before the page was saved or not;
+    a container of two formulas is left as text."""
+    drawn = (
+        '<span class="math-container"><span class="MathJax_Preview"></span><span class="MathJax_SVG"'
+        ' id="MathJax-Element-1-Frame"><svg></svg></span>'
+        '<script type="math/tex" id="MathJax-Element-1">y</script></span>'
+    )
+    ex = _kept(
+        f'<p>Prove <span class="math-container">$x\\,y_1$</span> for all {drawn}.</p>'
+        '<p><span class="math-container">$$\\int f$$</span></p>'
+        '<p>Two <span class="math-container">$a$ or $b$</span></p>'
+    )
+    assert ex.text == "Prove $x\\,y_1$ for all .\n$$\\int f$$\nTwo $a$ or $b$"
+    assert to_markdown(ex) == "Prove $x\\,y_1$ for all $y$.\n\n$$\\int f$$\n\nTwo \\$a\\$ or \\$b\\$\n"
+    assert '<span class="math inline">\\(x\\,y_1\\)</span>' in to_html(ex)

@@ -62,10 +62,23 @@ _WRAPPER_LEVELS = 4
 _DISPLAY_CLASS_RE = re.compile(r"katex-display|math-display|mathjax_display", re.IGNORECASE)
 
 
+# StackExchange serves each formula as its TeX between its delimiters, in a span of this class that MathJax draws
+# in the browser: the text the blocks hold, and the formula's glyphs here.
+TEX_CONTAINER_CLASS = "math-container"
+# A container's text that is one formula: its TeX between a pair of delimiters ("$$" and "\\[" for a display), with
+# no delimiter of its own that is not escaped ("$a$ and $b$" is two).
+_DELIMITED_RE = re.compile(
+    r"\$\$((?:[^$\\]|\\.|\$(?!\$))+)\$\$|\\\[((?:(?!\\\]).)+)\\\]"
+    r"|\$((?:[^$\\]|\\.)+)\$|\\\(((?:(?!\\\)).)+)\\\)",
+    re.DOTALL,
+)
+
+
 def mark_formulas(root: etree._Element, text: str) -> None:
     """Wrap each formula of the tree (``text``: the page's source, to skip pages without one) in a ``FORMULA_TAG``
     element carrying its TeX: MathJax 2's TeX scripts first (with the glyphs MathJax drew just before each), then
-    each outermost ``<math>`` not inside one of them (with its renderer's wrapper). A page's own elements of our
+    each outermost ``<math>`` not inside one of them (with its renderer's wrapper), then StackExchange's formulas
+    that MathJax has not drawn (``_mark_tex_containers``). A page's own elements of our
     tag's name are renamed first: their ``tex`` was written as a formula over the words they hold (TeX no formula
     of the page holds, a line break in it opening a heading in Markdown), and a formula inside one was not marked.
     Another name an HTML parser does not know leaves the blocks as they were."""
@@ -81,6 +94,20 @@ def mark_formulas(root: etree._Element, text: str) -> None:
         if tex := formula_tex(math):
             unit, display = _unit(math)
             _wrap(unit, tex, display or (math.get("display") or "").strip().lower() == "block")
+    if mentioned and TEX_CONTAINER_CLASS in text:
+        _mark_tex_containers(root)
+
+
+def _mark_tex_containers(root: etree._Element) -> None:
+    """Wrap each StackExchange formula that MathJax has not drawn (``TEX_CONTAINER_CLASS``: its TeX between
+    delimiters, and nothing else) around the text it shows, as KaTeX's glyphs are; one MathJax drew is marked
+    already."""
+    for span in list(root.iter("span")):
+        if TEX_CONTAINER_CLASS not in (span.get("class") or "").split() or len(span):
+            continue
+        match = _DELIMITED_RE.fullmatch((span.text or "").strip())
+        if match is not None and match.lastindex and (tex := _tex(match.group(match.lastindex))):
+            _wrap(span, tex, match.lastindex <= 2)
 
 
 def _outermost(math: etree._Element) -> bool:
