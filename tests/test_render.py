@@ -171,6 +171,23 @@ def test_emphasis_right_after_emphasis_stays_emphasis() -> None:
     assert "<strong>bold</strong><em>soft</em>" in to_html(ex)
 
 
+def test_emphasis_is_written_where_commonmark_reads_it_as_emphasis() -> None:
+    """A bold label ending in punctuation against the next word ("<b>Name:</b>Ada") written "**Name:**Ada" is no
+    emphasis in CommonMark (a closing mark after punctuation needs white space or punctuation after it): the reader
+    showed the asterisks as words. The punctuation at the edge goes outside the marks; a span of punctuation alone
+    (a bold "®") is written plain."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept("<p><b>Name:</b>Ada, of the Engine<b>®</b> and x<i>“quoted”</i>y and <b>plain bold</b>.</p>")
+    md = to_markdown(ex)
+    assert md == "**Name**:Ada, of the Engine® and x“*quoted*”y and **plain bold**.\n"
+    for preset in ("commonmark", "gfm-like"):
+        shown = lxml_html.fromstring(f"<div>{MarkdownIt(preset, {'linkify': False}).render(md)}</div>")
+        assert shown.text_content().split() == ex.text.split()
+        assert [e.text for e in shown.iter("strong", "em")] == ["Name", "quoted", "plain bold"]
+
+
 def test_inline_markup_goes_on_its_own_words_not_on_an_earlier_copy_of_them() -> None:
     """A link or emphasis is placed where its element is in the owner's text (counted without white space), not at
     the first copy of its words in the block, nor in another block of the same element (after a ``<br>`` or a

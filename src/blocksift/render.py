@@ -15,6 +15,8 @@ from __future__ import annotations
 import html as htmlmod
 import itertools
 import re
+import string
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -783,7 +785,10 @@ def _md_text(item: Item) -> str:
     # escaped text between them it would read as TeX ("a\\*b"): they are the page's text, written as text.
     beside_math = any(sp.kind in MATH_KINDS for sp in item.spans) or _TEXT_MATH_RE.search(item.text)
     plain = _md_inline_beside_math if beside_math else _md_inline
-    for sp in item.spans:
+    for i, written in enumerate(item.spans):
+        sp = _md_flanked(item, i) if written.kind in MD_MARKS else written
+        if sp is None:
+            continue  # emphasis of punctuation alone: its text is written plain with the text after it
         _md_append(parts, plain(item.text[at : sp.start]))
         _md_append(parts, _spaced(item.text, sp, _md_span(sp, item.text[sp.start : sp.end])))
         at = sp.end
@@ -794,6 +799,40 @@ def _md_text(item: Item) -> str:
 # Two dollar signs a math renderer reads as a formula, as pandoc pairs them: the first before a character other than
 # white space, the second after one and not before a digit ("$5 and $10" is none).
 _TEXT_MATH_RE = re.compile(r"\$(?=[^\s$])(?:[^$\\]|\\.)*?(?<=\S)(?<!\\)\$(?!\d)")
+
+
+def _md_flanked(item: Item, i: int) -> Span | None:
+    """``item``'s span ``i`` (emphasis) narrowed to where CommonMark reads its marks as emphasis. An opening "*" or "**"
+    must come before a character other than white space, and where that character is punctuation, after white space
+    or punctuation; a closing one the same, mirrored. "**Name:**SDH" and "Dumper**®**" are no emphasis: a reader
+    shows their asterisks. The white space and punctuation at the span's edges that break this are left outside it
+    ("**Name**:SDH"); a span of nothing else (a bold "®") is none (None), its text plain. A span right before or
+    after it is written with marks ("[", ")", "`", "*") beside it: punctuation, whatever its text."""
+    text, spans, sp = item.text, item.spans, item.spans[i]
+    start, end = sp.start, sp.end
+    before = "*" if i > 0 and spans[i - 1].end == start else text[start - 1] if start else " "
+    while start < end and not _md_flanking(text[start], before):
+        before = text[start]
+        start += 1
+    after = "*" if i + 1 < len(spans) and spans[i + 1].start == end else text[end] if end < len(text) else " "
+    while end > start and not _md_flanking(text[end - 1], after):
+        after = text[end - 1]
+        end -= 1
+    return replace(sp, start=start, end=end) if start < end else None
+
+
+def _md_flanking(inner: str, outer: str) -> bool:
+    """Whether an emphasis mark between ``inner`` (the first or last character of its span) and ``outer`` (the
+    character written beside it outside the span, a space at the line's edge) opens or closes emphasis: CommonMark's
+    left- and right-flanking delimiter runs. The text's character is what is written there, or a backslash escaping
+    it, which is punctuation as well. Symbols ("®", "©", "€") are punctuation inside the span, as CommonMark 0.31
+    reads them, and not outside it, as readers of its earlier versions do: the marks then read in both."""
+    inside = unicodedata.category(inner)[0] in "PS"
+    outside = outer.isspace() or outer in _ASCII_PUNCTUATION or unicodedata.category(outer)[0] == "P"
+    return not inner.isspace() and (not inside or outside)
+
+
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
 
 
 def _md_inline_beside_math(text: str) -> str:
