@@ -188,6 +188,20 @@ def test_emphasis_is_written_where_commonmark_reads_it_as_emphasis() -> None:
         assert [e.text for e in shown.iter("strong", "em")] == ["Name", "quoted", "plain bold"]
 
 
+def test_emphasis_on_text_with_asterisks_stays_emphasis() -> None:
+    """Emphasis whose text holds an asterisk (Python's ``<em>*args</em>``, a bold "*** INCOMPLETE ***") was written
+    plain, and lost; the asterisks that could be read as marks are escaped, as everywhere else."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept("<p>Call it with <em>*args</em>, see <b>*** DRAFT ***</b> and <i>the rc.* files</i>.</p>")
+    md = to_markdown(ex)
+    assert md == "Call it with *\\*args*, see **\\*\\*\\* DRAFT \\*\\*\\*** and *the rc.\\* files*.\n"
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').render(md)}</div>")
+    assert shown.text_content().split() == ex.text.split()
+    assert [e.text for e in shown.iter("strong", "em")] == ["*args", "*** DRAFT ***", "the rc.* files"]
+
+
 def test_inline_markup_goes_on_its_own_words_not_on_an_earlier_copy_of_them() -> None:
     """A link or emphasis is placed where its element is in the owner's text (counted without white space), not at
     the first copy of its words in the block, nor in another block of the same element (after a ``<br>`` or a

@@ -858,7 +858,7 @@ def _md_span(sp: Span, text: str) -> str:
     if sp.kind in MATH_KINDS:
         return _md_math(sp.tex, sp.kind == "display-math")
     mark = MD_MARKS[sp.kind]
-    return _md_inline(text) if "*" in text else f"{mark}{_md_inline(text)}{mark}"
+    return f"{mark}{_md_inline(text)}{mark}"  # its own asterisks escaped where they would be read as marks
 
 
 # "<" before a letter in a formula ("a<b"), which Markdown would read as a tag: TeX's own name for it.
