@@ -466,6 +466,24 @@ def test_link_targets_lose_tabs_and_newlines_as_browsers_read_them() -> None:
     assert to_markdown(ex, url="https://ex.org/b/") == "See [the timetable](https://ex.org/a?x=1&y=2) now.\n"
 
 
+def test_link_targets_keep_references_backslashes_and_angle_brackets() -> None:
+    """CommonMark reads a destination as it reads text: "&amp;" in a query became "&", a backslash before
+    punctuation vanished, and a destination starting with "<" (a blog template's unfilled "<$BlogURL$>") ended at
+    ">", losing both. The reader's link goes where the page's does."""
+    from urllib.parse import unquote
+
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    hrefs = ["/q?a=1&amp;amp;b=2", "/docs\\_build/x", "&lt;$BlogURL$&gt;", "/p?t=&lt;b&gt;"]
+    ex = _all_kept("".join(f'<p>Go to <a href="{href}">place {i}</a> now.</p>' for i, href in enumerate(hrefs)))
+    wanted = [a.get("href") for a in lxml_html.document_fromstring(to_html(ex)).iter("a")]
+    assert wanted == ["/q?a=1&amp;b=2", "/docs\\_build/x", "<$BlogURL$>", "/p?t=<b>"]
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').render(to_markdown(ex))}</div>")
+    assert [unquote(a.get("href")) for a in shown.iter("a")] == wanted
+    assert shown.text_content().split() == ex.text.split()
+
+
 # --- layout tables are written as the blocks in their cells --------------------------------------------------------
 
 _WALK = (

@@ -734,8 +734,22 @@ _OPENING = frozenset("([{\"'“‘«")
 _ATTACHED = frozenset(",.;:!?…)]}\"'”’»%-/(")
 
 
+# What a link's destination cannot hold as it is: white space, control characters, parentheses and angle brackets
+# (a destination ends at a space or an unbalanced ")", one that starts with "<" ends at ">", and a control
+# character ends it or makes no link at all), written percent-encoded, as browsers send them (or as they mean the
+# same place); and what CommonMark reads in a destination as it does in text, a character reference ("&amp;" in a
+# query would become "&") and a backslash before punctuation, escaped with a backslash.
+_MD_URL_RE = re.compile(r"[\x00-\x20()<>\x7f]|&(?=#?[A-Za-z0-9]+;)|\\(?=[!-/:-@\[-`{-~])")
+
+
 def _md_url(href: str) -> str:
-    return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    """``href`` as a Markdown link's destination (``_MD_URL_RE``), which a reader turns back into ``href``."""
+    return _MD_URL_RE.sub(_md_url_escape, href)
+
+
+def _md_url_escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return "\\" + char if char in "&\\" else f"%{ord(char):02X}"
 
 
 # Text that Markdown would read as markup rather than as the page's words, escaped with a backslash (which renders
