@@ -484,6 +484,19 @@ def test_link_targets_keep_references_backslashes_and_angle_brackets() -> None:
     assert shown.text_content().split() == ex.text.split()
 
 
+def test_a_link_to_a_file_on_the_authors_disk_is_its_text() -> None:
+    """A "file:" link (the page's author linked a copy on their own disk) goes nowhere a reader can follow, and
+    markdown-it refuses it: the Markdown reader showed "[label](file:///...)" as text."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept('<p>Read <a href="file:///C:/Users/ann/report.html">the report</a> and <a href="/r">this</a>.</p>')
+    md = to_markdown(ex, url="https://ex.org/")
+    assert md == "Read the report and [this](https://ex.org/r).\n"
+    assert MarkdownIt("commonmark").render(md).count("<a ") == 1
+    assert [a.text for a in lxml_html.document_fromstring(to_html(ex, url="https://ex.org/")).iter("a")] == ["this"]
+
+
 # --- layout tables are written as the blocks in their cells --------------------------------------------------------
 
 _WALK = (

@@ -42,8 +42,10 @@ INLINE = {
 }  # fmt: skip
 # A formula (``formulas.py``: its TeX on the element around it) set in its line, and one set apart as a display.
 MATH_KINDS = frozenset({"math", "display-math"})
-# Link targets that are not places to go (or are unsafe in a document made of scraped pages).
-_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+# Link targets that are not places to go (or are unsafe in a document made of scraped pages): scripts, inline data,
+# and a file on the disk of whoever made the page ("file:///C:/Users/..."), which no reader of it can open. They are
+# the schemes Markdown renderers refuse (markdown-it writes such a link's label and URL out as text).
+_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 CODE_TAGS = frozenset(tag for tag, kind in INLINE.items() if kind == "code")
 MD_MARKS = {"strong": "**", "em": "*"}
 # The spans that join a span of their kind right before them (``spans``).
