@@ -179,13 +179,19 @@ def test_emphasis_is_written_where_commonmark_reads_it_as_emphasis() -> None:
     from lxml import html as lxml_html
     from markdown_it import MarkdownIt
 
-    ex = _all_kept("<p><b>Name:</b>Ada, of the Engine<b>®</b> and x<i>“quoted”</i>y and <b>plain bold</b>.</p>")
-    md = to_markdown(ex)
-    assert md == "**Name**:Ada, of the Engine® and x“*quoted*”y and **plain bold**.\n"
+    ex = _all_kept(
+        "<p><b>Name:</b>Ada, of the Engine<b>®</b> and x<i>“quoted”</i>y and <b>plain bold</b>.</p>"
+        "<p>From <i>the Hospital</i><b>.</b> See <a href='/r'>the register</a><b>.</b></p>"
+    )
+    md = to_markdown(ex, url="https://ex.org/")
+    assert md == (
+        "**Name**:Ada, of the Engine® and x“*quoted*”y and **plain bold**.\n\n"
+        "From *the Hospital*. See [the register](https://ex.org/r)**.**\n"
+    )  # emphasis beside emphasis makes one run of marks with it ("***.**" opens nothing); a link's ")" is apart
     for preset in ("commonmark", "gfm-like"):
         shown = lxml_html.fromstring(f"<div>{MarkdownIt(preset, {'linkify': False}).render(md)}</div>")
         assert shown.text_content().split() == ex.text.split()
-        assert [e.text for e in shown.iter("strong", "em")] == ["Name", "quoted", "plain bold"]
+        assert [e.text for e in shown.iter("strong", "em")] == ["Name", "quoted", "plain bold", "the Hospital", "."]
 
 
 def test_emphasis_on_text_with_asterisks_stays_emphasis() -> None:

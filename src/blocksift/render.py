@@ -822,19 +822,30 @@ def _md_flanked(item: Item, i: int) -> Span | None:
     must come before a character other than white space, and where that character is punctuation, after white space
     or punctuation; a closing one the same, mirrored. "**Name:**SDH" and "Dumper**®**" are no emphasis: a reader
     shows their asterisks. The white space and punctuation at the span's edges that break this are left outside it
-    ("**Name**:SDH"); a span of nothing else (a bold "®") is none (None), its text plain. A span right before or
-    after it is written with marks ("[", ")", "`", "*") beside it: punctuation, whatever its text."""
-    text, spans, sp = item.text, item.spans, item.spans[i]
+    ("**Name**:SDH"); a span of nothing else (a bold "®") is none (None), its text plain. A link, code or formula
+    right before or after it is written with marks ("[", ")", "`", "$") beside it: punctuation, whatever its text;
+    emphasis right beside it makes one run of marks with its own ("*soft***.**"), between the two texts."""
+    text, sp = item.text, item.spans[i]
     start, end = sp.start, sp.end
-    before = "*" if i > 0 and spans[i - 1].end == start else text[start - 1] if start else " "
+    before = _md_beside(item, i - 1, start - 1, start)
     while start < end and not _md_flanking(text[start], before):
         before = text[start]
         start += 1
-    after = "*" if i + 1 < len(spans) and spans[i + 1].start == end else text[end] if end < len(text) else " "
+    after = _md_beside(item, i + 1, end, end)
     while end > start and not _md_flanking(text[end - 1], after):
         after = text[end - 1]
         end -= 1
     return replace(sp, start=start, end=end) if start < end else None
+
+
+def _md_beside(item: Item, j: int, k: int, at: int) -> str:
+    """The character written beside emphasis at ``at`` in ``item``'s text, on the side of its span ``j`` and of its
+    text's character ``k``: a mark, punctuation, where a link, code or formula touches it there; else the text's
+    character (emphasis touching it makes one run of marks with it); a space at the line's edge."""
+    span = item.spans[j] if 0 <= j < len(item.spans) else None
+    if span is not None and span.kind not in MD_MARKS and at in (span.start, span.end):
+        return "*"
+    return item.text[k] if 0 <= k < len(item.text) else " "
 
 
 def _md_flanking(inner: str, outer: str) -> bool:
