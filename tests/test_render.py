@@ -490,6 +490,24 @@ def test_link_targets_keep_references_backslashes_and_angle_brackets() -> None:
     assert shown.text_content().split() == ex.text.split()
 
 
+def test_a_backslash_ending_a_label_an_emphasis_or_a_url_escapes_no_mark() -> None:
+    """A link's label, an emphasis or a link's URL that ends in a backslash ("C:\\", an archived URL cut at one) was
+    written before the "]", "*" or ")" that closes it, which the backslash escaped: the reader showed the marks and
+    the URL as text."""
+    from urllib.parse import unquote
+
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    ex = _all_kept('<p>Open <a href="/d/">C:\\</a> then <b>D:\\</b> and <a href="/e\\">the E drive</a>.</p>')
+    md = to_markdown(ex, url="https://ex.org/")
+    shown = lxml_html.fromstring(f"<div>{MarkdownIt('commonmark').render(md)}</div>")
+    assert shown.text_content().split() == ex.text.split()
+    assert ex.text == "Open C:\\ then D:\\ and the E drive."
+    assert [unquote(a.get("href")) for a in shown.iter("a")] == ["https://ex.org/d/", "https://ex.org/e\\"]
+    assert [e.text for e in shown.iter("strong")] == ["D:\\"]
+
+
 def test_a_link_to_a_file_on_the_authors_disk_is_its_text() -> None:
     """A "file:" link (the page's author linked a copy on their own disk) goes nowhere a reader can follow, and
     markdown-it refuses it: the Markdown reader showed "[label](file:///...)" as text."""

@@ -740,8 +740,9 @@ _ATTACHED = frozenset(",.;:!?…)]}\"'”’»%-/(")
 # (a destination ends at a space or an unbalanced ")", one that starts with "<" ends at ">", and a control
 # character ends it or makes no link at all), written percent-encoded, as browsers send them (or as they mean the
 # same place); and what CommonMark reads in a destination as it does in text, a character reference ("&amp;" in a
-# query would become "&") and a backslash before punctuation, escaped with a backslash.
-_MD_URL_RE = re.compile(r"[\x00-\x20()<>\x7f]|&(?=#?[A-Za-z0-9]+;)|\\(?=[!-/:-@\[-`{-~])")
+# query would become "&") and a backslash (before punctuation, or at the end, before the ")" that closes the link),
+# escaped with a backslash.
+_MD_URL_RE = re.compile(r"[\x00-\x20()<>\x7f]|&(?=#?[A-Za-z0-9]+;)|\\(?=[!-/:-@\[-`{-~]|\Z)")
 
 
 def _md_url(href: str) -> str:
@@ -878,14 +879,21 @@ def _md_append(parts: list[str], part: str) -> None:
 
 def _md_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        label = _md_code(text) if sp.code else _MD_LABEL_RE.sub(lambda m: "\\" + m.group(0), text)
+        label = _md_code(text) if sp.code else _md_marked(text, _MD_LABEL_RE)
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
         return _md_code(text)
     if sp.kind in MATH_KINDS:
         return _md_math(sp.tex, sp.kind == "display-math")
     mark = MD_MARKS[sp.kind]
-    return f"{mark}{_md_inline(text)}{mark}"  # its own asterisks escaped where they would be read as marks
+    return f"{mark}{_md_marked(text, _MD_INLINE_RE)}{mark}"  # its own asterisks escaped where read as marks
+
+
+def _md_marked(text: str, markup: re.Pattern[str]) -> str:
+    """``text`` inside a link's label or emphasis, what ``markup`` matches escaped, and a backslash at its end too:
+    the "]" or "*" written after it would be an escaped character ("[C:\\](u)" is no link, "**D:\\**" no bold)."""
+    written = markup.sub(lambda m: "\\" + m.group(0), text)
+    return written + "\\" if text.endswith("\\") else written
 
 
 # "<" before a letter in a formula ("a<b"), which Markdown would read as a tag: TeX's own name for it.
