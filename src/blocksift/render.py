@@ -968,7 +968,8 @@ def _frame(item: Item, depth: int) -> Frame | None:
 
 # The list items and quotations a block is written inside at most; deeper ones are not written (its text stays). The
 # writers recurse once per level, and no page nests content this deep (a hostile one nests 500 lists: MAX_NESTING);
-# markdown-it stops reading nested blocks at 100.
+# markdown-it stops reading nested blocks at 100 in its default preset, at 20 (about ten lists) in its "commonmark"
+# one, where a forum's deepest replies are left out of the rendering; cmark and pandoc read any depth.
 MAX_WRITTEN_NESTING = 50
 
 
