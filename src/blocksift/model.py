@@ -204,20 +204,10 @@ class BlockClassifier(Predictor, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def predict_proba(
-        self,
-        X: npt.NDArray[Any],
-        *,
-        groups: npt.NDArray[Any] | None = None,
-        tokens: npt.NDArray[Any] | None = None,
-        structure: npt.NDArray[Any] | None = None,
-        markup: npt.NDArray[Any] | None = None,
-    ) -> npt.NDArray[np.float64]:
-        """As ``Predictor.predict_proba``; an estimator not fitted yet raises scikit-learn's ``NotFittedError``, as
-        every scikit-learn estimator does (it was an ``AttributeError`` naming ``stage1_``). ``predict`` comes
-        here too."""
+    def _check_fitted(self) -> None:
+        """An estimator not fitted yet raises scikit-learn's ``NotFittedError`` in ``predict_proba``, ``predict`` and
+        ``design``, as every scikit-learn estimator does (it was an ``AttributeError`` naming ``stage1_``)."""
         check_is_fitted(self, "forest_")
-        return super().predict_proba(X, groups=groups, tokens=tokens, structure=structure, markup=markup)
 
     def _fit_booster(
         self, X: npt.NDArray[Any], y: npt.NDArray[np.bool_], weight: npt.NDArray[Any], stage1: bool = False

@@ -52,6 +52,10 @@ class Predictor:
         parts = self._parts(np.asarray(X, dtype=np.float32), groups, tokens, structure, markup)
         return np.hstack(parts) if len(parts) > 1 else parts[0]
 
+    def _check_fitted(self) -> None:
+        """Refuse a model without trees before reading its columns; a loaded model always has them (the
+        estimator's ``BlockClassifier._check_fitted`` checks, as scikit-learn's estimators do)."""
+
     def _parts(
         self,
         X: npt.NDArray[np.float32],
@@ -63,6 +67,7 @@ class Predictor:
         """The final forest's columns, side by side but not joined: ``X``, the convention columns
         (``convention.Conventions``) where the model has a page classifier, the context columns where it is
         two-stage."""
+        self._check_fitted()
         groups, tokens, structure = page_args(len(X), groups, tokens, structure)
         parts = [X] if self.conventions_ is None else [X, self.conventions_.columns(X, groups, markup)]
         if self.stage1_:
