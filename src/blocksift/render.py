@@ -513,7 +513,7 @@ def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
         tex = formula.get(TEX_ATTRIBUTE) or ""
         if item.kind == "cell":
             table = item.group[0]
-            if not _EQUATION_TABLE_RE.search(seg.containers[table].element.get("class") or ""):
+            if table < 0 or not _EQUATION_TABLE_RE.search(seg.containers[table].element.get("class") or ""):
                 continue
             row, item = (after, item.group[1]), classify(seg, Block(-1, "", 0, 0, path), frozenset({table}))
             if row == last_row:  # LaTeXML's aligned equations: a row's sides in cells of their own
