@@ -156,7 +156,7 @@ def test_a_formula_alone_in_a_list_item_is_the_item_and_in_a_cell_is_left_out() 
 
 def test_a_formula_inside_emphasis_is_kept_and_the_emphasis_is_not() -> None:
     """Marks cannot nest in the spans: where a formula sits inside an emphasis, the formula is written and the
-    emphasis is not (a link around a formula keeps its link, and the formula's glyphs, as before)."""
+    emphasis is not (a link around a formula keeps both: ``test_a_formula_in_a_link_is_written_in_its_label``)."""
     alone = '<math alttext="x_1"><mi>x</mi></math>'
     ex = _kept(f"<p>So <em>then {alone}</em> holds, <strong>always</strong>.</p>")
     assert to_markdown(ex) == "So then $x_1$ holds, **always**.\n"
@@ -227,3 +227,17 @@ def test_stackexchange_formulas_mathjax_has_not_drawn_are_formulas() -> None:
     assert ex.text == "Prove $x\\,y_1$ for all .\n$$\\int f$$\nTwo $a$ or $b$"
     assert to_markdown(ex) == "Prove $x\\,y_1$ for all $y$.\n\n$$\\int f$$\n\nTwo \\$a\\$ or \\$b\\$\n"
     assert '<span class="math inline">\\(x\\,y_1\\)</span>' in to_html(ex)
+
+
+def test_a_formula_in_a_link_is_written_in_its_label() -> None:
+    """A formula inside a link had its glyphs written as the label ("[α particles]"), its TeX lost: the link's span
+    covered it, and marks do not nest. The label now holds it, as Markdown's and HTML's links may."""
+    ex = _kept(f'<p>See <a href="https://example.org/a">{KATEX} particles</a> and <a href="https://example.org/b">'
+               '<math alttext="x_1"><mi>x</mi></math> values</a>.</p>')  # fmt: skip
+    assert ex.text == "See aij particles and values."
+    assert to_markdown(ex) == (
+        "See [$a_{ij}$ particles](https://example.org/a) and [$x_1$ values](https://example.org/b).\n"
+    )
+    link = lxml_html.document_fromstring(to_html(ex)).find(".//a")
+    assert link is not None and link.find("span").get("class") == "math inline"
+    assert link.text_content() == "\\(a_{ij}\\) particles"

@@ -63,6 +63,7 @@ class Span:
     href: str = ""
     code: bool = False  # a link on code (an API name linked to its documentation): its label is a code span
     tex: str = ""  # a formula's TeX, written in place of ``text[start:end]`` (its glyphs, or nothing)
+    inner: tuple[Span, ...] = ()  # a link's: the formulas in its label (KaTeX's glyphs, linked), written as such
 
 
 class ListLevel(NamedTuple):
@@ -550,6 +551,8 @@ def spans(block: Block, where: OwnerText, base: str) -> tuple[Span, ...]:
             if formula is not None and formula.start >= cursor:
                 out.append(formula)
                 cursor = formula.end
+            elif formula is not None and out and out[-1].kind == "link" and out[-1].start <= formula.start:
+                out[-1] = replace(out[-1], inner=(*out[-1].inner, formula))  # in the label of the link before
             continue
         if not text:
             continue
@@ -879,7 +882,7 @@ def _md_append(parts: list[str], part: str) -> None:
 
 def _md_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        label = _md_code(text) if sp.code else _md_marked(text, _MD_LABEL_RE)
+        label = _md_code(text) if sp.code else _label(sp, text, lambda part: _md_marked(part, _MD_LABEL_RE), _md_span)
         return f"[{label}]({_md_url(sp.href)})"
     if sp.kind == "code":
         return _md_code(text)
@@ -887,6 +890,20 @@ def _md_span(sp: Span, text: str) -> str:
         return _md_math(sp.tex, sp.kind == "display-math")
     mark = MD_MARKS[sp.kind]
     return f"{mark}{_md_marked(text, _MD_INLINE_RE)}{mark}"  # its own asterisks escaped where read as marks
+
+
+def _label(link: Span, text: str, plain: Callable[[str], str], mark: Callable[[Span, str], str]) -> str:
+    """A link's label (``text``): its formulas (``link.inner``, in place of their glyphs, each in its line: a label is
+    one line) marked by ``mark``, the text around them by ``plain``."""
+    parts, at = [], 0
+    for formula in link.inner:
+        start, end = formula.start - link.start, formula.end - link.start
+        inline = replace(formula, start=start, end=end, kind="math")
+        parts.append(plain(text[at:start]))
+        parts.append(_spaced(text, inline, mark(inline, text[start:end])))
+        at = end
+    parts.append(plain(text[at:]))
+    return "".join(parts)
 
 
 def _md_marked(text: str, markup: re.Pattern[str]) -> str:
@@ -921,7 +938,7 @@ def _md(item: Item) -> str:
 
 def _html_span(sp: Span, text: str) -> str:
     if sp.kind == "link":
-        label = f"<code>{_e(text)}</code>" if sp.code else _e(text)
+        label = f"<code>{_e(text)}</code>" if sp.code else _label(sp, text, _e, _html_span)
         return f'<a href="{htmlmod.escape(sp.href, quote=True)}">{label}</a>'
     if sp.kind == "math":  # as pandoc writes a formula for MathJax and KaTeX to draw
         return f'<span class="math inline">\\({_e(sp.tex)}\\)</span>'
