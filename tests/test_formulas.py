@@ -144,14 +144,19 @@ def test_hostile_formulas_are_read_without_failing() -> None:
     assert to_markdown(ex) == "Bad $ab$ bytes.\n\nDeep $z$ end.\n\nEmpty one.\n\nSpaced $a$ then $b \\\\$ end.\n"
 
 
-def test_a_formula_alone_in_a_list_item_is_the_item_and_in_a_cell_is_left_out() -> None:
-    """A formula alone in its own list item is that item, not a paragraph of the item before; one alone in a table's
-    cell would cut the table in two, and is left out."""
+def test_a_formula_alone_in_a_list_item_is_the_item_and_in_a_cell_is_the_cell() -> None:
+    """A formula alone in its own list item is that item, not a paragraph of the item before; one alone in a data
+    table's cell is that cell's value, in its row (set apart on its own line, it had cut the table in two); one in a
+    layout table's cell is the paragraph it is there."""
     alone = '<math alttext="x_1"><mi>x</mi></math>'
     listed = _kept(f"<ol><li>First {alone}</li><li>{alone}</li></ol><p>After.</p>")
     assert to_markdown(listed) == "1. First $x_1$\n2. $$x_1$$\n\nAfter.\n"
     table = _kept(f"<table><tr><th>A</th><th>B</th></tr><tr><td>{alone}</td><td>v {alone} w</td></tr></table>")
-    assert to_markdown(table) == "| A | B |\n| --- | --- |\n|  | v $x_1$ w |\n"
+    assert to_markdown(table) == "| A | B |\n| --- | --- |\n| $x_1$ | v $x_1$ w |\n"
+    assert '<td><span class="math inline">' in to_html(table)
+    prose = " ".join(["The column holds running text of an old page laid out in a table."] * 4)
+    layout = _kept(f"<table><tr><td><p>{prose}</p>{alone}<p>{prose}</p></td></tr></table>")
+    assert to_markdown(layout) == f"{prose}\n\n$$x_1$$\n\n{prose}\n"
 
 
 def test_a_formula_inside_emphasis_is_kept_and_the_emphasis_is_not() -> None:
@@ -184,8 +189,8 @@ def test_a_formula_without_glyphs_keeps_its_space_before_a_sign_or_an_emphasis()
 
 def test_latexml_equations_set_in_a_table_are_displays() -> None:
     """LaTeXML (arXiv's HTML papers) sets each displayed equation in a table's cell beside its number: it is written
-    as a display (an aligned equation's sides, in cells of one row, as one), not left out as a formula alone in a
-    cell is."""
+    as a display (an aligned equation's sides, in cells of one row, as one), where a formula alone in a data table's
+    cell is that cell's value."""
 
     def math(tex: str) -> str:
         return f'<td class="ltx_eqn_cell"><math alttext="{tex}" display="block"><mi>x</mi></math></td>'
@@ -198,7 +203,7 @@ def test_latexml_equations_set_in_a_table_are_displays() -> None:
         f"<p>Done.</p><table><tr><th>A</th><th>B</th></tr><tr><td>v</td>{math('c')}</tr></table>"
     )
     assert to_markdown(_kept(page)) == (
-        "Then\n\n$$f(x)=0$$\n\n(1)\n\nwhere\n\n$$a =b$$\n\n(2)\n\nDone.\n\n| A | B |\n| --- | --- |\n| v |  |\n"
+        "Then\n\n$$f(x)=0$$\n\n(1)\n\nwhere\n\n$$a =b$$\n\n(2)\n\nDone.\n\n| A | B |\n| --- | --- |\n| v | $c$ |\n"
     )
 
 

@@ -491,13 +491,13 @@ def standalone_formulas(root: Any, blocks: tuple[Block, ...]) -> list[tuple[int,
     return [(bisect_left(starts, at), formula) for at, formula in apart]
 
 
-def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
+def _formula_items(extraction: Extraction, layout: frozenset[int]) -> dict[int, list[Item]]:
     """The standalone formulas (``standalone_formulas``) between two content blocks (or after the last block, a
     content one), as items of a displayed formula alone (MediaWiki sets its displays in inline style in a ``<dd>``),
     under the index of the block they follow: a paragraph, a list item or a heading as the elements around the
-    formula make it. One alone in a table's cell is left out, as a table's rows cannot hold a line of their own,
-    but in an equation table (``_EQUATION_TABLE_RE``: LaTeXML's, which sets each of a paper's displayed formulas in
-    a table's cells beside its number), whose formulas were all lost: those of one row are one display there."""
+    formula make it (``layout``: the layout tables, whose cells hold paragraphs). One alone in a data table's cell is
+    that cell, in its line; in an equation table (``_EQUATION_TABLE_RE``: LaTeXML's, which sets each of a paper's
+    displayed formulas in a table's cells beside its number) those of one row are one display where it stands."""
     seg = extraction.segmentation
     root = tree_root(seg)
     if root is None or next(root.iter(FORMULA_TAG), None) is None:
@@ -510,13 +510,16 @@ def _formula_items(extraction: Extraction) -> dict[int, list[Item]]:
         if after == 0 or not keep[after - 1] or (after < n and not keep[after]):
             continue
         path = tuple(reversed([ids[a] for a in formula.iterancestors() if a in ids]))
-        item = classify(seg, Block(-1, "", 0, 0, path)) if path else Item("para", "")
+        item = classify(seg, Block(-1, "", 0, 0, path), layout) if path else Item("para", "")
         tex = formula.get(TEX_ATTRIBUTE) or ""
         if item.kind == "cell":
             table = item.group[0]
-            if table < 0 or not _EQUATION_TABLE_RE.search(seg.containers[table].element.get("class") or ""):
+            if table < 0:
                 continue
-            row, item = (after, item.group[1]), classify(seg, Block(-1, "", 0, 0, path), frozenset({table}))
+            if not _EQUATION_TABLE_RE.search(seg.containers[table].element.get("class") or ""):
+                found.setdefault(after - 1, []).append(replace(item, spans=(Span(0, 0, "math", tex=tex),)))
+                continue  # a value of its table: a cell of its own, in its row
+            row, item = (after, item.group[1]), classify(seg, Block(-1, "", 0, 0, path), layout | {table})
             if row == last_row:  # LaTeXML's aligned equations: a row's sides in cells of their own
                 written = found[after - 1][-1]
                 joined = replace(written.spans[0], tex=f"{written.spans[0].tex} {tex}")
@@ -617,7 +620,7 @@ def items(extraction: Extraction, url: str | None = None) -> list[Item]:
     inline: dict[int, OwnerText] = {}  # per owner element, found once for all its blocks
     out: list[Item] = []
     sources: list[Block | None] = []  # each item's block (None: a <pre>'s code, or a formula alone)
-    formulas = _formula_items(extraction)
+    formulas = _formula_items(extraction, layout)
     for pre, run in pre_runs(seg, extraction.content):
         if pre >= 0:  # a <pre>'s blocks are one code item (a <pre> of thousands of lines is as many blocks)
             around = classify(seg, run[0], layout)  # a data cell's value, or code in the list items around it
