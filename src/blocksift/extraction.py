@@ -114,7 +114,7 @@ class Extraction:
     proba: npt.NDArray[np.float64]
     keep: npt.NDArray[np.bool_]
     threshold: float  # the cut this page was decided at: the model's per-page cut, or the caller's threshold
-    encoding: str
+    encoding: str  # the codec the page's bytes were read with ("utf-8", "cp1252"), or "str" for a page given as text
     no_content: bool = False  # the model expects no main content on the page, so nothing is kept (Predictor)
     source: bytes | str = field(default=b"", repr=False)
     # The page's markup signals, where the model has a page classifier that read them (``show`` weighs them again)
