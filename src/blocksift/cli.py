@@ -65,8 +65,6 @@ ModelOption = Annotated[
         "--model", "-m", help="Model file, or 'shipped' for the shipped model (the default; ./shipped: a file)."
     ),
 ]
-# The name of the shipped model wherever a model is given (train --from, the Python API's model="shipped").
-SHIPPED = "shipped"
 
 
 def fail(message: str, code: int = MISUSE) -> typer.Exit:
@@ -82,6 +80,8 @@ def _model_file(option: str | None) -> Path | None:
     """The model file an option names; None for the shipped model, which ``shipped`` names as ``train --from`` and the
     Python API take it (predict, evaluate and show said "no model file at shipped"). The word wins over a file of that
     name in the working directory, as it does for ``--from``: such a file is given as ``./shipped``."""
+    from blocksift.modelfile import SHIPPED  # the name the Python API and load_model read too
+
     return None if option is None or option == SHIPPED else Path(option)
 
 
@@ -521,7 +521,7 @@ def _adapt(
     from blocksift.training import adapt_model
 
     try:
-        model = load_model(None if base in (SHIPPED, "default") else base)
+        model = load_model(None if base == "default" else base)  # load_model reads "shipped" itself
         settings = AdaptSettings(rounds=rounds, learning_rate=learning_rate, random_state=seed)
         with progress_bar("reading pages", len(pages), names=[p.key for p in pages]) as advance:
             adapted, record = adapt_model(
