@@ -18,7 +18,7 @@ import re
 import string
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -1283,21 +1283,20 @@ def text_direction(extraction: Extraction) -> str:
     or Hebrew, which a browser would lay out left to right without it), "" where it sets none or a value browsers
     do not know."""
     root = tree_root(extraction.segmentation)
-    if root is None:
-        return ""
-    for element in (root, root.find("body")):
-        value = (element.get("dir") or "").strip().lower() if element is not None else ""
-        if value in _DIRECTIONS:
-            return value
-    return ""
+    return _first_direction((root, root.find("body")) if root is not None else ())
 
 
 def block_direction(seg: Segmentation, path: tuple[int, ...]) -> str:
     """The direction a block is set in: the ``dir`` of its nearest block-level ancestor that sets a value browsers
     know ("" where none does). An Arabic quotation on an English page, or an Arabic site that sets ``dir`` on its
     article's ``<div>`` rather than on ``<html>``, reads right to left only if the output says so."""
-    for container in reversed(path):
-        value = (seg.containers[container].element.get("dir") or "").strip().lower()
+    return _first_direction(seg.containers[container].element for container in reversed(path))
+
+
+def _first_direction(elements: Iterable[Any]) -> str:
+    """The first value browsers know among the ``dir`` attributes of ``elements`` (None among them passed over)."""
+    for element in elements:
+        value = (element.get("dir") or "").strip().lower() if element is not None else ""
         if value in _DIRECTIONS:
             return value
     return ""
