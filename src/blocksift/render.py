@@ -1106,9 +1106,9 @@ def _fence(code: str) -> str:
 
 def to_markdown(extraction: Extraction, url: str | None = None) -> str:
     """Content as Markdown: # headings, - and 1. lists, | tables |, ``` code, > quotations, [links](href), **bold**,
-    *italics*, `code`; ``url`` (where the page came from) resolves relative links. A block inside a list item or a
-    quotation (code, a table, a nested list or quotation, another paragraph) is written inside it: its lines take the
-    item's indent or the quotation's "> ", as CommonMark reads them."""
+    *italics*, `code`, $formulas$ (their TeX); ``url`` (where the page came from) resolves relative links. A block
+    inside a list item or a quotation (code, a table, a nested list or quotation, another paragraph) is written inside
+    it: its lines take the item's indent or the quotation's "> ", as CommonMark reads them."""
     body = _md_blocks(_written(items(extraction, url)), 0)
     return body + "\n" if body else ""
 
@@ -1253,7 +1253,7 @@ def to_html(extraction: Extraction, url: str | None = None) -> str:
     """Content as a small, clean HTML document: headings, paragraphs, lists, tables, code, quotations, links (``href``
     only, resolved as in ``to_markdown``), strong, em and code; no scripts, styles or other attributes, but the
     page's ``lang`` and ``dir`` (``text_direction``) on ``<html>``, a block's own ``dir`` where it differs from the
-    page's, and a code block's language."""
+    page's, a code block's language and a formula's class."""
     written = _written(items(extraction, url))
     direction = text_direction(extraction)
     ways = {item.direction for item in written}
