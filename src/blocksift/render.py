@@ -366,6 +366,32 @@ def _code_only(link: Any) -> bool:
     return inside
 
 
+class _RunEnds:
+    """Which formulas a run's end (a block element, a line break) sets apart from the text before them (``before``)
+    and from the text after them (``after``), as a walk meets formulas, run ends and text in document order: a
+    formula that shows no text belongs to a block only where no end stands between it and the block's text."""
+
+    def __init__(self, broken: bool) -> None:
+        self.before: set[int] = set()
+        self.after: set[int] = set()
+        self._waiting: list[int] = []  # formulas since the last text, which a run's end before the next text sets apart
+        self._broken = broken  # a run's end since the last text
+
+    def formula(self, key: int) -> None:
+        self._waiting.append(key)
+        if self._broken:
+            self.before.add(key)
+
+    def run_end(self) -> None:
+        self.after.update(self._waiting)
+        self._waiting.clear()
+        self._broken = True
+
+    def text(self) -> None:
+        self._waiting.clear()
+        self._broken = False
+
+
 def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
     """``owner``'s inline elements, and their and its ``blocks``' places in its own text, in one walk as ``segment``
     walks it (an element's text and tail belong to the innermost block element open around them), which skips the
@@ -381,10 +407,7 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
     size = len(parts[0])
     open_inline = open_links = 0
     code = _CodePieces()
-    apart_before: set[int] = set()
-    apart_after: set[int] = set()
-    waiting: list[int] = []  # elements since the last text, which a run's end before the next text sets apart
-    broken = False  # a run's end since the last text
+    ends = _RunEnds(broken=False)
     walk = etree.iterwalk(owner, events=("start", "end"))
     for event, node in walk:
         if node is owner:
@@ -392,17 +415,13 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
         tag = node.tag
         if event == "start":
             if tag in BLOCK_TAGS or breaks_run(node):
-                apart_after.update(waiting)
-                waiting.clear()
-                broken = True
+                ends.run_end()
             if tag in BLOCK_TAGS:
                 walk.skip_subtree()  # its text is its own blocks'; its tail (at its end event) is the owner's
                 continue
             kind = INLINE.get(tag)
             if kind == "math":  # wherever it is: the emphasis around it is not kept (and a link's wins over it)
-                waiting.append(len(elements))
-                if broken:
-                    apart_before.add(len(elements))
+                ends.formula(len(elements))
                 elements.append((kind, node))
                 offsets.append(size)
             elif kind == "link" and not open_links:
@@ -434,15 +453,14 @@ def owner_text(owner: Any, blocks: list[Block]) -> OwnerText:
         if text and (part := _squeezed(text)):
             parts.append(part)
             size += len(part)
-            waiting.clear()
-            broken = False
+            ends.text()
         if text and code.element is not None and not open_links:
             code.text.append(text)
     # the elements' texts once, not once per block (their subtrees are disjoint: an element inside another is none)
     texts = [known[i] if i in known else without_invisible("".join(n.itertext())) for i, (_, n) in enumerate(elements)]
     places = _places("".join(parts), blocks)
     return OwnerText(
-        elements, texts, offsets, places, frozenset(code_links), frozenset(apart_before), frozenset(apart_after)
+        elements, texts, offsets, places, frozenset(code_links), frozenset(ends.before), frozenset(ends.after)
     )
 
 
@@ -466,24 +484,22 @@ def standalone_formulas(root: Any, blocks: tuple[Block, ...]) -> list[tuple[int,
     owner's text (a run ends at a block element and at a line break), over the whole tree in document order."""
     parts: list[str] = []
     size = 0
-    apart: list[tuple[int, Any]] = []  # (where in the text, formula): apart from the text on both sides
-    waiting: list[tuple[int, Any, bool]] = []  # formulas since the last text: (where, which, apart before)
-    broken = True
+    formulas: list[tuple[int, Any]] = []  # (where in the text, formula), of the formulas that show no text
+    ends = _RunEnds(broken=True)
     for event, node in etree.iterwalk(root, events=("start", "end")):
         tag = node.tag
         if (event == "start" and breaks_run(node)) or tag in BLOCK_TAGS:
-            apart.extend((at, formula) for at, formula, before in waiting if before)
-            waiting.clear()
-            broken = True
+            ends.run_end()
         if event == "start" and tag == FORMULA_TAG and not _squeezed("".join(node.itertext())):
-            waiting.append((size, node, broken))
+            ends.formula(len(formulas))
+            formulas.append((size, node))
         text = node.text if event == "start" else node.tail
         if text and (part := _squeezed(text)):
             parts.append(part)
             size += len(part)
-            waiting.clear()
-            broken = False
-    apart.extend((at, formula) for at, formula, before in waiting if before)
+            ends.text()
+    ends.run_end()  # the page's end
+    apart = [formulas[k] for k in sorted(ends.before & ends.after)]  # apart from the text on both sides
     places = _places("".join(parts), list(blocks))
     starts: list[int] = []
     for block in blocks:  # a block not found starts where the one before it did
